@@ -1,0 +1,71 @@
+//! `routing-eval`: evaluate routing strategies, score offline, or serve the emulator.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod emulate;
+mod evaluate;
+mod score;
+
+/// Evaluate Genesys Cloud routing strategies.
+#[derive(Debug, Parser)]
+#[command(name = "routing-eval", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run an evaluation: query analytics, score, deliver, audit.
+    Evaluate(evaluate::Args),
+    /// Score a metric file offline.
+    Score(score::Args),
+    /// Serve the Genesys-like emulator until stopped.
+    Emulate(emulate::Args),
+}
+
+/// Exit codes, as documented in the README.
+pub mod exit {
+    /// Everything done.
+    pub const OK: u8 = 0;
+    /// The evaluation failed.
+    pub const FAILED: u8 = 1;
+    /// Bad usage or configuration.
+    pub const USAGE: u8 = 2;
+    /// Evaluated and printed, but a sink failed.
+    pub const SINK_FAILED: u8 = 3;
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(exit::USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("routing-eval: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::FAILED);
+        }
+    };
+    let code = runtime.block_on(async {
+        match cli.command {
+            Command::Evaluate(args) => evaluate::run(args).await,
+            Command::Score(args) => score::run(args).await,
+            Command::Emulate(args) => emulate::run(args).await,
+        }
+    });
+    ExitCode::from(code)
+}

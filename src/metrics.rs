@@ -1,0 +1,272 @@
+//! The metric table: what a source measured, per strategy and per time bucket, kept as raw
+//! additive counts and sums so that KPIs can be derived exactly after merging.
+//!
+//! Sources (aggregates jobs, the strategies facade, or your own data) produce a
+//! [`MetricTable`]; KPI derivation turns it into per-strategy values for scoring. Counts and
+//! sums add across buckets and window chunks; averages and rates are derived only afterwards,
+//! never averaged.
+
+use serde::{Deserialize, Serialize};
+
+/// A weighted mean kept as its parts, for sources that report averages rather than sums
+/// (the strategies facade reports `avgSpeedOfAnswer` per bucket).
+///
+/// The mean is `weighted_sum / weight`; where every weight is 0 it falls back to the plain
+/// mean `plain_sum / samples`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeanParts {
+    /// Sum of `value * weight`.
+    pub weighted_sum: f64,
+    /// Sum of weights.
+    pub weight: f64,
+    /// Sum of values, unweighted.
+    pub plain_sum: f64,
+    /// Number of values.
+    pub samples: u64,
+}
+
+impl MeanParts {
+    /// One observed `value` carrying `weight`.
+    pub fn of(value: f64, weight: f64) -> Self {
+        MeanParts {
+            weighted_sum: value * weight,
+            weight,
+            plain_sum: value,
+            samples: 1,
+        }
+    }
+
+    /// Adds another set of parts.
+    pub fn add(&mut self, other: &MeanParts) {
+        self.weighted_sum += other.weighted_sum;
+        self.weight += other.weight;
+        self.plain_sum += other.plain_sum;
+        self.samples += other.samples;
+    }
+}
+
+/// Raw counts and sums for one strategy over one bucket, or merged over many.
+///
+/// Every field is optional: `None` means the source reported nothing for it, which is not the
+/// same as 0 (Genesys leaves a metric out of a bucket where it had no events).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RawCounts {
+    /// Interactions offered to a queue (`nOffered.count`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offered: Option<u64>,
+    /// Interactions answered (`tAnswered.count`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered: Option<u64>,
+    /// Total time to answer, in milliseconds (`tAnswered.sum`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer_time_ms: Option<f64>,
+    /// Interactions abandoned (`tAbandon.count`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abandoned: Option<u64>,
+    /// Interactions handled (`tHandle.count`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handled: Option<u64>,
+    /// Total handle time, in milliseconds (`tHandle.sum`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle_time_ms: Option<f64>,
+    /// Interactions answered within the service-level target (`oServiceLevel` numerator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_level_met: Option<f64>,
+    /// Interactions counted for service level (`oServiceLevel` denominator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_level_total: Option<f64>,
+    /// Interactions transferred (`nTransferred.count`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transferred: Option<u64>,
+    /// Speed of answer in seconds, as reported averages weighted by handled calls (the
+    /// strategies facade, which has no sums).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported_speed_of_answer: Option<MeanParts>,
+}
+
+fn add_opt<T: Copy + std::ops::Add<Output = T>>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x + y),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+impl RawCounts {
+    /// Adds `other` into `self`, field by field; a field present on either side is present.
+    pub fn add(&mut self, other: &RawCounts) {
+        self.offered = add_opt(self.offered, other.offered);
+        self.answered = add_opt(self.answered, other.answered);
+        self.answer_time_ms = add_opt(self.answer_time_ms, other.answer_time_ms);
+        self.abandoned = add_opt(self.abandoned, other.abandoned);
+        self.handled = add_opt(self.handled, other.handled);
+        self.handle_time_ms = add_opt(self.handle_time_ms, other.handle_time_ms);
+        self.service_level_met = add_opt(self.service_level_met, other.service_level_met);
+        self.service_level_total = add_opt(self.service_level_total, other.service_level_total);
+        self.transferred = add_opt(self.transferred, other.transferred);
+        self.reported_speed_of_answer = match (
+            self.reported_speed_of_answer,
+            other.reported_speed_of_answer,
+        ) {
+            (Some(mut a), Some(b)) => {
+                a.add(&b);
+                Some(a)
+            }
+            (a, None) => a,
+            (None, b) => b,
+        };
+    }
+}
+
+/// One time bucket of one strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Bucket {
+    /// The bucket's interval, ISO-8601 `start/end`, as the source gave it.
+    pub interval: String,
+    /// What was measured in it.
+    pub counts: RawCounts,
+}
+
+/// Everything measured for one strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StrategyMetrics {
+    /// The strategy: a value of the grouping dimension (`Bullseye`, a queue id, ...).
+    pub strategy_id: String,
+    /// Its buckets, in the order the source returned them.
+    pub buckets: Vec<Bucket>,
+}
+
+impl StrategyMetrics {
+    /// The counts of every bucket added together.
+    pub fn totals(&self) -> RawCounts {
+        let mut total = RawCounts::default();
+        for b in &self.buckets {
+            total.add(&b.counts);
+        }
+        total
+    }
+}
+
+/// What a source measured: per strategy, per bucket, plus what could not be attributed to any
+/// strategy (groups that lack the grouping dimension, typically abandons that never reached
+/// routing).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MetricTable {
+    /// One entry per strategy, in order of first appearance.
+    pub strategies: Vec<StrategyMetrics>,
+    /// Counts of groups without the grouping dimension, merged.
+    #[serde(default)]
+    pub unattributed: RawCounts,
+}
+
+impl MetricTable {
+    /// An empty table.
+    pub fn new() -> Self {
+        MetricTable::default()
+    }
+
+    /// Adds one bucket of counts for `strategy_id`, creating the strategy on first sight.
+    pub fn push(&mut self, strategy_id: &str, interval: impl Into<String>, counts: RawCounts) {
+        let bucket = Bucket {
+            interval: interval.into(),
+            counts,
+        };
+        match self
+            .strategies
+            .iter_mut()
+            .find(|s| s.strategy_id == strategy_id)
+        {
+            Some(s) => s.buckets.push(bucket),
+            None => self.strategies.push(StrategyMetrics {
+                strategy_id: strategy_id.to_owned(),
+                buckets: vec![bucket],
+            }),
+        }
+    }
+
+    /// Adds counts that belong to no strategy.
+    pub fn push_unattributed(&mut self, counts: RawCounts) {
+        self.unattributed.add(&counts);
+    }
+
+    /// Appends every bucket of `other` (a later window chunk, say) to this table.
+    pub fn merge(&mut self, other: MetricTable) {
+        for s in other.strategies {
+            for b in s.buckets {
+                self.push(&s.strategy_id, b.interval, b.counts);
+            }
+        }
+        self.unattributed.add(&other.unattributed);
+    }
+
+    /// The strategy with this id.
+    pub fn strategy(&self, strategy_id: &str) -> Option<&StrategyMetrics> {
+        self.strategies
+            .iter()
+            .find(|s| s.strategy_id == strategy_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adding_counts_keeps_absent_fields_absent() {
+        let mut a = RawCounts {
+            offered: Some(10),
+            answered: Some(8),
+            ..RawCounts::default()
+        };
+        a.add(&RawCounts {
+            offered: Some(5),
+            abandoned: Some(2),
+            ..RawCounts::default()
+        });
+        assert_eq!(a.offered, Some(15));
+        assert_eq!(a.answered, Some(8));
+        assert_eq!(a.abandoned, Some(2));
+        assert_eq!(a.handled, None);
+    }
+
+    #[test]
+    fn merge_appends_buckets_per_strategy() {
+        let mut first = MetricTable::new();
+        first.push(
+            "Bullseye",
+            "a",
+            RawCounts {
+                offered: Some(1),
+                ..Default::default()
+            },
+        );
+        let mut second = MetricTable::new();
+        second.push(
+            "Bullseye",
+            "b",
+            RawCounts {
+                offered: Some(2),
+                ..Default::default()
+            },
+        );
+        second.push(
+            "Standard",
+            "b",
+            RawCounts {
+                offered: Some(3),
+                ..Default::default()
+            },
+        );
+        first.merge(second);
+        assert_eq!(first.strategies.len(), 2);
+        assert_eq!(
+            first.strategy("Bullseye").unwrap().totals().offered,
+            Some(3)
+        );
+    }
+}
