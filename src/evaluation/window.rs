@@ -36,7 +36,11 @@ impl Window {
     ///
     /// # Errors
     /// A [`ValidationError`] when the range is empty or reversed, or `LastDays(0)`.
-    pub fn resolve(spec: WindowSpec, time_zone: Tz, now: DateTime<Utc>) -> Result<Window, ValidationError> {
+    pub fn resolve(
+        spec: WindowSpec,
+        time_zone: Tz,
+        now: DateTime<Utc>,
+    ) -> Result<Window, ValidationError> {
         match spec {
             WindowSpec::LastDays(0) => Err(ValidationError::Invalid {
                 name: "days".into(),
@@ -57,7 +61,10 @@ impl Window {
         let end = local_midnight(time_zone, today.and_hms_opt(0, 0, 0).expect("midnight"));
         let start_day = today - Days::new(u64::from(days));
         let start = local_midnight(time_zone, start_day.and_hms_opt(0, 0, 0).expect("midnight"));
-        Window { from: start, to: end }
+        Window {
+            from: start,
+            to: end,
+        }
     }
 
     /// Length in days, rounded up.
@@ -124,7 +131,10 @@ mod tests {
     fn last_days_ends_at_todays_local_midnight() {
         let now = utc("2026-11-25T13:30:00Z");
         let w = Window::last_days(7, chrono_tz::UTC, now);
-        assert_eq!(w.to_interval(), "2026-11-18T00:00:00.000Z/2026-11-25T00:00:00.000Z");
+        assert_eq!(
+            w.to_interval(),
+            "2026-11-18T00:00:00.000Z/2026-11-25T00:00:00.000Z"
+        );
         let berlin = Window::last_days(1, chrono_tz::Europe::Berlin, now);
         assert_eq!(berlin.from, utc("2026-11-23T23:00:00Z"));
         assert_eq!(berlin.to, utc("2026-11-24T23:00:00Z"));
@@ -165,7 +175,10 @@ mod tests {
 
     #[test]
     fn a_window_within_the_limit_is_one_chunk() {
-        let w = Window { from: utc("2026-01-01T00:00:00Z"), to: utc("2026-01-03T12:00:00Z") };
+        let w = Window {
+            from: utc("2026-01-01T00:00:00Z"),
+            to: utc("2026-01-03T12:00:00Z"),
+        };
         assert_eq!(w.chunks(30, chrono_tz::UTC), vec![w]);
         assert_eq!(w.days(), 3);
     }
