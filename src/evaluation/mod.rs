@@ -1,5 +1,315 @@
-//! The evaluation pipeline: window, query, score, deliver, audit.
+//! The evaluation pipeline: one call from a window to a delivered, audited, ranked report.
+//!
+//! ```text
+//! Evaluation::builder() ... .build()?   validates everything; no network yet
+//!     .run().await?                      window -> chunks -> jobs (concurrently) -> merged
+//!                                        MetricTable -> KPIs -> scores -> Report
+//!                                        -> report sinks -> AuditRecord -> audit sinks
+//! ```
+//!
+//! A failing query fails the run with its typed error. A failing sink does not: the report is
+//! still returned, the sink's outcome (with its dead-letter file, or the kept payload) is in
+//! the audit record, and [`Outcome::sinks_failed`] says so.
 
-pub mod window;
+mod audit;
+mod builder;
+mod fetch;
+mod report;
+mod window;
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use futures_util::future::join_all;
+use tracing::Instrument;
+
+pub use audit::{AuditRecord, RequestCount, WebhookSyncStatus};
+pub use builder::EvaluationBuilder;
+pub use report::{Report, SourceKind, StrategyReport};
 pub use window::{Window, WindowSpec};
+
+use crate::client::{Client, RequestCounter};
+use crate::error::Result;
+use crate::metrics::{Kpis, MetricTable};
+use crate::progress::{Progress, ProgressEvent};
+use crate::scoring::{self, Cohort, Confidence, ScoringConfig};
+use crate::sink::{self, Sink, SinkOutcome};
+
+/// A validated evaluation, ready to [`run`](Evaluation::run) any number of times.
+///
+/// Made by [`Evaluation::builder`]; cheap to clone.
+#[derive(Clone)]
+pub struct Evaluation {
+    client: Client,
+    plan: Arc<Plan>,
+    scoring: Arc<ScoringConfig>,
+    report_sinks: Vec<ReportSink>,
+    audit_sinks: Vec<Arc<dyn Sink<AuditRecord>>>,
+    progress: Progress,
+}
+
+/// What to query, settled by the builder.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub(crate) source: SourceKind,
+    pub(crate) group_by: String,
+    pub(crate) strategy_ids: Vec<String>,
+    pub(crate) window: WindowSpec,
+    pub(crate) time_zone: Tz,
+    pub(crate) granularity: String,
+    pub(crate) metrics: Vec<String>,
+    pub(crate) max_window_days: u32,
+    pub(crate) concurrency: usize,
+    pub(crate) page_size: Option<u32>,
+    pub(crate) poll_deadline: Option<Duration>,
+}
+
+#[derive(Clone)]
+pub(crate) struct ReportSink {
+    pub(crate) sink: Arc<dyn Sink<Report>>,
+    pub(crate) is_webhook: bool,
+}
+
+/// What [`Evaluation::run`] produced.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Outcome {
+    /// The ranked report.
+    pub report: Report,
+    /// Its audit record (report sinks' outcomes included).
+    pub audit: AuditRecord,
+    /// What became of the audit record at each audit sink.
+    pub audit_outcomes: Vec<SinkOutcome>,
+}
+
+impl Outcome {
+    /// Whether any report or audit sink failed to deliver.
+    pub fn sinks_failed(&self) -> bool {
+        self.audit.sink_outcomes.iter().any(|o| !o.is_delivered())
+            || self.audit_outcomes.iter().any(|o| !o.is_delivered())
+    }
+}
+
+impl Evaluation {
+    /// A builder; see [`EvaluationBuilder`] for every setting and its default.
+    pub fn builder() -> EvaluationBuilder {
+        EvaluationBuilder::default()
+    }
+
+    /// The scoring configuration in use.
+    pub fn scoring(&self) -> &ScoringConfig {
+        &self.scoring
+    }
+
+    /// Runs the evaluation: query, score, deliver, audit.
+    ///
+    /// Dropping the returned future cancels (DELETE) every job still running.
+    ///
+    /// # Errors
+    /// The query's typed error when a job fails, expires, is cancelled, or a request fails
+    /// after retries ([`ErrorKind::Job`](crate::ErrorKind::Job),
+    /// [`ErrorKind::Auth`](crate::ErrorKind::Auth), ...), or a
+    /// [`ErrorKind::Scoring`](crate::ErrorKind::Scoring) error under the `reject` missing-value
+    /// policy. Sink failures are not errors: see [`Outcome::sinks_failed`].
+    pub async fn run(&self) -> Result<Outcome> {
+        let time = self.client.time_source().clone();
+        let started_at = time.clock.now();
+        let started = time.clock.elapsed();
+        let evaluation_id = audit::new_id("eval_", started_at);
+        let span = tracing::info_span!("evaluation", id = %evaluation_id, source = %self.plan.source);
+        async move {
+            let window = Window::resolve(self.plan.window, self.plan.time_zone, started_at)
+                .map_err(crate::Error::invalid)?;
+            let counter = RequestCounter::default();
+            let client = self.client.counting(counter.clone());
+            let fetched = fetch::fetch(&client, &self.plan, window, &self.progress).await?;
+            let mut report = self.report(evaluation_id, window, fetched)?;
+            report.requests = counter_snapshot(&counter);
+            let sink_outcomes = self.deliver_report(&report).await;
+            let mut audit = self.audit_record(&report, sink_outcomes, started_at);
+            audit.requests = counter_snapshot(&counter);
+            audit.latency_seconds = (time.clock.elapsed() - started).as_secs_f64();
+            let audit_outcomes = self.deliver_audit(&audit).await;
+            Ok(Outcome {
+                report,
+                audit,
+                audit_outcomes,
+            })
+        }
+        .instrument(span)
+        .await
+    }
+
+    fn report(&self, evaluation_id: String, window: Window, fetched: fetch::Fetched) -> Result<Report> {
+        let table = fetched.table;
+        let mut ids: Vec<String> = table.strategies.iter().map(|s| s.strategy_id.clone()).collect();
+        let missing: Vec<String> = self
+            .plan
+            .strategy_ids
+            .iter()
+            .filter(|id| table.strategy(id).is_none())
+            .cloned()
+            .collect();
+        ids.extend(missing.iter().cloned());
+        let totals: Vec<_> = ids
+            .iter()
+            .map(|id| table.strategy(id).map(|s| s.totals()).unwrap_or_default())
+            .collect();
+        let kpis: Vec<Kpis> = totals.iter().map(Kpis::from_counts).collect();
+        let cohort = Cohort::from_kpis(ids.iter().zip(kpis.iter()));
+        let scores = scoring::score(&self.scoring, &cohort)?;
+        let results = scores
+            .iter()
+            .zip(kpis.iter().zip(totals.iter()))
+            .map(|(row, (kpis, counts))| {
+                let result = row.to_result();
+                StrategyReport {
+                    strategy_id: result.strategy_id,
+                    score: result.score,
+                    percentile_rank: result.percentile_rank,
+                    coverage: result.coverage,
+                    normalized: result.normalized,
+                    kpis: *kpis,
+                    confidence: Confidence::from_counts(counts, self.scoring.min_offered),
+                }
+            })
+            .collect();
+        Ok(Report {
+            evaluation_id,
+            timestamp: self.client.time_source().clock.now(),
+            window,
+            source: self.plan.source,
+            group_by: self.plan.group_by.clone(),
+            requested_strategies: self.plan.strategy_ids.clone(),
+            results,
+            unattributed: Kpis::from_counts(&table.unattributed),
+            data_completeness: completeness(self.plan.strategy_ids.len(), missing.len()),
+            missing_strategies: missing,
+            table,
+            job_ids: fetched.job_ids,
+            requests: RequestCount::default(),
+        })
+    }
+
+    async fn deliver_report(&self, report: &Report) -> Vec<SinkOutcome> {
+        let deliveries = self.report_sinks.iter().map(|s| async move {
+            let outcome = sink::deliver(s.sink.as_ref(), report).await;
+            self.progress.emit(ProgressEvent::SinkDelivered {
+                sink: outcome.sink.clone(),
+                ok: outcome.is_delivered(),
+            });
+            outcome
+        });
+        join_all(deliveries).await
+    }
+
+    async fn deliver_audit(&self, record: &AuditRecord) -> Vec<SinkOutcome> {
+        let deliveries = self.audit_sinks.iter().map(|s| async move {
+            let outcome = sink::deliver(s.as_ref(), record).await;
+            self.progress.emit(ProgressEvent::SinkDelivered {
+                sink: outcome.sink.clone(),
+                ok: outcome.is_delivered(),
+            });
+            outcome
+        });
+        join_all(deliveries).await
+    }
+
+    fn audit_record(
+        &self,
+        report: &Report,
+        sink_outcomes: Vec<SinkOutcome>,
+        started_at: chrono::DateTime<chrono::Utc>,
+    ) -> AuditRecord {
+        let webhook_outcomes: Vec<&SinkOutcome> = self
+            .report_sinks
+            .iter()
+            .zip(&sink_outcomes)
+            .filter(|(s, _)| s.is_webhook)
+            .map(|(_, o)| o)
+            .collect();
+        let webhook_sync_status = if webhook_outcomes.is_empty() {
+            WebhookSyncStatus::Skipped
+        } else if webhook_outcomes.iter().all(|o| o.is_delivered()) {
+            WebhookSyncStatus::Success
+        } else {
+            WebhookSyncStatus::Failed
+        };
+        let correlation_ids = sink_outcomes
+            .iter()
+            .filter_map(|o| o.correlation_id.clone())
+            .collect();
+        AuditRecord {
+            audit_id: audit::new_id("aud_", started_at),
+            evaluation_id: report.evaluation_id.clone(),
+            strategy_ids: self.plan.strategy_ids.clone(),
+            execution_timestamp: started_at,
+            latency_seconds: 0.0,
+            row_count: report.results.len(),
+            data_completeness: report.data_completeness,
+            missing_strategies: report.missing_strategies.clone(),
+            webhook_sync_status,
+            sink_outcomes,
+            job_ids: report.job_ids.clone(),
+            query_fingerprint: self.plan.fingerprint(&report.window),
+            requests: report.requests,
+            correlation_ids,
+        }
+    }
+}
+
+impl Plan {
+    fn fingerprint(&self, window: &Window) -> String {
+        let interval = window.to_interval();
+        let tz = self.time_zone.name();
+        let head = [self.source.name(), self.group_by.as_str(), interval.as_str(), tz, self.granularity.as_str()];
+        audit::fingerprint(
+            head.into_iter()
+                .chain(self.strategy_ids.iter().map(String::as_str))
+                .chain(std::iter::once("|"))
+                .chain(self.metrics.iter().map(String::as_str)),
+        )
+    }
+}
+
+fn counter_snapshot(counter: &RequestCounter) -> RequestCount {
+    let stats = counter.snapshot();
+    RequestCount {
+        calls: stats.requests,
+        retries: stats.retries,
+    }
+}
+
+/// Strategies with data over strategies requested; 1.0 when none were named (every observed
+/// strategy was asked for).
+fn completeness(requested: usize, missing: usize) -> f64 {
+    if requested == 0 {
+        1.0
+    } else {
+        (requested - missing) as f64 / requested as f64
+    }
+}
+
+impl std::fmt::Debug for Evaluation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Evaluation")
+            .field("client", &self.client)
+            .field("plan", &self.plan)
+            .field("scoring", &self.scoring)
+            .field("report_sinks", &self.report_sinks.iter().map(|s| s.sink.name()).collect::<Vec<_>>())
+            .field("audit_sinks", &self.audit_sinks.iter().map(|s| s.name()).collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn completeness_is_one_when_nothing_was_named() {
+        assert_eq!(completeness(0, 0), 1.0);
+        assert_eq!(completeness(4, 1), 0.75);
+    }
+}

@@ -1,11 +1,328 @@
-//! `routing-eval evaluate` (in progress on its own branch).
+//! `routing-eval evaluate`: query, score, deliver, audit; the ranked table on stdout.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use genesys_routing_eval::emulator::Emulator;
+use genesys_routing_eval::evaluation::{Evaluation, EvaluationBuilder, Outcome, Report, SourceKind};
+use genesys_routing_eval::progress::ProgressEvent;
+use genesys_routing_eval::scoring::ScoringConfig;
+use genesys_routing_eval::sink::{JsonLinesSink, WebhookSink};
+use genesys_routing_eval::{Client, ClientBuilder, Error, ErrorKind};
+
+use crate::exit;
 
 /// Arguments of `routing-eval evaluate`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Where the metrics come from.
+    #[arg(long, value_enum, default_value_t = Source::Aggregates)]
+    source: Source,
+    /// The dimension whose values are the strategies (default: usedRouting; strategyId for
+    /// the strategies source).
+    #[arg(long, value_name = "DIM")]
+    group_by: Option<String>,
+    /// A strategy to compare (repeatable; default: every value observed).
+    #[arg(long = "strategy", value_name = "ID")]
+    strategies: Vec<String>,
+    /// The N most recent complete days, ending at today's midnight in the time zone.
+    #[arg(long, value_name = "N", conflicts_with_all = ["from", "to"])]
+    days: Option<u32>,
+    /// Window start, RFC 3339 (with --to).
+    #[arg(long, requires = "to")]
+    from: Option<DateTime<Utc>>,
+    /// Window end, RFC 3339, exclusive (with --from).
+    #[arg(long, requires = "from")]
+    to: Option<DateTime<Utc>>,
+    /// Bucket size, ISO-8601.
+    #[arg(long, default_value = "P1D")]
+    granularity: String,
+    /// IANA time zone for days and buckets.
+    #[arg(long, default_value = "UTC")]
+    time_zone: String,
+    /// Scoring preset: `default` (the tutorial's weights, corrected) or `rates` (no reward
+    /// for sheer volume).
+    #[arg(long, value_enum, default_value_t = Preset::Default)]
+    preset: Preset,
+    /// Append the audit record to this JSON lines file.
+    #[arg(long, value_name = "PATH")]
+    audit_log: Option<PathBuf>,
+    /// Keep undeliverable webhook payloads here.
+    #[arg(long, value_name = "DIR")]
+    dead_letter_dir: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Source {
+    Aggregates,
+    Strategies,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Preset {
+    Default,
+    Rates,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Default window when neither `--days` nor `--from/--to` is given.
+const DEFAULT_DAYS: u32 = 7;
 
 /// Runs the subcommand and returns the exit code.
-pub async fn run(_args: Args) -> u8 {
-    eprintln!("routing-eval evaluate: not built yet");
-    crate::exit::USAGE
+pub async fn run(args: Args) -> u8 {
+    // Kept alive for the whole run: dropping it stops the embedded emulator.
+    let mut _emulator = None;
+    let client = match client(&mut _emulator).await {
+        Ok(client) => client,
+        Err(e) => return fail(&e),
+    };
+    let evaluation = match builder(&args, client).and_then(EvaluationBuilder::build) {
+        Ok(evaluation) => evaluation,
+        Err(e) => return fail(&e),
+    };
+    let outcome = evaluation.run().await;
+    finish_progress_line();
+    match outcome {
+        Ok(outcome) => print_outcome(&outcome, args.format),
+        Err(e) => fail(&e),
+    }
+}
+
+/// A client from `GENESYS_*`, or one for an embedded emulator when no credentials are set.
+async fn client(emulator: &mut Option<Emulator>) -> Result<Client, Error> {
+    let has_credentials = ["GENESYS_CLIENT_ID", "GENESYS_CLIENT_SECRET"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some());
+    if has_credentials {
+        return ClientBuilder::from_env().build();
+    }
+    let emu = Emulator::start().await?;
+    eprintln!(
+        "routing-eval: no GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET set; running against the embedded emulator at {}",
+        emu.base_url()
+    );
+    let client = Client::builder()
+        .api_base(emu.base_url().as_str())
+        .credentials(emu.client_id(), emu.client_secret().to_owned())
+        .build()?;
+    *emulator = Some(emu);
+    Ok(client)
+}
+
+fn builder(args: &Args, client: Client) -> Result<EvaluationBuilder, Error> {
+    let mut builder = Evaluation::builder()
+        .client(client)
+        .source(match args.source {
+            Source::Aggregates => SourceKind::Aggregates,
+            Source::Strategies => SourceKind::Strategies,
+        })
+        .strategies(args.strategies.iter().cloned())
+        .granularity(args.granularity.clone())
+        .time_zone(args.time_zone.clone())
+        .scoring(match args.preset {
+            Preset::Default => ScoringConfig::default(),
+            Preset::Rates => ScoringConfig::rates(),
+        })
+        .on_progress(progress_printer());
+    builder = match (args.from, args.to) {
+        (Some(from), Some(to)) => builder.between(from, to),
+        _ => builder.last_days(args.days.unwrap_or(DEFAULT_DAYS)),
+    };
+    if let Some(dimension) = &args.group_by {
+        builder = builder.group_by(dimension.clone());
+    }
+    if let Ok(url) = std::env::var("BI_WEBHOOK_URL") {
+        let mut webhook = WebhookSink::builder(url);
+        if let Ok(secret) = std::env::var("BI_WEBHOOK_SECRET") {
+            webhook = webhook.secret(secret);
+        }
+        if let Some(dir) = &args.dead_letter_dir {
+            webhook = webhook.dead_letter_dir(dir.clone());
+        }
+        builder = builder.webhook(webhook.build()?);
+    }
+    if let Some(path) = &args.audit_log {
+        builder = builder.audit_sink(JsonLinesSink::new(path.clone()).with_name("audit-log"));
+    }
+    Ok(builder)
+}
+
+/// Progress on stderr, one overwritten line, only when stderr is a terminal.
+fn progress_printer() -> impl Fn(&ProgressEvent) + Send + Sync + 'static {
+    let show = std::io::stderr().is_terminal();
+    move |event| {
+        if !show {
+            return;
+        }
+        let line = match event {
+            ProgressEvent::JobSubmitted { job_id } => format!("job {job_id} submitted"),
+            ProgressEvent::JobState { job_id, state } => format!("job {job_id}: {state}"),
+            ProgressEvent::PageFetched { job_id, page, rows } => {
+                format!("job {job_id}: page {page} ({rows} groups)")
+            }
+            ProgressEvent::JobCancelled { job_id } => format!("job {job_id} cancelled"),
+            ProgressEvent::SinkDelivered { sink, ok } => {
+                format!("sink {sink}: {}", if *ok { "delivered" } else { "failed" })
+            }
+            _ => return,
+        };
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[2K{line}");
+        let _ = err.flush();
+    }
+}
+
+fn finish_progress_line() {
+    if std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[2K");
+    }
+}
+
+fn print_outcome(outcome: &Outcome, format: Format) -> u8 {
+    let printed = match format {
+        Format::Table => print_table(&outcome.report),
+        Format::Csv => print_csv(&outcome.report),
+        Format::Json => print_json(outcome),
+    };
+    if let Err(e) = printed {
+        eprintln!("routing-eval: cannot write the report: {e}");
+        return exit::FAILED;
+    }
+    if outcome.sinks_failed() {
+        for o in outcome.audit.sink_outcomes.iter().chain(&outcome.audit_outcomes) {
+            if !o.is_delivered() {
+                let kept = o
+                    .dead_letter
+                    .as_ref()
+                    .map(|p| format!("; payload kept in {}", p.display()))
+                    .unwrap_or_default();
+                eprintln!(
+                    "routing-eval: sink {} failed: {}{kept}",
+                    o.sink,
+                    o.error.as_deref().unwrap_or("unknown error")
+                );
+            }
+        }
+        return exit::SINK_FAILED;
+    }
+    exit::OK
+}
+
+fn print_json(outcome: &Outcome) -> std::io::Result<()> {
+    let doc = serde_json::json!({ "report": &outcome.report, "audit": &outcome.audit });
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &doc)?;
+    writeln!(out)
+}
+
+fn fmt_opt(value: Option<f64>, digits: usize) -> String {
+    value.map_or_else(|| "-".to_owned(), |v| format!("{v:.digits$}"))
+}
+
+fn fmt_pct(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_owned(), |v| format!("{:.1}%", v * 100.0))
+}
+
+fn print_table(report: &Report) -> std::io::Result<()> {
+    use genesys_routing_eval::metrics::Kpi;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Routing strategies by {} ({} source), {} to {}",
+        report.group_by,
+        report.source,
+        report.window.from.format("%Y-%m-%d %H:%M"),
+        report.window.to.format("%Y-%m-%d %H:%M UTC")
+    )?;
+    writeln!(
+        out,
+        "{:>4}  {:<24} {:>6} {:>6} {:>8} {:>7} {:>8} {:>8} {:>7}  {}",
+        "rank", "strategy", "score", "pctl", "offered", "asa_s", "abandon", "svc_lvl", "aht_s", "confidence"
+    )?;
+    for (i, line) in report.ranked().into_iter().enumerate() {
+        let k = &line.kpis;
+        let confidence = match (line.confidence.low_confidence, line.confidence.sample_size) {
+            (_, None) => "no data".to_owned(),
+            (true, Some(n)) => format!("low (n={n})"),
+            (false, Some(n)) => format!("ok (n={n})"),
+        };
+        writeln!(
+            out,
+            "{:>4}  {:<24} {:>6} {:>6} {:>8} {:>7} {:>8} {:>8} {:>7}  {}",
+            i + 1,
+            line.strategy_id,
+            fmt_opt(line.score, 3),
+            fmt_opt(line.percentile_rank, 2),
+            fmt_opt(k.get(Kpi::Offered), 0),
+            fmt_opt(k.get(Kpi::AvgSpeedOfAnswer), 1),
+            fmt_pct(k.get(Kpi::AbandonRate)),
+            fmt_pct(k.get(Kpi::ServiceLevel)),
+            fmt_opt(k.get(Kpi::AvgHandleTime), 0),
+            confidence
+        )?;
+    }
+    if !report.missing_strategies.is_empty() {
+        writeln!(out, "no data for: {}", report.missing_strategies.join(", "))?;
+    }
+    if let Some(offered) = report.unattributed.get(Kpi::Offered).filter(|n| *n > 0.0) {
+        writeln!(out, "unattributed (no {}): {offered:.0} offered", report.group_by)?;
+    }
+    Ok(())
+}
+
+fn print_csv(report: &Report) -> std::io::Result<()> {
+    use genesys_routing_eval::metrics::Kpi;
+    let mut out = std::io::stdout().lock();
+    let kpi_names: Vec<&str> = Kpi::ALL.iter().map(|k| k.name()).collect();
+    writeln!(
+        out,
+        "rank,strategyId,score,percentileRank,coverage,{},sampleSize,lowConfidence",
+        kpi_names.join(",")
+    )?;
+    let cell = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for (i, line) in report.ranked().into_iter().enumerate() {
+        let kpis: Vec<String> = line.kpis.iter().map(|(_, v)| cell(v)).collect();
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{},{}",
+            i + 1,
+            csv_field(&line.strategy_id),
+            cell(line.score),
+            cell(line.percentile_rank),
+            line.coverage,
+            kpis.join(","),
+            line.confidence.sample_size.map(|n| n.to_string()).unwrap_or_default(),
+            line.confidence.low_confidence
+        )?;
+    }
+    Ok(())
+}
+
+/// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180).
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Prints a one-line cause and returns the exit code for `error`.
+fn fail(error: &Error) -> u8 {
+    eprintln!("routing-eval: {error}");
+    if error.kind() == ErrorKind::Config {
+        exit::USAGE
+    } else {
+        exit::FAILED
+    }
 }

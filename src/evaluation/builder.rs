@@ -1,0 +1,420 @@
+//! [`EvaluationBuilder`]: every setting of an evaluation, validated at once by `build()`.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::{AuditRecord, Evaluation, Plan, Report, ReportSink, SourceKind, WindowSpec, fetch};
+use crate::client::Client;
+use crate::error::{Error, Result, ValidationError};
+use crate::metrics::Kpi;
+use crate::progress::{Progress, ProgressEvent};
+use crate::scoring::ScoringConfig;
+use crate::sink::Sink;
+
+/// Default grouping dimension of the aggregates source.
+pub const DEFAULT_GROUP_BY: &str = "usedRouting";
+/// Default number of window chunks queried at once.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+/// Default longest window one job covers, in days.
+pub const DEFAULT_MAX_WINDOW_DAYS: u32 = 30;
+
+/// Builds an [`Evaluation`]. Setters take `impl Into<_>`; every default is on its setter.
+///
+/// [`build`](EvaluationBuilder::build) checks everything and reports every problem at once,
+/// so that after it nothing can fail for a reason it could have seen. Nothing touches the
+/// network before [`Evaluation::run`].
+///
+/// # Example
+/// ```no_run
+/// use genesys_routing_eval::{Client, evaluation::Evaluation};
+///
+/// # async fn run() -> genesys_routing_eval::Result<()> {
+/// let client = Client::builder().from_env()?.build()?;
+/// let outcome = Evaluation::builder()
+///     .client(client)
+///     .last_days(30)
+///     .time_zone("Europe/Berlin")
+///     .strategies(["Bullseye", "Standard", "Predictive"])
+///     .build()?
+///     .run()
+///     .await?;
+/// for line in outcome.report.ranked() {
+///     println!("{} {:?}", line.strategy_id, line.score);
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Default)]
+#[must_use]
+pub struct EvaluationBuilder {
+    client: Option<Client>,
+    source: SourceKind,
+    group_by: Option<String>,
+    strategy_ids: Vec<String>,
+    window: Option<WindowSpec>,
+    time_zone: Option<String>,
+    granularity: Option<String>,
+    metrics: Option<Vec<String>>,
+    scoring: Option<ScoringConfig>,
+    report_sinks: Vec<ReportSink>,
+    audit_sinks: Vec<Arc<dyn Sink<AuditRecord>>>,
+    concurrency: Option<usize>,
+    max_window_days: Option<u32>,
+    page_size: Option<u32>,
+    progress: Progress,
+}
+
+impl EvaluationBuilder {
+    /// The client that talks to Genesys Cloud (required).
+    pub fn client(mut self, client: Client) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// The source to query. Default: [`SourceKind::Aggregates`], the real API.
+    pub fn source(mut self, source: SourceKind) -> Self {
+        self.source = source;
+        self
+    }
+
+    /// The dimension whose values are the strategies. Default: `usedRouting` for the
+    /// aggregates source, `strategyId` (the only one it has) for the strategies source.
+    pub fn group_by(mut self, dimension: impl Into<String>) -> Self {
+        self.group_by = Some(dimension.into());
+        self
+    }
+
+    /// Adds one strategy to compare. Default: none, meaning every value observed (aggregates
+    /// source; the strategies source needs at least one).
+    pub fn strategy(mut self, id: impl Into<String>) -> Self {
+        self.strategy_ids.push(id.into());
+        self
+    }
+
+    /// Adds several strategies to compare.
+    pub fn strategies<I, S>(mut self, ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.strategy_ids.extend(ids.into_iter().map(Into::into));
+        self
+    }
+
+    /// Evaluates the `days` most recent complete days in the time zone, ending at today's
+    /// midnight (read when the evaluation runs).
+    pub fn last_days(mut self, days: u32) -> Self {
+        self.window = Some(WindowSpec::LastDays(days));
+        self
+    }
+
+    /// Evaluates `[from, to)`.
+    pub fn between(mut self, from: DateTime<Utc>, to: DateTime<Utc>) -> Self {
+        self.window = Some(WindowSpec::Range { from, to });
+        self
+    }
+
+    /// Sets the window from a [`WindowSpec`] (required, or use `last_days` / `between`).
+    pub fn window(mut self, spec: WindowSpec) -> Self {
+        self.window = Some(spec);
+        self
+    }
+
+    /// IANA time zone for days and buckets (`Europe/Berlin`). Default: `UTC`.
+    pub fn time_zone(mut self, tz: impl Into<String>) -> Self {
+        self.time_zone = Some(tz.into());
+        self
+    }
+
+    /// ISO-8601 bucket size (`P1D`, `PT1H`). Default: `P1D`.
+    pub fn granularity(mut self, granularity: impl Into<String>) -> Self {
+        self.granularity = Some(granularity.into());
+        self
+    }
+
+    /// Source metrics to request. Default: derived from the scoring KPIs (plus offered,
+    /// abandons and service level for the confidence figures on the aggregates source).
+    pub fn metrics<I, S>(mut self, metrics: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.metrics = Some(metrics.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// How strategies are scored. Default: [`ScoringConfig::default`].
+    pub fn scoring(mut self, config: ScoringConfig) -> Self {
+        self.scoring = Some(config);
+        self
+    }
+
+    /// Adds a sink that receives the report. Default: none.
+    pub fn report_sink(mut self, sink: impl Sink<Report> + 'static) -> Self {
+        self.report_sinks.push(ReportSink {
+            sink: Arc::new(sink),
+            is_webhook: false,
+        });
+        self
+    }
+
+    /// Adds a webhook sink for the report; its outcome sets the audit record's
+    /// `webhook_sync_status` (`skipped` when no webhook is added).
+    pub fn webhook(mut self, sink: impl Sink<Report> + 'static) -> Self {
+        self.report_sinks.push(ReportSink {
+            sink: Arc::new(sink),
+            is_webhook: true,
+        });
+        self
+    }
+
+    /// Adds a sink that receives the audit record. Default: none.
+    pub fn audit_sink(mut self, sink: impl Sink<AuditRecord> + 'static) -> Self {
+        self.audit_sinks.push(Arc::new(sink));
+        self
+    }
+
+    /// Adds one sink as both a report sink and an audit sink (a JSON lines file, say).
+    pub fn sink<S>(self, sink: S) -> Self
+    where
+        S: Sink<Report> + Sink<AuditRecord> + 'static,
+    {
+        let shared = Arc::new(sink);
+        let mut this = self.report_sink(Arc::clone(&shared));
+        this.audit_sinks.push(shared);
+        this
+    }
+
+    /// Window chunks queried at once. Default: 4.
+    pub fn concurrency(mut self, chunks: usize) -> Self {
+        self.concurrency = Some(chunks);
+        self
+    }
+
+    /// Longest window one aggregates job covers; longer windows are split into chunks.
+    /// Default: 30 days.
+    pub fn max_window_days(mut self, days: u32) -> Self {
+        self.max_window_days = Some(days);
+        self
+    }
+
+    /// Results page size asked of the aggregates jobs API. Default: the server's.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size);
+        self
+    }
+
+    /// Calls `observer` with every progress event (job submitted, state, pages, sinks).
+    pub fn on_progress(mut self, observer: impl Fn(&ProgressEvent) + Send + Sync + 'static) -> Self {
+        self.progress = Progress::with_observer(observer);
+        self
+    }
+
+    /// Validates everything and returns the evaluation.
+    ///
+    /// # Errors
+    /// An [`ErrorKind::Config`](crate::ErrorKind::Config) error whose
+    /// [`validation`](crate::Error::validation) lists every problem found.
+    pub fn build(self) -> Result<Evaluation> {
+        let mut problems = Vec::new();
+        let client = self.client.clone();
+        if client.is_none() {
+            problems.push(ValidationError::Missing {
+                name: "client".into(),
+                hint: "pass .client(Client::builder()...build()?)".into(),
+            });
+        }
+        let scoring = self.scoring.clone().unwrap_or_default();
+        problems.extend(scoring.problems());
+        let plan = self.plan(&scoring, &mut problems);
+        match (client, plan) {
+            (Some(client), Some(plan)) if problems.is_empty() => Ok(Evaluation {
+                client,
+                plan: Arc::new(plan),
+                scoring: Arc::new(scoring),
+                report_sinks: self.report_sinks,
+                audit_sinks: self.audit_sinks,
+                progress: self.progress,
+            }),
+            _ => Err(Error::validation_errors(problems)),
+        }
+    }
+
+    fn plan(&self, scoring: &ScoringConfig, problems: &mut Vec<ValidationError>) -> Option<Plan> {
+        let time_zone = parse_time_zone(self.time_zone.as_deref().unwrap_or("UTC"), problems);
+        let window = self.window_spec(problems);
+        let granularity = self.granularity.clone().unwrap_or_else(|| "P1D".into());
+        if !is_iso_period(&granularity) {
+            problems.push(ValidationError::Invalid {
+                name: "granularity".into(),
+                reason: format!("`{granularity}` is not an ISO-8601 period; use P1D, PT1H, PT30M, P7D ..."),
+            });
+        }
+        let group_by = self.group_by.clone().unwrap_or_else(|| match self.source {
+            SourceKind::Strategies => "strategyId".into(),
+            _ => DEFAULT_GROUP_BY.into(),
+        });
+        if group_by.trim().is_empty() {
+            problems.push(ValidationError::Invalid {
+                name: "group_by".into(),
+                reason: "is empty; name a dimension such as usedRouting or queueId".into(),
+            });
+        }
+        check_strategy_ids(&self.strategy_ids, problems);
+        check_kpis_derivable(scoring, problems);
+        let concurrency = self.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
+        if concurrency == 0 {
+            problems.push(ValidationError::Invalid {
+                name: "concurrency".into(),
+                reason: "must be at least 1".into(),
+            });
+        }
+        let max_window_days = self.max_window_days.unwrap_or(DEFAULT_MAX_WINDOW_DAYS);
+        if max_window_days == 0 {
+            problems.push(ValidationError::Invalid {
+                name: "max_window_days".into(),
+                reason: "must be at least 1".into(),
+            });
+        }
+        if self.page_size == Some(0) {
+            problems.push(ValidationError::Invalid {
+                name: "page_size".into(),
+                reason: "must be at least 1".into(),
+            });
+        }
+        let metrics = self
+            .metrics
+            .clone()
+            .unwrap_or_else(|| fetch::default_metrics(self.source, scoring));
+        let plan = Plan {
+            source: self.source,
+            group_by,
+            strategy_ids: self.strategy_ids.clone(),
+            window: window?,
+            time_zone: time_zone?,
+            granularity,
+            metrics,
+            max_window_days,
+            concurrency: concurrency.max(1),
+            page_size: self.page_size,
+        };
+        fetch::validate(&plan, scoring, problems);
+        Some(plan)
+    }
+
+    fn window_spec(&self, problems: &mut Vec<ValidationError>) -> Option<WindowSpec> {
+        let Some(spec) = self.window else {
+            problems.push(ValidationError::Missing {
+                name: "window".into(),
+                hint: "call .last_days(n) or .between(from, to)".into(),
+            });
+            return None;
+        };
+        // Resolving now only checks the spec's shape; the run resolves it again at its start.
+        match super::Window::resolve(spec, chrono_tz::UTC, Utc::now()) {
+            Ok(_) => Some(spec),
+            Err(problem) => {
+                problems.push(problem);
+                None
+            }
+        }
+    }
+}
+
+fn parse_time_zone(name: &str, problems: &mut Vec<ValidationError>) -> Option<Tz> {
+    match name.parse::<Tz>() {
+        Ok(tz) => Some(tz),
+        Err(_) => {
+            problems.push(ValidationError::Invalid {
+                name: "time_zone".into(),
+                reason: format!("`{name}` is not an IANA time zone; use a name such as UTC or Europe/Berlin"),
+            });
+            None
+        }
+    }
+}
+
+fn check_strategy_ids(ids: &[String], problems: &mut Vec<ValidationError>) {
+    if ids.iter().any(|id| id.trim().is_empty()) {
+        problems.push(ValidationError::Invalid {
+            name: "strategy".into(),
+            reason: "a strategy id is empty; remove it or name the strategy".into(),
+        });
+    }
+    let mut seen = std::collections::HashSet::new();
+    for id in ids {
+        if !seen.insert(id) {
+            problems.push(ValidationError::Invalid {
+                name: "strategy".into(),
+                reason: format!("`{id}` is given twice; name each strategy once"),
+            });
+        }
+    }
+}
+
+/// Every scoring KPI must be one the pipeline derives from a metric table.
+fn check_kpis_derivable(scoring: &ScoringConfig, problems: &mut Vec<ValidationError>) {
+    for metric in scoring.metrics() {
+        if Kpi::from_name(metric).is_none() {
+            let known: Vec<&str> = Kpi::ALL.iter().map(|k| k.name()).collect();
+            problems.push(ValidationError::Kpi {
+                metric: metric.to_owned(),
+                reason: format!("is not a KPI the pipeline derives; use one of: {}", known.join(", ")),
+            });
+        }
+    }
+}
+
+/// `P[n]Y[n]M[n]W[n]D[T[n]H[n]M[n]S]` with at least one component.
+fn is_iso_period(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix('P') else {
+        return false;
+    };
+    let (date, time) = match rest.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (rest, None),
+    };
+    let components_ok = |part: &str, units: &[char]| -> Option<usize> {
+        let mut count = 0;
+        let mut digits = 0;
+        let mut last_unit = 0;
+        for c in part.chars() {
+            if c.is_ascii_digit() || (c == '.' && digits > 0) {
+                digits += 1;
+                continue;
+            }
+            let pos = units.iter().position(|u| *u == c)? + 1;
+            if digits == 0 || pos <= last_unit {
+                return None;
+            }
+            last_unit = pos;
+            digits = 0;
+            count += 1;
+        }
+        (digits == 0).then_some(count)
+    };
+    let Some(date_count) = components_ok(date, &['Y', 'M', 'W', 'D']) else {
+        return false;
+    };
+    match time {
+        None => date_count > 0,
+        Some(t) => components_ok(t, &['H', 'M', 'S']).is_some_and(|n| n > 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_periods_are_recognised() {
+        for ok in ["P1D", "PT30M", "PT1H", "P7D", "P1W", "P1Y2M3D", "PT0.5S", "P1DT12H"] {
+            assert!(is_iso_period(ok), "{ok}");
+        }
+        for bad in ["", "P", "1D", "PT", "P1H", "PD", "P1D1D", "byDay", "PT1D"] {
+            assert!(!is_iso_period(bad), "{bad}");
+        }
+    }
+}
