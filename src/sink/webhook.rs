@@ -196,9 +196,9 @@ impl WebhookSink {
     ) -> std::result::Result<Duration, String> {
         match retry_after {
             Some(asked) if asked > self.policy.max_retry_after => Err(format!(
-                "it asked to retry after {} s, beyond the {} s ceiling",
-                asked.as_secs(),
-                self.policy.max_retry_after.as_secs()
+                "it asked to retry after {}, beyond the {} ceiling",
+                human(asked),
+                human(self.policy.max_retry_after)
             )),
             Some(asked) => Ok(asked),
             None => Ok(self.time.jitter.full(self.backoff_ceiling(attempt))),
@@ -319,7 +319,7 @@ struct Refusal {
 impl Refusal {
     fn transport(err: reqwest::Error, timeout: Duration) -> Self {
         let message = if err.is_timeout() {
-            format!("no answer within {} ms", timeout.as_millis())
+            format!("no answer within {}", human(timeout))
         } else if err.is_connect() {
             "could not connect to the endpoint".to_owned()
         } else {
@@ -331,7 +331,8 @@ impl Refusal {
             retryable: true,
             retry_after: None,
             correlation_id: None,
-            cause: Some(err),
+            // reqwest's errors quote the whole url, whose path may hold a token.
+            cause: Some(err.without_url()),
         }
     }
 }
@@ -528,6 +529,15 @@ impl fmt::Debug for WebhookSinkBuilder {
             .field("dead_letter_dir", &self.dead_letter_dir)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .finish_non_exhaustive()
+    }
+}
+
+/// `15 s` for whole seconds, else `200 ms`.
+fn human(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 {
+        format!("{} s", duration.as_secs())
+    } else {
+        format!("{} ms", duration.as_millis())
     }
 }
 

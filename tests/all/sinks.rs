@@ -649,6 +649,22 @@ async fn unreachable_endpoint_is_retried_then_dead_lettered() {
 }
 
 #[tokio::test]
+async fn errors_never_quote_the_webhook_url_path() {
+    // Webhook paths often embed a token; errors, outcomes and logs show only the origin.
+    let url = closed_port_url()
+        .await
+        .replace("/hooks/routing", "/hooks/T0KEN123");
+    let clock = clock();
+    let sink = webhook(&url, &clock).max_attempts(1).build().unwrap();
+
+    let error = Sink::<Value>::deliver(&sink, &report()).await.unwrap_err();
+
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains("T0KEN123"), "{shown}");
+    assert!(shown.contains("http://127.0.0.1:"), "{shown}");
+}
+
+#[tokio::test]
 async fn unwritable_dead_letter_dir_is_reported_and_the_payload_kept() {
     let receiver = Receiver::start(vec![reply(500)]).await;
     let clock = clock();
