@@ -120,7 +120,12 @@ impl WebhookSink {
             }
             match self.wait_before_retry(attempt, refusal.retry_after) {
                 Ok(wait) => {
-                    tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, reason = %refusal.message, "webhook attempt failed; retrying");
+                    tracing::debug!(
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        reason = %refusal.message,
+                        "webhook attempt failed; retrying"
+                    );
                     self.time.sleeper.sleep(wait).await;
                 }
                 Err(why) => return Err(self.give_up(id, body, attempt, refusal, Some(why)).await),
@@ -237,26 +242,7 @@ impl WebhookSink {
         if let Some(cause) = last.cause {
             failure = failure.with_cause(cause);
         }
-        let mut message = format!(
-            "webhook delivery to {} failed after {attempts} attempt(s): {}",
-            self.origin(),
-            last.message
-        );
-        if let Some(why) = why {
-            message.push_str(&format!("; gave up because {why}"));
-        }
-        match &dead_letter {
-            DeadLetter::Written(path) => {
-                message.push_str(&format!("; payload written to {}", path.display()))
-            }
-            DeadLetter::WriteFailed { path, reason } => message.push_str(&format!(
-                "; dead-letter file {} not written ({reason}), payload kept in the outcome",
-                path.display()
-            )),
-            DeadLetter::NotConfigured => message.push_str(
-                "; payload kept in the outcome (set a dead-letter directory to keep it on disk)",
-            ),
-        }
+        let message = self.failure_message(attempts, &last.message, why, &dead_letter);
         let mut error = Error::new(ErrorKind::Sink, message);
         if let Some(status) = last.status {
             error = error.with_status(status);
@@ -268,6 +254,35 @@ impl WebhookSink {
             error = error.with_correlation_id(id);
         }
         failure.attach(error)
+    }
+
+    fn failure_message(
+        &self,
+        attempts: u32,
+        last: &str,
+        gave_up_because: Option<String>,
+        dead_letter: &DeadLetter,
+    ) -> String {
+        let mut message = format!(
+            "webhook delivery to {} failed after {attempts} attempt(s): {last}",
+            self.origin()
+        );
+        if let Some(why) = gave_up_because {
+            message.push_str(&format!("; gave up because {why}"));
+        }
+        match dead_letter {
+            DeadLetter::Written(path) => {
+                message.push_str(&format!("; payload written to {}", path.display()))
+            }
+            DeadLetter::WriteFailed { path, reason } => message.push_str(&format!(
+                "; dead-letter file {} not written ({reason}), payload kept in the outcome",
+                path.display()
+            )),
+            DeadLetter::NotConfigured => message.push_str(
+                "; payload kept in the outcome (set a dead-letter directory to keep it on disk)",
+            ),
+        }
+        message
     }
 }
 
