@@ -294,6 +294,31 @@ const MODELLED: &[(&str, Kind)] = &[
     ("oServiceLevel", Kind::ServiceLevel),
 ];
 
+/// Indices into [`MODELLED`], so that generating an event needs no name look-up.
+#[derive(Debug, Clone, Copy)]
+enum M {
+    NOffered,
+    NConversations,
+    NConnected,
+    NTransferred,
+    NBlindTransferred,
+    NConsultTransferred,
+    NOverSla,
+    TAnswered,
+    TAbandon,
+    TShortAbandon,
+    TAcd,
+    TWait,
+    TAlert,
+    THandle,
+    TTalk,
+    TTalkComplete,
+    THeld,
+    THeldComplete,
+    TAcw,
+    OServiceLevel,
+}
+
 fn metric_index(name: &str) -> Option<usize> {
     MODELLED.iter().position(|(n, _)| *n == name)
 }
@@ -316,9 +341,8 @@ impl Default for Tally {
 }
 
 impl Tally {
-    fn at(&mut self, name: &str) -> &mut Stat {
-        let index = metric_index(name).unwrap_or_else(|| unreachable!("unmodelled metric {name}"));
-        &mut self.stats[index]
+    fn at(&mut self, metric: M) -> &mut Stat {
+        &mut self.stats[metric as usize]
     }
 
     fn get(&self, name: &str) -> Option<&Stat> {
@@ -380,32 +404,33 @@ fn tally(seed: u64, cell: &Cell, slot: i64) -> Tally {
     let mut t = Tally::default();
     let offered = calls(seed, cell, slot);
     let mut waits = Rng::new(&[seed, cell.index, slot as u64, WAITS]);
-    t.at("nOffered").tick(offered.len() as u64);
-    t.at("nConversations").tick(offered.len() as u64);
+    t.at(M::NOffered).tick(offered.len() as u64);
+    t.at(M::NConversations).tick(offered.len() as u64);
     for abandoned in &offered {
         if *abandoned {
             let wait = waits.exp_ms((cell.profile.asa_s * 1.4).max(25.0));
-            t.at("tAbandon").record(wait);
-            t.at("tAcd").record(wait);
-            t.at("tWait").record(wait);
+            t.at(M::TAbandon).record(wait);
+            t.at(M::TAcd).record(wait);
+            t.at(M::TWait).record(wait);
             if wait < SHORT_ABANDON_MS {
-                t.at("tShortAbandon").record(wait);
+                t.at(M::TShortAbandon).record(wait);
             } else {
-                t.at("oServiceLevel").tick(1);
-                t.at("nOverSla").tick(1);
+                t.at(M::OServiceLevel).tick(1);
+                t.at(M::NOverSla).tick(1);
             }
         } else {
             let wait = waits.exp_ms(cell.profile.asa_s);
-            t.at("tAnswered").record(wait);
-            t.at("tAcd").record(wait);
-            t.at("tWait").record(wait);
-            t.at("nConnected").tick(1);
-            t.at("tAlert").record(2000 + (waits.unit() * 6000.0) as u64);
-            t.at("oServiceLevel").tick(1);
+            t.at(M::TAnswered).record(wait);
+            t.at(M::TAcd).record(wait);
+            t.at(M::TWait).record(wait);
+            t.at(M::NConnected).tick(1);
+            t.at(M::TAlert)
+                .record(2000 + (waits.unit() * 6000.0) as u64);
+            t.at(M::OServiceLevel).tick(1);
             if wait <= SERVICE_TARGET_MS {
                 t.sl_met += 1;
             } else {
-                t.at("nOverSla").tick(1);
+                t.at(M::NOverSla).tick(1);
             }
         }
     }
@@ -418,20 +443,20 @@ fn tally(seed: u64, cell: &Cell, slot: i64) -> Tally {
         let held = handling
             .chance(0.2)
             .then(|| handling.exp_ms(cell.profile.aht_s * 0.15));
-        t.at("tTalk").record(talk);
-        t.at("tTalkComplete").record(talk);
-        t.at("tAcw").record(acw);
+        t.at(M::TTalk).record(talk);
+        t.at(M::TTalkComplete).record(talk);
+        t.at(M::TAcw).record(acw);
         if let Some(held) = held {
-            t.at("tHeld").record(held);
-            t.at("tHeldComplete").record(held);
+            t.at(M::THeld).record(held);
+            t.at(M::THeldComplete).record(held);
         }
-        t.at("tHandle").record(talk + acw + held.unwrap_or(0));
+        t.at(M::THandle).record(talk + acw + held.unwrap_or(0));
         if handling.chance(cell.profile.transfer) {
-            t.at("nTransferred").tick(1);
+            t.at(M::NTransferred).tick(1);
             if handling.chance(0.7) {
-                t.at("nBlindTransferred").tick(1);
+                t.at(M::NBlindTransferred).tick(1);
             } else {
-                t.at("nConsultTransferred").tick(1);
+                t.at(M::NConsultTransferred).tick(1);
             }
         }
     }
@@ -616,6 +641,16 @@ mod tests {
         split.add(&tally_range(9, cell, 170, 300));
         assert_eq!(whole, split);
         assert!(whole.get("nOffered").unwrap().count > 0);
+    }
+
+    #[test]
+    fn metric_indices_match_their_names() {
+        let mut t = Tally::default();
+        t.at(M::TAnswered).tick(1);
+        t.at(M::OServiceLevel).tick(2);
+        assert_eq!(t.get("tAnswered").unwrap().count, 1);
+        assert_eq!(t.get("oServiceLevel").unwrap().count, 2);
+        assert_eq!(MODELLED.len(), M::OServiceLevel as usize + 1);
     }
 
     #[test]
