@@ -11,12 +11,13 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::Endpoint;
 use super::data;
 use super::errors::{ApiError, Problem};
-use super::faults::PlannedOutcome;
+use super::faults::job_outcome;
 use super::period::format_instant;
 use super::query::{self, AggregationQuery};
-use super::state::{Job, JobState, Outcome, State};
+use super::state::{Job, JobState, State};
 
 /// How long results stay available after submission, for `expirationDate`.
 const RESULTS_KEPT: chrono::Duration = chrono::Duration::days(1);
@@ -49,7 +50,6 @@ async fn run_query(
 /// `POST .../aggregates/jobs`: 202 `{"jobId"}`.
 pub(crate) async fn submit(
     AxumState(state): AxumState<Arc<State>>,
-    planned: Option<axum::Extension<PlannedOutcome>>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let (q, results) = run_query(&state, &body, true).await?;
@@ -57,7 +57,7 @@ pub(crate) async fn submit(
         facade: false,
         submitted: std::time::Instant::now(),
         submitted_at: Utc::now(),
-        outcome: planned.map_or(Outcome::Fulfilled, |p| p.0.0),
+        outcome: job_outcome(&state, Endpoint::SubmitJob),
         cancelled: false,
         results,
         page_size: q.page_size.unwrap_or(state.settings.page_size),

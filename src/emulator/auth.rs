@@ -17,7 +17,21 @@ pub(crate) async fn token(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let Some((id, secret)) = basic_credentials(&headers) else {
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    // Basic authentication, as every official SDK sends it; the form fields of RFC 6749
+    // section 2.3.1 as a fallback.
+    let credentials = basic_credentials(&headers).or_else(|| {
+        Some((
+            field("client_id")?.to_owned(),
+            field("client_secret")?.to_owned(),
+        ))
+    });
+    let Some((id, secret)) = credentials else {
         return oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
@@ -31,11 +45,7 @@ pub(crate) async fn token(
             "authentication failed",
         );
     }
-    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let grant = form
-        .iter()
-        .find(|(k, _)| k == "grant_type")
-        .map(|(_, v)| v.as_str());
+    let grant = field("grant_type");
     match grant {
         Some("client_credentials") => {}
         Some(_) => {

@@ -16,9 +16,23 @@ use super::errors::ApiError;
 use super::state::{Budget, Outcome, State};
 use super::{Endpoint, Fault};
 
-/// How the next submitted job must end, set by a `JobFailed` / `JobExpired` fault.
-#[derive(Debug, Clone)]
-pub(crate) struct PlannedOutcome(pub(crate) Outcome);
+/// How a job accepted at `endpoint` must end: a waiting `JobFailed` / `JobExpired` fault is
+/// taken only by a submission that is accepted, so a refused one does not use it up.
+pub(crate) fn job_outcome(state: &State, endpoint: Endpoint) -> Outcome {
+    match state.take_fault(endpoint, |f| {
+        matches!(f, Fault::JobFailed { .. } | Fault::JobExpired)
+    }) {
+        Some(Fault::JobFailed { message }) => {
+            state.count(|s| s.faults_served += 1);
+            Outcome::Failed(message)
+        }
+        Some(_) => {
+            state.count(|s| s.faults_served += 1);
+            Outcome::Expired
+        }
+        None => Outcome::Fulfilled,
+    }
+}
 
 /// Largest body a `Truncated` or `Malformed` fault rewrites.
 const REWRITE_LIMIT: usize = 256 * 1024 * 1024;
@@ -57,10 +71,7 @@ fn is_pre_fault(endpoint: Endpoint, fault: &Fault) -> bool {
         | Fault::Status(_)
         | Fault::Slow(_) => true,
         Fault::RevokeToken => endpoint != Endpoint::Token,
-        Fault::JobFailed { .. } | Fault::JobExpired => {
-            matches!(endpoint, Endpoint::SubmitJob | Endpoint::StrategiesSubmit)
-        }
-        Fault::Truncated | Fault::Malformed => false,
+        Fault::JobFailed { .. } | Fault::JobExpired | Fault::Truncated | Fault::Malformed => false,
     }
 }
 
@@ -73,7 +84,7 @@ fn is_body_fault(endpoint: Endpoint, fault: &Fault) -> bool {
 pub(crate) async fn endpoint_layer(
     AxumState(state): AxumState<Arc<State>>,
     matched: Option<MatchedPath>,
-    mut request: Request,
+    request: Request,
     next: Next,
 ) -> Response {
     let endpoint = classify(
@@ -114,17 +125,7 @@ pub(crate) async fn endpoint_layer(
                 return with_budget(ApiError::bad_token().into_response(), budget);
             }
             Fault::Slow(delay) => tokio::time::sleep(delay).await,
-            Fault::JobFailed { message } => {
-                request
-                    .extensions_mut()
-                    .insert(PlannedOutcome(Outcome::Failed(message)));
-            }
-            Fault::JobExpired => {
-                request
-                    .extensions_mut()
-                    .insert(PlannedOutcome(Outcome::Expired));
-            }
-            Fault::Truncated | Fault::Malformed => {}
+            Fault::JobFailed { .. } | Fault::JobExpired | Fault::Truncated | Fault::Malformed => {}
         }
     }
     if endpoint != Endpoint::Token {

@@ -110,14 +110,14 @@ pub enum Fault {
     Malformed,
     /// The real answer, after this delay.
     Slow(Duration),
-    /// The next job submitted ends `FAILED` (strategies facade: `failed`) with this
-    /// `errorMessage`. Applied only to submissions.
+    /// The next job accepted ends `FAILED` (strategies facade: `failed`) with this
+    /// `errorMessage`. Taken only by a submission that is accepted.
     JobFailed {
         /// The job's `errorMessage` / `failureReason`.
         message: String,
     },
-    /// The next job submitted ends `EXPIRED` (strategies facade: `failed`). Applied only to
-    /// submissions.
+    /// The next job accepted ends `EXPIRED` (strategies facade: `failed`). Taken only by a
+    /// submission that is accepted.
     JobExpired,
 }
 

@@ -44,6 +44,7 @@ pub(crate) fn router(state: Arc<State>) -> Router {
             faults::endpoint_layer,
         ))
         .fallback(unknown_path)
+        .method_not_allowed_fallback(wrong_method)
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             outer_layer,
@@ -53,6 +54,19 @@ pub(crate) fn router(state: Arc<State>) -> Router {
 
 async fn unknown_path(request: Request) -> Response {
     ApiError::not_found(request.uri().path()).into_response()
+}
+
+async fn wrong_method(request: Request) -> Response {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method.not.allowed",
+        format!(
+            "The method {} is not allowed for {}",
+            request.method(),
+            request.uri().path()
+        ),
+    )
+    .into_response()
 }
 
 /// Sets `ININ-Correlation-ID` and `inin-ratelimit-*` on every answer, and renders error

@@ -9,12 +9,13 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
+use super::Endpoint;
 use super::aggregates::{CursorParam, json_body, page};
 use super::data;
 use super::errors::{ApiError, Problem};
-use super::faults::PlannedOutcome;
+use super::faults::job_outcome;
 use super::period::format_interval;
-use super::state::{Job, JobState, Outcome, State};
+use super::state::{Job, JobState, State};
 
 /// Metric ids the facade serves.
 pub(crate) const METRIC_TYPES: &[&str] = &["handledCalls", "avgSpeedOfAnswer", "abandonedCalls"];
@@ -181,7 +182,6 @@ fn entities(seed: u64, q: &StrategiesQuery) -> Vec<Value> {
 /// `POST /api/v2/analytics/routing/strategies/query`: 202 `{"id"}`.
 pub(crate) async fn submit(
     AxumState(state): AxumState<Arc<State>>,
-    planned: Option<axum::Extension<PlannedOutcome>>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let q = parse(&json_body(&body)?).map_err(ApiError::bad_request)?;
@@ -193,7 +193,7 @@ pub(crate) async fn submit(
         facade: true,
         submitted: std::time::Instant::now(),
         submitted_at: Utc::now(),
-        outcome: planned.map_or(Outcome::Fulfilled, |p| p.0.0),
+        outcome: job_outcome(&state, Endpoint::StrategiesSubmit),
         cancelled: false,
         results,
         page_size: state.settings.page_size,

@@ -1095,3 +1095,127 @@ async fn dropping_the_emulator_stops_it() {
     let result = reqwest::Client::new().post(url).send().await;
     assert!(result.is_err(), "still answering after drop");
 }
+
+#[tokio::test]
+async fn a_refused_submission_leaves_a_job_fault_waiting() {
+    let api = Api::quick().await;
+    api.emulator.inject(
+        Endpoint::SubmitJob,
+        Fault::JobFailed {
+            message: "later".into(),
+        },
+        1,
+    );
+    let (status, _, _) = api.post(JOBS, &json!({"metrics": ["nOffered"]})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(api.emulator.stats().faults_served, 0);
+    let id = api.submit(&week_query()).await;
+    assert_eq!(api.wait(&id).await["errorMessage"], "later");
+    assert_eq!(api.emulator.stats().faults_served, 1);
+}
+
+#[tokio::test]
+async fn token_accepts_credentials_in_the_form_body_too() {
+    let emulator = Emulator::start().await.unwrap();
+    let response = reqwest::Client::new()
+        .post(emulator.base_url().join("oauth/token").unwrap())
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", DEFAULT_CLIENT_ID),
+            ("client_secret", DEFAULT_CLIENT_SECRET),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = reqwest::Client::new()
+        .post(emulator.base_url().join("oauth/token").unwrap())
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn wrong_methods_and_paths_get_genesys_error_bodies() {
+    let api = Api::quick().await;
+    let (status, body, headers) = api.send(api.http.put(api.url(JOBS))).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        body["contextId"],
+        headers["inin-correlation-id"].to_str().unwrap()
+    );
+    let (status, body, _) = api.get("api/v2/nothing/here").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["code"], "not.found");
+}
+
+#[test]
+fn emulator_handles_can_cross_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Emulator>();
+    assert_send_sync::<genesys_routing_eval::emulator::EmulatorBuilder>();
+    assert_send_sync::<genesys_routing_eval::emulator::EmulatorStats>();
+}
+
+#[cfg(feature = "cli")]
+mod cli {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    use super::*;
+
+    fn emulate() -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_routing-eval"));
+        command
+            .arg("emulate")
+            .env_remove("GENESYS_CLIENT_ID")
+            .env_remove("GENESYS_CLIENT_SECRET");
+        command
+    }
+
+    #[tokio::test]
+    async fn emulate_prints_its_url_and_the_default_pair_then_serves() {
+        let mut child = emulate()
+            .args(["--port", "0", "--job-latency-ms", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = lines.next().unwrap().unwrap();
+        let id_line = lines.next().unwrap().unwrap();
+        let secret_line = lines.next().unwrap().unwrap();
+        assert!(
+            url.starts_with("http://127.0.0.1:") && url.ends_with('/'),
+            "{url}"
+        );
+        assert_eq!(id_line, format!("client id: {DEFAULT_CLIENT_ID}"));
+        assert_eq!(
+            secret_line,
+            format!("client secret: {DEFAULT_CLIENT_SECRET}")
+        );
+        let response = reqwest::Client::new()
+            .post(format!("{url}oauth/token"))
+            .basic_auth(DEFAULT_CLIENT_ID, Some(DEFAULT_CLIENT_SECRET))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn emulate_refuses_half_a_credential_pair() {
+        let output = emulate()
+            .args(["--port", "0", "--client-id", "only-an-id"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("client secret"), "{stderr}");
+    }
+}
