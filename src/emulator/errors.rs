@@ -33,6 +33,8 @@ pub(crate) struct ApiError {
     pub(crate) problems: Vec<Problem>,
     /// `messageWithParams` and `messageParams`, boxed to keep errors small.
     pub(crate) params: Option<Box<(String, Value)>>,
+    /// The budget a 429 ran into, for the body's `limit`.
+    pub(crate) limit: Option<u64>,
 }
 
 impl ApiError {
@@ -43,6 +45,7 @@ impl ApiError {
             message: message.into(),
             problems: Vec::new(),
             params: None,
+            limit: None,
         }
     }
 
@@ -85,8 +88,9 @@ impl ApiError {
         )
     }
 
-    pub(crate) fn rate_limited(retry_after_secs: u64) -> Self {
+    pub(crate) fn rate_limited(retry_after_secs: u64, allowed: u64) -> Self {
         ApiError {
+            limit: Some(allowed),
             params: Some(Box::new((
                 "Rate limit exceeded the maximum. Retry the request in [{retryAfter}] seconds"
                     .to_owned(),
@@ -174,7 +178,7 @@ impl ApiError {
                 None => json!({ "errorCode": self.code }),
             })
             .collect();
-        json!({
+        let mut body = json!({
             "message": self.message,
             "code": self.code,
             "status": self.status.as_u16(),
@@ -183,7 +187,15 @@ impl ApiError {
             "contextId": context_id,
             "details": details,
             "errors": errors,
-        })
+        });
+        if let Some(value) = self.limit {
+            body["limit"] = json!({
+                "key": "token.rate.per.minute",
+                "namespace": "platform.api",
+                "value": value,
+            });
+        }
+        body
     }
 }
 

@@ -155,7 +155,7 @@ fn with_budget(mut response: Response, budget: Budget) -> Response {
 
 /// A 429 whose headers show the budget spent and when to come back.
 fn rate_limited(budget: Budget, retry_after_secs: u64, as_date: bool) -> Response {
-    let mut response = ApiError::rate_limited(retry_after_secs).into_response();
+    let mut response = ApiError::rate_limited(retry_after_secs, budget.allowed).into_response();
     let retry_after = if as_date {
         let at = Utc::now()
             + chrono::Duration::seconds(i64::try_from(retry_after_secs).unwrap_or(i64::MAX / 1000));

@@ -44,16 +44,17 @@ fn run(command: &mut Command, what: &str) {
 fn sdk_python() -> PathBuf {
     let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("conformance-venv");
     let python = venv.join("bin").join("python");
-    if !python.exists() {
-        run(
-            Command::new("python3").arg("-m").arg("venv").arg(&venv),
-            "python3 -m venv",
-        );
-    }
     let requirements = repo_file("tests/conformance/requirements.txt");
     let wanted = std::fs::read_to_string(&requirements).expect("requirements file");
     let marker = venv.join("installed-requirements.txt");
     if std::fs::read_to_string(&marker).ok().as_deref() != Some(wanted.as_str()) {
+        // Start clean: a run interrupted half-way must not leave a venv that cannot install.
+        run(
+            Command::new("python3")
+                .args(["-m", "venv", "--clear"])
+                .arg(&venv),
+            "python3 -m venv",
+        );
         run(
             Command::new(&python)
                 .args([

@@ -832,6 +832,11 @@ async fn rate_limited_fault_sends_retry_after_seconds_then_recovers() {
         assert_eq!(body["code"], "too.many.requests");
         assert_eq!(headers["inin-ratelimit-reset"], "7");
         assert_eq!(
+            headers["inin-ratelimit-count"],
+            headers["inin-ratelimit-allowed"]
+        );
+        assert_eq!(body["limit"]["value"], 300);
+        assert_eq!(
             body["contextId"],
             headers["inin-correlation-id"].to_str().unwrap()
         );
