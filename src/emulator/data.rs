@@ -566,6 +566,15 @@ fn render_group(
     Some(Value::Object(out))
 }
 
+/// Distinct values of `dimension` over every cell, sorted.
+pub(crate) fn dimension_values(seed: u64, dimension: &str) -> Vec<String> {
+    let values: std::collections::BTreeSet<String> = cells(seed)
+        .iter()
+        .filter_map(|c| c.dimension(dimension))
+        .collect();
+    values.into_iter().collect()
+}
+
 /// Totals over `[start, end)` grouped by `dimension` (see `Emulator::expected_counts`).
 pub(crate) fn expected_counts(
     seed: u64,

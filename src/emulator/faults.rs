@@ -103,29 +103,8 @@ pub(crate) async fn endpoint_layer(
     }
     if let Some(fault) = state.take_fault(endpoint, |f| is_pre_fault(endpoint, f)) {
         state.count(|s| s.faults_served += 1);
-        match fault {
-            Fault::RateLimited { retry_after_secs } => {
-                state.count(|s| s.rate_limited += 1);
-                return rate_limited(budget, retry_after_secs, false);
-            }
-            Fault::RateLimitedUntil { retry_after_secs } => {
-                state.count(|s| s.rate_limited += 1);
-                return rate_limited(budget, retry_after_secs, true);
-            }
-            Fault::Status(status) => {
-                if status == 429 {
-                    state.count(|s| s.rate_limited += 1);
-                }
-                return with_budget(ApiError::for_status(status).into_response(), budget);
-            }
-            Fault::RevokeToken => {
-                if let Some(token) = &token {
-                    state.revoke_token(token);
-                }
-                return with_budget(ApiError::bad_token().into_response(), budget);
-            }
-            Fault::Slow(delay) => tokio::time::sleep(delay).await,
-            Fault::JobFailed { .. } | Fault::JobExpired | Fault::Truncated | Fault::Malformed => {}
+        if let Some(answer) = serve_pre_fault(&state, fault, token.as_deref(), budget).await {
+            return answer;
         }
     }
     if endpoint != Endpoint::Token {
@@ -146,6 +125,45 @@ pub(crate) async fn endpoint_layer(
         response
     };
     with_budget(response, budget)
+}
+
+/// Serves a fault that answers instead of the handler, or waits (`Slow`) and lets it run.
+async fn serve_pre_fault(
+    state: &State,
+    fault: Fault,
+    token: Option<&str>,
+    budget: Budget,
+) -> Option<Response> {
+    let answer = match fault {
+        Fault::RateLimited { retry_after_secs } => {
+            state.count(|s| s.rate_limited += 1);
+            rate_limited(budget, retry_after_secs, false)
+        }
+        Fault::RateLimitedUntil { retry_after_secs } => {
+            state.count(|s| s.rate_limited += 1);
+            rate_limited(budget, retry_after_secs, true)
+        }
+        Fault::Status(status) => {
+            if status == 429 {
+                state.count(|s| s.rate_limited += 1);
+            }
+            with_budget(ApiError::for_status(status).into_response(), budget)
+        }
+        Fault::RevokeToken => {
+            if let Some(token) = token {
+                state.revoke_token(token);
+            }
+            with_budget(ApiError::bad_token().into_response(), budget)
+        }
+        Fault::Slow(delay) => {
+            tokio::time::sleep(delay).await;
+            return None;
+        }
+        Fault::JobFailed { .. } | Fault::JobExpired | Fault::Truncated | Fault::Malformed => {
+            return None;
+        }
+    };
+    Some(answer)
 }
 
 fn with_budget(mut response: Response, budget: Budget) -> Response {

@@ -364,6 +364,12 @@ impl Emulator {
         self.state.stats()
     }
 
+    /// The values the data has for `dimension` (such as the queue ids for `queueId`), sorted;
+    /// empty for a dimension the emulator does not model.
+    pub fn dimension_values(&self, dimension: &str) -> Vec<String> {
+        data::dimension_values(self.state.settings.seed, dimension)
+    }
+
     /// The raw counts an aggregates query over `[start, end)` returns, summed over every
     /// bucket and grouped by `dimension` (such as `usedRouting` or `queueId`); the `None` key
     /// holds the groups that lack it.

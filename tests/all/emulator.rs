@@ -1156,6 +1156,41 @@ async fn wrong_methods_and_paths_get_genesys_error_bodies() {
     assert_eq!(body["code"], "not.found");
 }
 
+#[tokio::test]
+async fn debug_output_never_shows_the_secret() {
+    let builder = Emulator::builder().credentials("visible-id", "hidden-secret");
+    assert!(!format!("{builder:?}").contains("hidden-secret"));
+    let emulator = builder.start().await.unwrap();
+    let text = format!("{emulator:?}");
+    assert!(
+        text.contains("visible-id") && !text.contains("hidden-secret"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn dimension_values_name_the_queues_and_routing_methods_in_the_data() {
+    let api = Api::quick().await;
+    let queues = api.emulator.dimension_values("queueId");
+    assert_eq!(queues.len(), 3);
+    let methods = api.emulator.dimension_values("usedRouting");
+    assert!(
+        methods
+            .iter()
+            .all(|m| ROUTING_METHODS.contains(&m.as_str()))
+    );
+    assert!(methods.len() >= 5);
+    let mut query = week_query();
+    query["groupBy"] = json!(["queueId"]);
+    query["filter"] =
+        json!({"type": "and", "predicates": [{"dimension": "queueId", "value": queues[1]}]});
+    let (_, body, _) = api.post(QUERY, &query).await;
+    let groups = body["results"].as_array().unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0]["group"]["queueId"], queues[1].as_str());
+    assert!(api.emulator.dimension_values("wrapUpCode").is_empty());
+}
+
 #[test]
 fn emulator_handles_can_cross_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
