@@ -1,1 +1,7 @@
-//! Integration tests: one binary, so the crate links once. Modules talk to the emulator over real HTTP on loopback.
+//! Integration tests: one binary, so the crate links once. Modules talk to the emulator over
+//! real HTTP on loopback.
+
+#[cfg(feature = "cli")]
+mod conformance;
+mod emulator;
+mod sinks;
