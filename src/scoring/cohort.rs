@@ -41,7 +41,9 @@ impl Cohort {
     }
 
     /// A cohort of strategies and their derived KPIs, one column per [`Kpi`].
-    pub fn from_kpis<'a, S: AsRef<str> + 'a>(rows: impl IntoIterator<Item = (S, &'a Kpis)>) -> Self {
+    pub fn from_kpis<'a, S: AsRef<str> + 'a>(
+        rows: impl IntoIterator<Item = (S, &'a Kpis)>,
+    ) -> Self {
         let mut cohort = Cohort::new();
         for (id, kpis) in rows {
             cohort.push_kpis(id.as_ref(), kpis);

@@ -34,7 +34,7 @@ impl Interval {
     /// assert!(i.lower < 0.25 && 0.25 < i.upper);
     /// ```
     pub fn wilson(successes: f64, trials: f64) -> Option<Interval> {
-        if !(trials > 0.0 && trials.is_finite()) || !successes.is_finite() {
+        if !(trials > 0.0 && trials.is_finite() && successes.is_finite()) {
             return None;
         }
         let p = (successes / trials).clamp(0.0, 1.0);
@@ -91,9 +91,9 @@ impl Confidence {
         let abandon_rate = counts.offered.and_then(|offered| {
             Interval::wilson(counts.abandoned.unwrap_or(0) as f64, offered as f64)
         });
-        let service_level = counts.service_level_total.and_then(|total| {
-            Interval::wilson(counts.service_level_met.unwrap_or(0.0), total)
-        });
+        let service_level = counts
+            .service_level_total
+            .and_then(|total| Interval::wilson(counts.service_level_met.unwrap_or(0.0), total));
         Confidence {
             sample_size,
             low_confidence: sample_size.is_none_or(|n| n < min_offered),

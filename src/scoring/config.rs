@@ -200,7 +200,10 @@ impl ScoringConfig {
                     format!("KPI {i} has an empty metric name; name the metric to score"),
                 ));
             }
-            if self.kpis[..i].iter().any(|earlier| earlier.metric == k.metric) {
+            if self.kpis[..i]
+                .iter()
+                .any(|earlier| earlier.metric == k.metric)
+            {
                 problems.push(kpi(
                     &k.metric,
                     "listed more than once; give each metric one entry".into(),

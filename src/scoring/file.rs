@@ -50,10 +50,9 @@ impl ScoreFile {
     fn locate_error(bytes: &[u8]) -> Error {
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let mut track = serde_path_to_error::Track::new();
-        let result = ScoreFile::deserialize(serde_path_to_error::Deserializer::new(
-            &mut de, &mut track,
-        ))
-        .and_then(|_| de.end());
+        let result =
+            ScoreFile::deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track))
+                .and_then(|_| de.end());
         let err = match result {
             Err(e) => e,
             Ok(()) => return Error::new(ErrorKind::Decode, "score file could not be parsed"),
@@ -329,9 +328,12 @@ pub fn write_json<W: Write>(scores: &Scores, writer: W) -> Result<(), Error> {
         scores: Rows<'a>,
     }
     let mut writer = writer;
-    serde_json::to_writer(&mut writer, &Document {
-        scores: Rows(scores),
-    })
+    serde_json::to_writer(
+        &mut writer,
+        &Document {
+            scores: Rows(scores),
+        },
+    )
     .map_err(|e| io_error(e.into()))?;
     writer.write_all(b"\n").map_err(io_error)
 }

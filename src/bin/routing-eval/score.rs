@@ -66,7 +66,10 @@ fn read_input(path: &PathBuf) -> Result<Vec<u8>, Error> {
     };
     if path.as_os_str() == "-" {
         let mut bytes = Vec::new();
-        io::stdin().lock().read_to_end(&mut bytes).map_err(io_error)?;
+        io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map_err(io_error)?;
         Ok(bytes)
     } else {
         std::fs::read(path).map_err(io_error)
@@ -101,7 +104,13 @@ fn write_table<W: Write>(scores: &Scores, mut out: W) -> io::Result<()> {
         lines.push(line);
     }
     let widths: Vec<usize> = (0..lines[0].len())
-        .map(|c| lines.iter().map(|l| l[c].chars().count()).max().unwrap_or(0))
+        .map(|c| {
+            lines
+                .iter()
+                .map(|l| l[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     for line in &lines {
         let mut text = String::new();
@@ -118,11 +127,9 @@ fn write_table<W: Write>(scores: &Scores, mut out: W) -> io::Result<()> {
         }
         writeln!(out, "{}", text.trim_end())?;
     }
-    if scores.kpis().len() > 0 {
-        writeln!(
-            out,
-            "KPI columns are normalised values (1 = best in the cohort); - = missing"
-        )?;
-    }
+    writeln!(
+        out,
+        "KPI columns are normalised values (1 = best in the cohort); - = missing"
+    )?;
     out.flush()
 }
