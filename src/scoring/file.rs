@@ -39,6 +39,14 @@ impl ScoreFile {
     /// # Ok::<(), genesys_routing_eval::Error>(())
     /// ```
     pub fn from_slice(bytes: &[u8]) -> Result<ScoreFile, Error> {
+        match super::fast_parse::parse(bytes) {
+            Some(file) => Ok(file),
+            None => ScoreFile::from_slice_serde(bytes),
+        }
+    }
+
+    /// The reference reader: serde over the whole file.
+    pub(crate) fn from_slice_serde(bytes: &[u8]) -> Result<ScoreFile, Error> {
         let mut de = serde_json::Deserializer::from_slice(bytes);
         match ScoreFile::deserialize(&mut de).and_then(|f| de.end().map(|()| f)) {
             Ok(file) => Ok(file),

@@ -48,12 +48,15 @@ fn score_file(args: &Args) -> Result<(), Error> {
     let scores = scoring::score_owned(&config, file.cohort)?;
     let stdout = io::stdout().lock();
     let out = BufWriter::with_capacity(1 << 16, stdout);
-    match args.format {
+    let written = match args.format {
         Format::Json => scoring::write_json(&scores, out),
         Format::Csv => scoring::write_csv(&scores, out),
         Format::Table => write_table(&scores, out)
             .map_err(|e| Error::new(ErrorKind::Io, format!("cannot write the table: {e}"))),
-    }
+    };
+    // The process exits next: freeing a million strategy ids one by one would only delay it.
+    std::mem::forget(scores);
+    written
 }
 
 fn read_input(path: &PathBuf) -> Result<Vec<u8>, Error> {
