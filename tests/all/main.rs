@@ -4,4 +4,5 @@
 #[cfg(feature = "cli")]
 mod conformance;
 mod emulator;
+mod scoring;
 mod sinks;
