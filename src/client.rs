@@ -14,7 +14,8 @@ use url::Url;
 use crate::auth::TokenCache;
 use crate::config::{Config, ConfigBuilder, PollPolicy, Region, RetryPolicy, Timeouts};
 use crate::error::Result;
-use crate::http::{CallKind, HttpCore, Meter, Request, RequestCounter, RequestStats, Response};
+use crate::http::{CallKind, HttpCore, Meter, Request, Response};
+pub use crate::http::{RequestCounter, RequestStats};
 use crate::time::TimeSource;
 
 /// A Genesys Cloud client: hosts, credentials, token cache, retry and poll policies.

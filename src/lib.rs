@@ -34,6 +34,6 @@ pub mod sink;
 pub mod sources;
 pub mod time;
 
-pub use client::Client;
+pub use client::{Client, ClientBuilder};
 pub use error::{Error, ErrorKind, Result, ValidationError};
 pub use metrics::MetricTable;

@@ -14,6 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
 use crate::client::Client;
+use crate::config::PollPolicy;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::CallKind;
 use crate::metrics::{MetricTable, RawCounts};
@@ -476,6 +477,7 @@ pub fn add_groups(table: &mut MetricTable, groups: &[AggregateGroup], dimension:
 #[derive(Debug, Clone)]
 pub struct Aggregates {
     client: Client,
+    poll: PollPolicy,
 }
 
 impl Client {
@@ -483,6 +485,7 @@ impl Client {
     pub fn aggregates(&self) -> Aggregates {
         Aggregates {
             client: self.clone(),
+            poll: *self.config().poll_policy(),
         }
     }
 }
@@ -494,6 +497,12 @@ struct Submitted {
 }
 
 impl Aggregates {
+    /// Polls jobs with `policy` instead of the client's.
+    pub fn poll_policy(mut self, policy: PollPolicy) -> Self {
+        self.poll = policy;
+        self
+    }
+
     fn job_url(&self, job_id: &str, results: bool) -> Url {
         let mut url = self.client.api_url(JOBS_PATH);
         {
@@ -633,7 +642,7 @@ impl Aggregates {
 
     async fn await_fulfilled(&self, job_id: &str, progress: &Progress) -> Result<(), JobEnd> {
         let time = self.client.time_source().clone();
-        let mut schedule = PollSchedule::start(*self.client.config().poll_policy(), time);
+        let mut schedule = PollSchedule::start(self.poll, time);
         loop {
             if !schedule.wait().await {
                 return Err(JobEnd::Deadline(Error::new(

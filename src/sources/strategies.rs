@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
 use crate::client::Client;
+use crate::config::PollPolicy;
 use crate::error::{Error, ErrorKind, Result, ValidationError};
 use crate::http::CallKind;
 use crate::metrics::{MeanParts, MetricTable, RawCounts};
@@ -290,6 +291,7 @@ pub fn counts_of_entity(entity: &Entity) -> RawCounts {
 #[derive(Debug, Clone)]
 pub struct Strategies {
     client: Client,
+    poll: PollPolicy,
 }
 
 impl Client {
@@ -297,6 +299,7 @@ impl Client {
     pub fn strategies(&self) -> Strategies {
         Strategies {
             client: self.clone(),
+            poll: *self.config().poll_policy(),
         }
     }
 }
@@ -307,6 +310,12 @@ struct Submitted {
 }
 
 impl Strategies {
+    /// Polls jobs with `policy` instead of the client's.
+    pub fn poll_policy(mut self, policy: PollPolicy) -> Self {
+        self.poll = policy;
+        self
+    }
+
     fn job_url(&self, job_id: &str, results: bool) -> Url {
         let mut url = self.client.api_url(JOBS_PATH);
         {
@@ -407,7 +416,7 @@ impl Strategies {
 
     async fn await_completed(&self, job_id: &str, progress: &Progress) -> Result<()> {
         let time = self.client.time_source().clone();
-        let mut schedule = PollSchedule::start(*self.client.config().poll_policy(), time);
+        let mut schedule = PollSchedule::start(self.poll, time);
         loop {
             if !schedule.wait().await {
                 return Err(Error::new(
