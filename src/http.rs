@@ -1,6 +1,6 @@
 //! The one place that sends requests, classifies responses and retries.
 //!
-//! Every call to Genesys goes through [`HttpCore::execute`]: it attaches the bearer token,
+//! Every call to Genesys goes through one function: it attaches the bearer token,
 //! renews it once on a 401, caps the response body while streaming it, turns failures into
 //! [`Error`]s carrying status, Genesys `code`, correlation id and rate-limit headers, and
 //! retries what may succeed later (connect errors, timeouts, 408, 429, 502, 503, 504) with
