@@ -417,3 +417,85 @@ async fn a_counting_clone_measures_only_its_own_calls() {
     let total = client.stats();
     assert_eq!((total.requests, total.retries), (4, 1));
 }
+
+/// Serves one chunked response of `chunks` chunks of 1 KiB (no `Content-Length`) to every
+/// connection, so only streaming can enforce a cap.
+async fn chunked_server(chunks: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk = format!("400\r\n{}\r\n", " ".repeat(1024));
+                for _ in 0..chunks {
+                    if socket.write_all(chunk.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+                let _ = socket.write_all(b"0\r\n\r\n").await;
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+#[tokio::test]
+async fn a_streamed_body_is_cut_off_at_the_cap_without_a_content_length() {
+    let tokens = mock_genesys().await;
+    let api = chunked_server(1024).await;
+    let clock = ManualClock::new(start_time());
+    let client = Client::builder()
+        .api_base(api)
+        .login_base(tokens.uri())
+        .credentials(CLIENT_ID, CLIENT_SECRET)
+        .time_source(clock.time_source(FixedJitter(1.0)))
+        .max_body_bytes(64 * 1024)
+        .build()
+        .unwrap();
+
+    let err = client.aggregates().status("job-1").await.unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert!(err.message().contains("65536-byte cap"), "{err}");
+    assert!(
+        clock.sleeps().is_empty(),
+        "an oversized body is not retried"
+    );
+}
+
+#[tokio::test]
+async fn strategies_submission_accepts_any_2xx() {
+    for status in [200, 201, 202] {
+        let server = mock_genesys().await;
+        Mock::given(method("POST"))
+            .and(path("/api/v2/analytics/routing/strategies/query"))
+            .respond_with(
+                ResponseTemplate::new(status).set_body_json(serde_json::json!({"id": "s-job"})),
+            )
+            .mount(&server)
+            .await;
+        let clock = ManualClock::new(start_time());
+        let client = client_for(&server, &clock).build().unwrap();
+        let q = genesys_routing_eval::sources::strategies::StrategiesQuery::new(
+            ["Bullseye"],
+            ["handledCalls"],
+            start_time(),
+            start_time() + chrono::Duration::days(1),
+        );
+
+        assert_eq!(client.strategies().submit(&q).await.unwrap(), "s-job");
+    }
+}
