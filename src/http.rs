@@ -244,11 +244,12 @@ impl HttpCore {
         let started = self.time.clock.elapsed();
         let mut attempt: u32 = 0;
         let mut renewed_after_401 = false;
-        let mut token = match auth {
-            Some(cache) => Some(cache.get_boxed(self, meter).await?),
-            None => None,
-        };
+        let mut token = None;
         loop {
+            // Read the cache on every attempt: a long retry wait can outlast the token.
+            if let (Some(cache), None) = (auth, &token) {
+                token = Some(cache.get_boxed(self, meter).await?);
+            }
             attempt += 1;
             meter.request();
             let outcome = self.send_once(request, token.as_ref()).await;
@@ -281,6 +282,12 @@ impl HttpCore {
                     tracing::debug!(url = %request.url, ?wait, attempt, error = %error, "retrying");
                     meter.retry();
                     self.time.sleeper.sleep(wait).await;
+                    token = None;
+                }
+                None if request.kind == CallKind::Submission && !connect => {
+                    // The server may have created the job: repeating it could run it twice.
+                    let retryable = matches!(error.status(), Some(429 | 503));
+                    return Err(error.with_retryable(retryable));
                 }
                 None => return Err(error),
             }
