@@ -3,7 +3,7 @@
 //! Retries, polling, token expiry and latency measurement read time only through
 //! [`Clock`], wait only through [`Sleeper`], and draw backoff jitter only through [`Jitter`].
 //! Production uses [`SystemClock`], [`TokioSleeper`] and [`RandomJitter`]; tests swap in the
-//! `test-util` feature's [`ManualClock`](crate::time::ManualClock), which records every wait
+//! `test-util` feature's [`ManualClock`], which records every wait
 //! and advances instantly, so a test of "waits 7 s after `Retry-After: 7`" runs in
 //! milliseconds and asserts the 7 s.
 

@@ -1,1 +1,393 @@
-//! emulator
+//! A Genesys-like server on 127.0.0.1, for tests, demos and the official SDKs (feature
+//! `emulator`).
+//!
+//! It serves `/oauth/token` (client credentials), the conversation aggregates jobs API
+//! (submit, status, results pages, DELETE) and the synchronous aggregates query, and the
+//! tutorial's strategies facade. Data is synthetic and deterministic from a seed, for any
+//! window, past or recent; it checks requests as the real API does and answers with the real
+//! error body, its `contextId` equal to the `ININ-Correlation-ID` header. Faults can be
+//! scripted before start or at run time. See `docs/emulator.md` for the whole contract.
+//!
+//! # Example
+//! ```
+//! use genesys_routing_eval::emulator::{Emulator, Endpoint, Fault};
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> genesys_routing_eval::Result<()> {
+//! let emulator = Emulator::builder()
+//!     .seed(7)
+//!     .job_latency(std::time::Duration::ZERO)
+//!     .fault(Endpoint::SubmitJob, Fault::RateLimited { retry_after_secs: 2 }, 1)
+//!     .start()
+//!     .await?;
+//! println!("serving on {}", emulator.base_url());
+//! assert_eq!(emulator.stats().requests, 0);
+//! # Ok(())
+//! # }
+//! ```
+
+mod aggregates;
+mod auth;
+mod data;
+mod errors;
+mod faults;
+mod period;
+mod query;
+mod server;
+mod state;
+mod strategies;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::metrics::RawCounts;
+use crate::{Error, ErrorKind};
+
+pub use data::ROUTING_METHODS;
+
+/// The OAuth client id the emulator accepts when none is configured.
+pub const DEFAULT_CLIENT_ID: &str = "routing-eval-emulator";
+
+/// The OAuth client secret the emulator accepts when none is configured.
+pub const DEFAULT_CLIENT_SECRET: &str = "emulator-secret-not-for-production";
+
+/// The seed used when none is given.
+pub const DEFAULT_SEED: u64 = 42;
+
+/// An endpoint of the emulator, for scripting faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Endpoint {
+    /// `POST /oauth/token`.
+    Token,
+    /// `POST /api/v2/analytics/conversations/aggregates/jobs`.
+    SubmitJob,
+    /// `GET /api/v2/analytics/conversations/aggregates/jobs/{jobId}`.
+    JobStatus,
+    /// `GET /api/v2/analytics/conversations/aggregates/jobs/{jobId}/results`.
+    JobResults,
+    /// `DELETE /api/v2/analytics/conversations/aggregates/jobs/{jobId}`.
+    DeleteJob,
+    /// `POST /api/v2/analytics/conversations/aggregates/query`.
+    Query,
+    /// `POST /api/v2/analytics/routing/strategies/query` (the facade).
+    StrategiesSubmit,
+    /// `GET /api/v2/analytics/jobs/{id}` (the facade).
+    StrategiesStatus,
+    /// `GET /api/v2/analytics/jobs/{id}/results` (the facade).
+    StrategiesResults,
+    /// Whichever endpoint is called next.
+    Any,
+}
+
+/// A scripted misbehaviour, served instead of (or around) the real answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// 429 with the Genesys error body, `Retry-After: N` (seconds) and `inin-ratelimit-*`
+    /// headers showing the budget spent.
+    RateLimited {
+        /// The `Retry-After` value, in seconds.
+        retry_after_secs: u64,
+    },
+    /// Like [`Fault::RateLimited`], with `Retry-After` as an HTTP date `N` seconds ahead.
+    RateLimitedUntil {
+        /// Seconds from now to the date sent.
+        retry_after_secs: u64,
+    },
+    /// This status with a Genesys error body (500, 502, 503, 504, 408, 400, ...).
+    Status(u16),
+    /// Revokes the bearer token of this request: this and every later request with it get
+    /// 401 until a new token is fetched. Not applied to the token endpoint.
+    RevokeToken,
+    /// The real answer with its JSON body cut in half. Waits for a successful answer.
+    Truncated,
+    /// The real status with valid JSON of the wrong shape (a number where a list or string
+    /// belongs). Waits for a successful answer.
+    Malformed,
+    /// The real answer, after this delay.
+    Slow(Duration),
+    /// The next job accepted ends `FAILED` (strategies facade: `failed`) with this
+    /// `errorMessage`. Taken only by a submission that is accepted.
+    JobFailed {
+        /// The job's `errorMessage` / `failureReason`.
+        message: String,
+    },
+    /// The next job accepted ends `EXPIRED` (strategies facade: `failed`). Taken only by a
+    /// submission that is accepted.
+    JobExpired,
+}
+
+/// What the emulator has served so far: a snapshot from [`Emulator::stats`].
+///
+/// Endpoint counters count requests received at that endpoint, whatever the answer (a
+/// request answered with a fault still counts).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EmulatorStats {
+    /// Requests to `/oauth/token`.
+    pub token_requests: u64,
+    /// Every request received, token requests and unknown paths included.
+    pub requests: u64,
+    /// Job submissions received (aggregates jobs and the strategies facade).
+    pub submissions: u64,
+    /// Job status requests received (both sources).
+    pub status_polls: u64,
+    /// Results page requests received (both sources).
+    pub result_pages: u64,
+    /// Ids of the aggregates jobs deleted with `DELETE`, in order.
+    pub deleted_jobs: Vec<String>,
+    /// Scripted faults served.
+    pub faults_served: u64,
+    /// 429 answers, from scripted faults or the configured rate limit.
+    pub rate_limited: u64,
+}
+
+/// Settings of an emulator, collected by [`Emulator::builder`].
+#[derive(Clone)]
+pub struct EmulatorBuilder {
+    settings: Settings,
+    faults: Vec<(Endpoint, Fault, usize)>,
+    port: u16,
+}
+
+/// Everything the server needs to know, fixed at start.
+#[derive(Clone)]
+pub(crate) struct Settings {
+    pub(crate) seed: u64,
+    pub(crate) job_latency: Duration,
+    pub(crate) page_size: usize,
+    pub(crate) token_lifetime: Duration,
+    pub(crate) client_id: String,
+    pub(crate) client_secret: String,
+    pub(crate) rate_limit: Option<u32>,
+}
+
+impl fmt::Debug for EmulatorBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorBuilder")
+            .field("seed", &self.settings.seed)
+            .field("job_latency", &self.settings.job_latency)
+            .field("page_size", &self.settings.page_size)
+            .field("token_lifetime", &self.settings.token_lifetime)
+            .field("client_id", &self.settings.client_id)
+            .field("rate_limit", &self.settings.rate_limit)
+            .field("faults", &self.faults)
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        EmulatorBuilder {
+            settings: Settings {
+                seed: DEFAULT_SEED,
+                job_latency: Duration::from_millis(300),
+                page_size: 10,
+                token_lifetime: Duration::from_secs(86_400),
+                client_id: DEFAULT_CLIENT_ID.to_owned(),
+                client_secret: DEFAULT_CLIENT_SECRET.to_owned(),
+                rate_limit: None,
+            },
+            faults: Vec::new(),
+            port: 0,
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// The seed of the synthetic data (default [`DEFAULT_SEED`]). The same seed gives the
+    /// same data for the same query.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.settings.seed = seed;
+        self
+    }
+
+    /// Time from a job's submission to its end state (default 300 ms; zero means done at
+    /// once). Before half of it a job reads `QUEUED`, then `PENDING`.
+    pub fn job_latency(mut self, latency: Duration) -> Self {
+        self.settings.job_latency = latency;
+        self
+    }
+
+    /// Results per page when the query gives no `pageSize` (default 10; at least 1).
+    pub fn page_size(mut self, page_size: usize) -> Self {
+        self.settings.page_size = page_size.max(1);
+        self
+    }
+
+    /// Lifetime of the tokens issued (default 24 hours, as Genesys's default); `expires_in`
+    /// says it in whole seconds.
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.settings.token_lifetime = lifetime;
+        self
+    }
+
+    /// The only OAuth client id and secret accepted (default [`DEFAULT_CLIENT_ID`] and
+    /// [`DEFAULT_CLIENT_SECRET`]).
+    pub fn credentials(mut self, client_id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.settings.client_id = client_id.into();
+        self.settings.client_secret = secret.into();
+        self
+    }
+
+    /// Scripts `fault` for the next `times` requests at `endpoint`. Faults are served in the
+    /// order they were scripted; see [`Emulator::inject`] to add them at run time.
+    pub fn fault(mut self, endpoint: Endpoint, fault: Fault, times: usize) -> Self {
+        self.faults.push((endpoint, fault, times));
+        self
+    }
+
+    /// The port to listen on (default 0: any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Answers 429 with `Retry-After` beyond `per_minute` requests per token in a one-minute
+    /// window (default: no limit; the headers then show Genesys's usual 300).
+    pub fn rate_limit(mut self, per_minute: u32) -> Self {
+        self.settings.rate_limit = Some(per_minute);
+        self
+    }
+
+    /// Starts serving on 127.0.0.1 in the current tokio runtime.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] when the port cannot be bound.
+    pub async fn start(self) -> crate::Result<Emulator> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
+            .await
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!(
+                        "cannot listen on 127.0.0.1:{}; choose another port or 0",
+                        self.port
+                    ),
+                )
+                .with_source(e)
+            })?;
+        let address = listener.local_addr().map_err(|e| {
+            Error::new(ErrorKind::Io, "cannot read the emulator's local address").with_source(e)
+        })?;
+        let base_url = url::Url::parse(&format!("http://{address}/"))
+            .map_err(|e| Error::new(ErrorKind::Io, "invalid emulator address").with_source(e))?;
+        let state = Arc::new(state::State::new(self.settings.clone()));
+        for (endpoint, fault, times) in self.faults {
+            state.inject(endpoint, fault, times);
+        }
+        let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
+        let router = server::router(Arc::clone(&state));
+        tokio::spawn(async move {
+            let mut rx = shutdown_rx;
+            let signal = async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            };
+            if let Err(e) = axum::serve(listener, router)
+                .with_graceful_shutdown(signal)
+                .await
+            {
+                tracing::warn!(error = %e, "emulator server stopped");
+            }
+        });
+        Ok(Emulator {
+            base_url,
+            state,
+            shutdown,
+        })
+    }
+}
+
+/// A running emulator on 127.0.0.1; it stops when dropped.
+pub struct Emulator {
+    base_url: url::Url,
+    state: Arc<state::State>,
+    shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+impl fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Emulator")
+            .field("base_url", &self.base_url.as_str())
+            .field("client_id", &self.client_id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Emulator {
+    /// A builder with every default.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// Starts an emulator with every default.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] when no port can be bound.
+    pub async fn start() -> crate::Result<Emulator> {
+        Emulator::builder().start().await
+    }
+
+    /// `http://127.0.0.1:PORT/`: both the API and the login host.
+    pub fn base_url(&self) -> &url::Url {
+        &self.base_url
+    }
+
+    /// The OAuth client id accepted.
+    pub fn client_id(&self) -> &str {
+        &self.state.settings.client_id
+    }
+
+    /// The OAuth client secret accepted.
+    pub fn client_secret(&self) -> &str {
+        &self.state.settings.client_secret
+    }
+
+    /// The seed of the synthetic data.
+    pub fn seed(&self) -> u64 {
+        self.state.settings.seed
+    }
+
+    /// Scripts `fault` for the next `times` requests at `endpoint`, after any faults already
+    /// waiting.
+    pub fn inject(&self, endpoint: Endpoint, fault: Fault, times: usize) {
+        self.state.inject(endpoint, fault, times);
+    }
+
+    /// What has been served so far.
+    pub fn stats(&self) -> EmulatorStats {
+        self.state.stats()
+    }
+
+    /// The values the data has for `dimension` (such as the queue ids for `queueId`), sorted;
+    /// empty for a dimension the emulator does not model.
+    pub fn dimension_values(&self, dimension: &str) -> Vec<String> {
+        data::dimension_values(self.state.settings.seed, dimension)
+    }
+
+    /// The raw counts an aggregates query over `[start, end)` returns, summed over every
+    /// bucket and grouped by `dimension` (such as `usedRouting` or `queueId`); the `None` key
+    /// holds the groups that lack it.
+    ///
+    /// A field is `Some` where its metric would appear in the results (it had events).
+    /// `start` and `end` are rounded up to 15 minutes, the emulator's finest grain.
+    pub fn expected_counts(
+        &self,
+        dimension: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> BTreeMap<Option<String>, RawCounts> {
+        data::expected_counts(self.state.settings.seed, dimension, start, end)
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}

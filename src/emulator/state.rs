@@ -1,0 +1,281 @@
+//! The emulator's mutable state: tokens, jobs, scripted faults, counters, rate windows.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::{EmulatorStats, Endpoint, Fault, Settings};
+
+/// How a job ends once its latency has passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Fulfilled,
+    Failed(String),
+    Expired,
+}
+
+/// One asynchronous job, of either source.
+#[derive(Debug)]
+pub(crate) struct Job {
+    /// Whether this is a strategies facade job (its ids live apart from aggregates jobs).
+    pub(crate) facade: bool,
+    pub(crate) submitted: Instant,
+    pub(crate) submitted_at: DateTime<Utc>,
+    pub(crate) outcome: Outcome,
+    pub(crate) cancelled: bool,
+    /// Every result entry (aggregates groups or facade entities), paged on demand.
+    pub(crate) results: Vec<Value>,
+    pub(crate) page_size: usize,
+}
+
+/// Where a job stands now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum JobState {
+    Queued,
+    Pending,
+    Fulfilled,
+    Failed(String),
+    Expired,
+    Cancelled,
+}
+
+impl Job {
+    pub(crate) fn state(&self, latency: Duration) -> JobState {
+        if self.cancelled {
+            return JobState::Cancelled;
+        }
+        let elapsed = self.submitted.elapsed();
+        if elapsed < latency {
+            return if elapsed < latency / 2 {
+                JobState::Queued
+            } else {
+                JobState::Pending
+            };
+        }
+        match &self.outcome {
+            Outcome::Fulfilled => JobState::Fulfilled,
+            Outcome::Failed(message) => JobState::Failed(message.clone()),
+            Outcome::Expired => JobState::Expired,
+        }
+    }
+
+    /// When the job reached its end state, if it has.
+    pub(crate) fn completed_at(&self, latency: Duration) -> Option<DateTime<Utc>> {
+        match self.state(latency) {
+            JobState::Queued | JobState::Pending | JobState::Cancelled => None,
+            _ => Some(
+                self.submitted_at
+                    + chrono::Duration::from_std(latency).unwrap_or(chrono::Duration::zero()),
+            ),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct TokenInfo {
+    expires: Instant,
+    revoked: bool,
+}
+
+/// Why a bearer token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenProblem {
+    Missing,
+    Invalid,
+}
+
+#[derive(Debug)]
+struct Scripted {
+    endpoint: Endpoint,
+    fault: Fault,
+    remaining: usize,
+}
+
+#[derive(Debug)]
+struct RateWindow {
+    started: Instant,
+    count: u64,
+}
+
+/// The rate-limit budget as seen by one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Budget {
+    pub(crate) allowed: u64,
+    pub(crate) count: u64,
+    pub(crate) reset_secs: u64,
+    pub(crate) exceeded: bool,
+}
+
+const RATE_WINDOW: Duration = Duration::from_secs(60);
+
+/// Genesys's usual per-token budget, shown in headers when no limit is configured.
+const USUAL_BUDGET: u64 = 300;
+
+/// Shared by every request handler.
+pub(crate) struct State {
+    pub(crate) settings: Settings,
+    tokens: Mutex<HashMap<String, TokenInfo>>,
+    jobs: Mutex<HashMap<String, Job>>,
+    faults: Mutex<Vec<Scripted>>,
+    stats: Mutex<EmulatorStats>,
+    rate: Mutex<HashMap<String, RateWindow>>,
+}
+
+/// Locks, recovering from a poisoned lock: a panicking handler must not take the emulator
+/// down with it.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl State {
+    pub(crate) fn new(settings: Settings) -> Self {
+        State {
+            settings,
+            tokens: Mutex::default(),
+            jobs: Mutex::default(),
+            faults: Mutex::default(),
+            stats: Mutex::default(),
+            rate: Mutex::default(),
+        }
+    }
+
+    pub(crate) fn stats(&self) -> EmulatorStats {
+        lock(&self.stats).clone()
+    }
+
+    pub(crate) fn count(&self, update: impl FnOnce(&mut EmulatorStats)) {
+        update(&mut lock(&self.stats));
+    }
+
+    pub(crate) fn inject(&self, endpoint: Endpoint, fault: Fault, times: usize) {
+        if times > 0 {
+            lock(&self.faults).push(Scripted {
+                endpoint,
+                fault,
+                remaining: times,
+            });
+        }
+    }
+
+    /// Takes the first scripted fault that applies to this endpoint and passes `accept`.
+    pub(crate) fn take_fault(
+        &self,
+        endpoint: Endpoint,
+        accept: impl Fn(&Fault) -> bool,
+    ) -> Option<Fault> {
+        let mut faults = lock(&self.faults);
+        let index = faults.iter().position(|s| {
+            (s.endpoint == endpoint || s.endpoint == Endpoint::Any) && accept(&s.fault)
+        })?;
+        let fault = faults[index].fault.clone();
+        faults[index].remaining -= 1;
+        if faults[index].remaining == 0 {
+            faults.remove(index);
+        }
+        Some(fault)
+    }
+
+    pub(crate) fn issue_token(&self) -> String {
+        let token = random_token();
+        lock(&self.tokens).insert(
+            token.clone(),
+            TokenInfo {
+                expires: Instant::now() + self.settings.token_lifetime,
+                revoked: false,
+            },
+        );
+        token
+    }
+
+    pub(crate) fn check_token(&self, token: Option<&str>) -> Result<(), TokenProblem> {
+        let token = token.ok_or(TokenProblem::Missing)?;
+        let tokens = lock(&self.tokens);
+        match tokens.get(token) {
+            Some(info) if !info.revoked && Instant::now() < info.expires => Ok(()),
+            _ => Err(TokenProblem::Invalid),
+        }
+    }
+
+    pub(crate) fn revoke_token(&self, token: &str) {
+        if let Some(info) = lock(&self.tokens).get_mut(token) {
+            info.revoked = true;
+        }
+    }
+
+    /// Counts one request against `key`'s one-minute window.
+    pub(crate) fn spend_budget(&self, key: &str) -> Budget {
+        let allowed = self.settings.rate_limit.map_or(USUAL_BUDGET, u64::from);
+        let mut rate = lock(&self.rate);
+        let now = Instant::now();
+        let window = rate.entry(key.to_owned()).or_insert(RateWindow {
+            started: now,
+            count: 0,
+        });
+        if now.duration_since(window.started) >= RATE_WINDOW {
+            window.started = now;
+            window.count = 0;
+        }
+        window.count += 1;
+        let left = RATE_WINDOW.saturating_sub(now.duration_since(window.started));
+        Budget {
+            allowed,
+            count: window.count,
+            reset_secs: left.as_secs_f64().ceil().max(1.0) as u64,
+            exceeded: self.settings.rate_limit.is_some() && window.count > allowed,
+        }
+    }
+
+    /// The budget without spending it, for answers to requests that carry no token.
+    pub(crate) fn idle_budget(&self) -> Budget {
+        Budget {
+            allowed: self.settings.rate_limit.map_or(USUAL_BUDGET, u64::from),
+            count: 0,
+            reset_secs: RATE_WINDOW.as_secs(),
+            exceeded: false,
+        }
+    }
+
+    pub(crate) fn add_job(&self, job: Job) -> String {
+        let id = random_uuid();
+        lock(&self.jobs).insert(id.clone(), job);
+        id
+    }
+
+    /// Runs `f` on the job, if a job of that API (`facade` or aggregates) has this id.
+    pub(crate) fn with_job<R>(
+        &self,
+        id: &str,
+        facade: bool,
+        f: impl FnOnce(&mut Job) -> R,
+    ) -> Option<R> {
+        lock(&self.jobs)
+            .get_mut(id)
+            .filter(|job| job.facade == facade)
+            .map(f)
+    }
+}
+
+/// A random UUID v4, as Genesys uses for job and correlation ids.
+pub(crate) fn random_uuid() -> String {
+    let a = fastrand::u64(..);
+    let b = fastrand::u64(..);
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0x0fff,
+        0x8000 | (b >> 48) & 0x3fff,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+fn random_token() -> String {
+    let mut token = String::with_capacity(64);
+    for _ in 0..4 {
+        token.push_str(&format!("{:016x}", fastrand::u64(..)));
+    }
+    token
+}

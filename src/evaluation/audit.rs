@@ -1,0 +1,114 @@
+//! The audit record: one JSON object per evaluation saying what was asked, what was done and
+//! what became of the results.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::sink::SinkOutcome;
+
+/// Whether the report reached the webhook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum WebhookSyncStatus {
+    /// Every webhook sink delivered.
+    Success,
+    /// At least one webhook sink failed (its payload was dead-lettered or kept).
+    Failed,
+    /// No webhook sink was configured.
+    Skipped,
+}
+
+/// HTTP calls an evaluation made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RequestCount {
+    /// Every HTTP request sent, retries included.
+    pub calls: u64,
+    /// Of those, how many were retries.
+    pub retries: u64,
+}
+
+/// One evaluation's audit record, as DESIGN.md lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AuditRecord {
+    /// Unique per record, even for evaluations finishing in the same millisecond.
+    pub audit_id: String,
+    /// The evaluation's id, as in the webhook body.
+    pub evaluation_id: String,
+    /// The strategy ids requested (empty: every value observed).
+    pub strategy_ids: Vec<String>,
+    /// When the evaluation started (wall clock).
+    pub execution_timestamp: DateTime<Utc>,
+    /// Duration of the evaluation on a monotonic clock, in seconds.
+    pub latency_seconds: f64,
+    /// Strategies in the report.
+    pub row_count: usize,
+    /// Strategies with data / strategies requested, or 1.0 when all observed were asked for.
+    pub data_completeness: f64,
+    /// Requested strategies the source returned no data for.
+    pub missing_strategies: Vec<String>,
+    /// What became of the webhook delivery.
+    pub webhook_sync_status: WebhookSyncStatus,
+    /// Every report sink's outcome.
+    pub sink_outcomes: Vec<SinkOutcome>,
+    /// The job ids the server returned, in window order.
+    pub job_ids: Vec<String>,
+    /// A stable hash of the query (source, dimension, strategies, window, metrics).
+    pub query_fingerprint: String,
+    /// HTTP calls made and retries.
+    pub requests: RequestCount,
+    /// Correlation ids of failures seen (sinks and retried requests).
+    pub correlation_ids: Vec<String>,
+}
+
+/// A new identifier: milliseconds, a process-wide sequence number and random bits, so ids
+/// made in the same millisecond (or by two processes) still differ.
+pub(crate) fn new_id(prefix: &str, now: DateTime<Utc>) -> String {
+    static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+    let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "{prefix}{:012x}-{:06x}-{:016x}",
+        now.timestamp_millis(),
+        seq & 0xff_ffff,
+        fastrand::u64(..)
+    )
+}
+
+/// A stable 64-bit FNV-1a fingerprint of `parts`, hex encoded.
+///
+/// FNV rather than `DefaultHasher` because the fingerprint is stored in audit logs and must
+/// not change between Rust releases.
+pub(crate) fn fingerprint<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain(std::iter::once(0x1f)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_made_in_the_same_millisecond_differ() {
+        let now = Utc::now();
+        let ids: HashSet<_> = (0..10_000).map(|_| new_id("aud_", now)).collect();
+        assert_eq!(ids.len(), 10_000);
+    }
+
+    #[test]
+    fn fingerprint_is_stable_and_separates_parts() {
+        assert_eq!(fingerprint(["a", "b"]), fingerprint(["a", "b"]));
+        assert_ne!(fingerprint(["ab", ""]), fingerprint(["a", "b"]));
+        assert_eq!(fingerprint([] as [&str; 0]), "cbf29ce484222325");
+    }
+}

@@ -1,0 +1,5 @@
+//! The evaluation pipeline: window, query, score, deliver, audit.
+
+pub mod window;
+
+pub use window::{Window, WindowSpec};

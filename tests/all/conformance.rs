@@ -1,0 +1,143 @@
+//! Conformance: the official Genesys Cloud Python SDK (`purecloudplatformclientv2`, pinned in
+//! `tests/conformance/requirements.txt`) runs an aggregates job end to end against
+//! `routing-eval emulate`: token, submit, poll to FULFILLED, every results page decoded by the
+//! SDK's own models.
+//!
+//! The SDK lives in a virtualenv under the target directory, created on first use and reused
+//! while the requirements file is unchanged. Skipped, with the reason printed, only when
+//! `python3` is missing; any other failure (no venv module, pip failing) fails the test.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+const CLIENT_ID: &str = "conformance-client";
+const CLIENT_SECRET: &str = "conformance-secret";
+
+fn repo_file(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+fn python3_available() -> bool {
+    Command::new("python3")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn run(command: &mut Command, what: &str) {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The virtualenv's python, with the pinned requirements installed.
+fn sdk_python() -> PathBuf {
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("conformance-venv");
+    let python = venv.join("bin").join("python");
+    let requirements = repo_file("tests/conformance/requirements.txt");
+    let wanted = std::fs::read_to_string(&requirements).expect("requirements file");
+    let marker = venv.join("installed-requirements.txt");
+    if std::fs::read_to_string(&marker).ok().as_deref() != Some(wanted.as_str()) {
+        // Start clean: a run interrupted half-way must not leave a venv that cannot install.
+        run(
+            Command::new("python3")
+                .args(["-m", "venv", "--clear"])
+                .arg(&venv),
+            "python3 -m venv",
+        );
+        run(
+            Command::new(&python)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--disable-pip-version-check",
+                    "-q",
+                    "-r",
+                ])
+                .arg(&requirements),
+            "pip install -r tests/conformance/requirements.txt",
+        );
+        std::fs::write(&marker, &wanted).expect("write the install marker");
+    }
+    python
+}
+
+/// `routing-eval emulate`, stopped when dropped.
+struct Served {
+    child: Child,
+    base_url: String,
+}
+
+impl Served {
+    fn start() -> Served {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_routing-eval"))
+            .args([
+                "emulate",
+                "--port",
+                "0",
+                "--seed",
+                "7",
+                "--job-latency-ms",
+                "300",
+            ])
+            .env("GENESYS_CLIENT_ID", CLIENT_ID)
+            .env("GENESYS_CLIENT_SECRET", CLIENT_SECRET)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("routing-eval emulate starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut first_line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut first_line)
+            .expect("read the base URL");
+        let base_url = first_line.trim().to_owned();
+        assert!(
+            base_url.starts_with("http://127.0.0.1:"),
+            "emulate printed `{base_url}` instead of its base URL"
+        );
+        Served { child, base_url }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn official_python_sdk_runs_an_aggregates_job_against_the_emulator() {
+    if !python3_available() {
+        println!("skipping the SDK conformance test: python3 is not installed");
+        return;
+    }
+    let python = sdk_python();
+    let served = Served::start();
+    let output = Command::new(&python)
+        .arg(repo_file("tests/conformance/sdk_aggregates_job.py"))
+        .args([served.base_url.as_str(), CLIENT_ID, CLIENT_SECRET])
+        .output()
+        .expect("run the SDK script");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the SDK script failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    assert!(stdout.contains("conformance ok"), "{stdout}");
+    println!("{}", stdout.trim());
+}
