@@ -371,13 +371,15 @@ async fn slow_response_past_the_request_timeout_is_a_timeout() {
 }
 
 #[tokio::test]
-async fn connection_refused_is_a_transport_error_retried_with_backoff() {
+async fn job_submission_is_retried_after_a_connect_failure() {
+    let tokens = mock_genesys().await;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
     let clock = ManualClock::new(start_time());
     let client = Client::builder()
         .api_base(format!("http://127.0.0.1:{port}"))
+        .login_base(tokens.uri())
         .credentials(CLIENT_ID, CLIENT_SECRET)
         .time_source(clock.time_source(FixedJitter(1.0)))
         .retry_policy(RetryPolicy::default().with_max_attempts(3))
@@ -387,9 +389,16 @@ async fn connection_refused_is_a_transport_error_retried_with_backoff() {
     let err = client.aggregates().submit(&query()).await.unwrap_err();
 
     assert_eq!(err.kind(), ErrorKind::Transport);
+    assert!(err.is_retryable(), "nothing reached the server");
     assert_eq!(
         clock.sleeps(),
         vec![Duration::from_millis(500), Duration::from_secs(1)]
+    );
+    let stats = client.stats();
+    assert_eq!(
+        (stats.requests, stats.retries),
+        (4, 2),
+        "a token and three attempts"
     );
 }
 

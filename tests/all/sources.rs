@@ -484,23 +484,39 @@ async fn sixty_four_concurrent_calls_on_a_cold_cache_make_one_token_request() {
     let emu = emulator(|b| b).await;
     let clock = clock();
     let client = client(&emu, &clock).build().unwrap();
-    let job_id = client.aggregates().submit(&query()).await.unwrap();
-    let fresh = client_for_same(&emu, &clock);
 
     let calls = (0..64).map(|_| {
-        let client = fresh.clone();
-        let job_id = job_id.clone();
-        tokio::spawn(async move { client.aggregates().status(&job_id).await })
+        let client = client.clone();
+        tokio::spawn(async move { client.aggregates().query(&query()).await })
     });
     for call in futures_util::future::join_all(calls).await {
-        call.unwrap().unwrap();
+        assert!(!call.unwrap().unwrap().results.is_empty());
     }
 
-    assert_eq!(emu.stats().token_requests, 2, "one for each client");
+    let stats = emu.stats();
+    assert_eq!(stats.token_requests, 1);
+    assert_eq!(stats.requests, 65);
 }
 
-fn client_for_same(emu: &Emulator, clock: &ManualClock) -> Client {
-    client(emu, clock).build().unwrap()
+#[tokio::test]
+async fn rate_limited_token_request_is_retried_after_the_servers_wait() {
+    let emu = emulator(|b| {
+        b.fault(
+            Endpoint::Token,
+            Fault::RateLimited {
+                retry_after_secs: 4,
+            },
+            1,
+        )
+    })
+    .await;
+    let clock = clock();
+    let client = client(&emu, &clock).build().unwrap();
+
+    client.aggregates().query(&query()).await.unwrap();
+
+    assert_eq!(clock.sleeps(), vec![Duration::from_secs(4)]);
+    assert_eq!(emu.stats().token_requests, 2);
 }
 
 #[tokio::test]
