@@ -235,6 +235,7 @@ impl HttpCore {
 
     /// Sends `request` until it succeeds or retrying is given up, authenticating with `auth`
     /// when given.
+    #[tracing::instrument(level = "debug", name = "http", skip_all, fields(method = %request.method, url = %request.url))]
     pub(crate) async fn execute(
         &self,
         request: &Request,

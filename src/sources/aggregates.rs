@@ -542,6 +542,9 @@ impl Aggregates {
     }
 
     /// Every results page of a fulfilled job, fetched by cursor as the stream is polled.
+    ///
+    /// # Errors
+    /// An item is an error when a page cannot be fetched or decoded; the stream ends after it.
     pub fn results(
         &self,
         job_id: &str,
@@ -597,6 +600,39 @@ impl Aggregates {
     /// # Errors
     /// [`ErrorKind::Job`] with the server's `errorMessage` when the job ends FAILED, CANCELLED
     /// or EXPIRED; [`ErrorKind::Timeout`] when the poll deadline passes; the HTTP core's kinds.
+    ///
+    /// # Example
+    /// Against the embedded emulator (feature `emulator`):
+    /// ```
+    /// # #[cfg(feature = "emulator")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> genesys_routing_eval::Result<()> {
+    /// use chrono::{Duration, Utc};
+    /// use genesys_routing_eval::Client;
+    /// use genesys_routing_eval::emulator::Emulator;
+    /// use genesys_routing_eval::progress::Progress;
+    /// use genesys_routing_eval::sources::aggregates::{AggregationQuery, ROUTING_METRICS};
+    ///
+    /// let emulator = Emulator::builder().job_latency(std::time::Duration::ZERO).start().await?;
+    /// let client = Client::builder()
+    ///     .api_base(emulator.base_url().as_str())
+    ///     .credentials(emulator.client_id(), emulator.client_secret().to_owned())
+    ///     .build()?;
+    /// let to = Utc::now();
+    /// let query = AggregationQuery::new(to - Duration::days(7), to, ROUTING_METRICS.iter().copied())
+    ///     .granularity("P1D")
+    ///     .group_by("usedRouting");
+    ///
+    /// let run = client.aggregates().run(&query, "usedRouting", &Progress::none()).await?;
+    /// for strategy in &run.table.strategies {
+    ///     println!("{}: {:?} offered", strategy.strategy_id, strategy.totals().offered);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// # #[cfg(not(feature = "emulator"))]
+    /// # fn main() {}
+    /// ```
+    #[tracing::instrument(name = "aggregates_job", skip_all, fields(%dimension))]
     pub async fn run(
         &self,
         query: &AggregationQuery,

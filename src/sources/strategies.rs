@@ -358,6 +358,9 @@ impl Strategies {
     }
 
     /// Every results page of a completed job, fetched by cursor as the stream is polled.
+    ///
+    /// # Errors
+    /// An item is an error when a page cannot be fetched or decoded; the stream ends after it.
     pub fn results(
         &self,
         job_id: &str,
@@ -385,6 +388,7 @@ impl Strategies {
     /// [`ErrorKind::Config`] for a query beyond the facade's limits (before any request);
     /// [`ErrorKind::Job`] with the server's `failureReason` when the job fails;
     /// [`ErrorKind::Timeout`] when the poll deadline passes; the HTTP core's kinds.
+    #[tracing::instrument(name = "strategies_job", skip_all)]
     pub async fn run(&self, query: &StrategiesQuery, progress: &Progress) -> Result<SourceRun> {
         let job_id = self.submit(query).await?;
         tracing::info!(%job_id, "strategies job submitted");
