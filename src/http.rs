@@ -505,7 +505,11 @@ async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Byte
     if declared.is_some_and(|len| len > cap as u64) {
         return Err(too_large());
     }
-    let initial = declared.map_or(8 * 1024, |len| len as usize).min(cap);
+    // Grow with what arrives rather than trusting a declared length for the allocation.
+    let initial = declared
+        .map_or(8 * 1024, |len| len as usize)
+        .min(cap)
+        .min(1 << 20);
     let mut body = BytesMut::with_capacity(initial);
     loop {
         match response.chunk().await {

@@ -15,7 +15,7 @@ use url::Url;
 
 use crate::client::Client;
 use crate::config::PollPolicy;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, ValidationError};
 use crate::http::CallKind;
 use crate::metrics::{MetricTable, RawCounts};
 use crate::progress::{Progress, ProgressEvent};
@@ -598,6 +598,7 @@ impl Aggregates {
     /// poll deadline passes, and also when this future is dropped before it finishes.
     ///
     /// # Errors
+    /// [`ErrorKind::Config`] when `query` does not group by `dimension` (before any request);
     /// [`ErrorKind::Job`] with the server's `errorMessage` when the job ends FAILED, CANCELLED
     /// or EXPIRED; [`ErrorKind::Timeout`] when the poll deadline passes; the HTTP core's kinds.
     ///
@@ -639,6 +640,14 @@ impl Aggregates {
         dimension: &str,
         progress: &Progress,
     ) -> Result<SourceRun> {
+        if !query.group_by.iter().any(|d| d == dimension) {
+            return Err(Error::invalid(ValidationError::Invalid {
+                name: "group_by".into(),
+                reason: format!(
+                    "the query does not group by `{dimension}`, so no result could name a strategy; add .group_by(\"{dimension}\")"
+                ),
+            }));
+        }
         let job_id = self.submit(query).await?;
         tracing::info!(%job_id, "aggregates job submitted");
         progress.emit(ProgressEvent::JobSubmitted {

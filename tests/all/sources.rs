@@ -683,3 +683,20 @@ async fn strategies_queries_beyond_every_limit_are_refused_before_any_request() 
     assert!(exactly_thirty.validate().is_ok());
     assert_eq!(emu.stats().requests, 0);
 }
+
+#[tokio::test]
+async fn running_a_query_not_grouped_by_the_dimension_is_refused_before_any_request() {
+    let emu = emulator(|b| b).await;
+    let clock = clock();
+    let client = client(&emu, &clock).build().unwrap();
+
+    let err = client
+        .aggregates()
+        .run(&query(), "requestedRoutingSkillId", &Progress::none())
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Config);
+    assert!(err.to_string().contains("requestedRoutingSkillId"), "{err}");
+    assert_eq!(emu.stats().requests, 0);
+}
