@@ -111,6 +111,20 @@ fn bare_host_names_mean_https() {
 }
 
 #[test]
+fn a_gateway_path_prefix_is_kept_for_every_call() {
+    let config = Config::builder()
+        .api_base("https://gateway.example.com/genesys?x=1")
+        .credentials("id", SECRET)
+        .build()
+        .unwrap();
+    assert_eq!(
+        config.api_base().as_str(),
+        "https://gateway.example.com/genesys/"
+    );
+    assert_eq!(config.login_base(), config.api_base());
+}
+
+#[test]
 fn plain_http_is_refused_for_non_loopback_hosts() {
     for host in [
         "http://api.mypurecloud.com",
