@@ -20,6 +20,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
+pub mod client;
 pub mod config;
 #[cfg(feature = "emulator")]
 pub mod emulator;
@@ -33,5 +34,6 @@ pub mod sink;
 pub mod sources;
 pub mod time;
 
+pub use client::{Client, ClientBuilder};
 pub use error::{Error, ErrorKind, Result, ValidationError};
 pub use metrics::MetricTable;
