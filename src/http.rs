@@ -1,1 +1,599 @@
-//! http
+//! The one place that sends requests, classifies responses and retries.
+//!
+//! Every call to Genesys goes through one function: it attaches the bearer token,
+//! renews it once on a 401, caps the response body while streaming it, turns failures into
+//! [`Error`]s carrying status, Genesys `code`, correlation id and rate-limit headers, and
+//! retries what may succeed later (connect errors, timeouts, 408, 429, 502, 503, 504) with
+//! capped exponential backoff and full jitter, or the server's `Retry-After`. A job submission
+//! is retried only where the server cannot have acted on it (429, 503, connect failure).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use chrono::{DateTime, Utc};
+use reqwest::Method;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::auth::TokenCache;
+use crate::config::{Config, RetryPolicy};
+use crate::error::{Error, ErrorKind, RateLimit, Result};
+use crate::time::TimeSource;
+
+/// Counts HTTP requests and retries; clone it to share one count.
+///
+/// A [`Client`](crate::Client) counts everything it sends; pass a counter to
+/// [`Client::counting`](crate::Client::counting) to also count one evaluation's calls alone.
+#[derive(Debug, Clone, Default)]
+pub struct RequestCounter {
+    counts: Arc<Counts>,
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    requests: AtomicU64,
+    retries: AtomicU64,
+}
+
+impl RequestCounter {
+    /// A counter at zero.
+    pub fn new() -> Self {
+        RequestCounter::default()
+    }
+
+    /// The counts so far.
+    pub fn snapshot(&self) -> RequestStats {
+        RequestStats {
+            requests: self.counts.requests.load(Ordering::Relaxed),
+            retries: self.counts.retries.load(Ordering::Relaxed),
+        }
+    }
+
+    fn add_request(&self) {
+        self.counts.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn add_retry(&self) {
+        self.counts.retries.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// HTTP calls made and retries among them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct RequestStats {
+    /// Requests sent, token requests and retries included.
+    pub requests: u64,
+    /// Requests that were repeats: after a retryable failure, or replayed after a 401.
+    pub retries: u64,
+}
+
+/// The counters one call reports to: the client's own, and the caller's scope if any.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Meter {
+    counters: Vec<RequestCounter>,
+}
+
+impl Meter {
+    pub(crate) fn new(global: RequestCounter, scoped: Option<RequestCounter>) -> Self {
+        Meter {
+            counters: std::iter::once(global).chain(scoped).collect(),
+        }
+    }
+
+    fn request(&self) {
+        self.counters.iter().for_each(RequestCounter::add_request);
+    }
+
+    fn retry(&self) {
+        self.counters.iter().for_each(RequestCounter::add_retry);
+    }
+}
+
+/// Whether the server may have acted on a request that failed: decides what is retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CallKind {
+    /// Safe to repeat (GET, DELETE, the token request, a synchronous query).
+    Idempotent,
+    /// Creates a job: repeated only after 429, 503 or a connect failure.
+    Submission,
+}
+
+/// A request that can be sent again as is.
+#[derive(Debug, Clone)]
+pub(crate) struct Request {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Option<Bytes>,
+    pub(crate) kind: CallKind,
+}
+
+impl Request {
+    pub(crate) fn new(method: Method, url: Url) -> Self {
+        let kind = if method == Method::POST {
+            CallKind::Submission
+        } else {
+            CallKind::Idempotent
+        };
+        Request {
+            method,
+            url,
+            headers: HeaderMap::new(),
+            body: None,
+            kind,
+        }
+    }
+
+    pub(crate) fn json(mut self, body: &impl serde::Serialize) -> Result<Self> {
+        let bytes = serde_json::to_vec(body).map_err(|e| {
+            Error::new(
+                ErrorKind::Config,
+                format!("could not encode the request body: {e}"),
+            )
+        })?;
+        self.headers
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        self.body = Some(Bytes::from(bytes));
+        Ok(self)
+    }
+
+    pub(crate) fn kind(mut self, kind: CallKind) -> Self {
+        self.kind = kind;
+        self
+    }
+}
+
+/// A successful response, its body read in full (within the cap).
+#[derive(Debug, Clone)]
+pub(crate) struct Response {
+    pub(crate) correlation_id: Option<String>,
+    pub(crate) body: Bytes,
+}
+
+impl Response {
+    /// Decodes the body as JSON, naming the path where decoding failed.
+    pub(crate) fn decode<T: DeserializeOwned>(&self, what: &str) -> Result<T> {
+        decode_json(&self.body, what).map_err(|e| match &self.correlation_id {
+            Some(id) => e.with_correlation_id(id.clone()),
+            None => e,
+        })
+    }
+}
+
+/// Decodes `body` as JSON; the error names the JSON path and never panics on bad input.
+pub(crate) fn decode_json<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        Error::new(
+            ErrorKind::Decode,
+            format!(
+                "could not decode the {what} at `{path}`: {}; the server sent an unexpected or incomplete body",
+                e.inner()
+            ),
+        )
+        .with_json_path(path)
+    })
+}
+
+/// The HTTP client with the retry policy and body cap applied.
+#[derive(Debug, Clone)]
+pub(crate) struct HttpCore {
+    client: reqwest::Client,
+    retry: RetryPolicy,
+    time: TimeSource,
+    max_body_bytes: usize,
+}
+
+/// One attempt's outcome before the retry decision.
+enum Attempt {
+    Answered(Answer),
+    Failed { error: Error, connect: bool },
+}
+
+/// A response of any status with its body read.
+struct Answer {
+    status: u16,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl HttpCore {
+    pub(crate) fn new(config: &Config, time: TimeSource) -> Result<Self> {
+        let timeouts = config.timeouts();
+        let client = reqwest::Client::builder()
+            .connect_timeout(timeouts.connect)
+            .timeout(timeouts.request)
+            // A redirect could carry the bearer token to another host; Genesys never redirects.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("genesys-routing-eval/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Config,
+                    format!("could not set up the http client: {e}"),
+                )
+                .with_source(e)
+            })?;
+        Ok(HttpCore {
+            client,
+            retry: *config.retry_policy(),
+            time,
+            max_body_bytes: config.max_body_bytes(),
+        })
+    }
+
+    pub(crate) fn time(&self) -> &TimeSource {
+        &self.time
+    }
+
+    /// Sends `request` until it succeeds or retrying is given up, authenticating with `auth`
+    /// when given.
+    #[tracing::instrument(level = "debug", name = "http", skip_all, fields(method = %request.method, url = %request.url))]
+    pub(crate) async fn execute(
+        &self,
+        request: &Request,
+        auth: Option<&TokenCache>,
+        meter: &Meter,
+    ) -> Result<Response> {
+        let started = self.time.clock.elapsed();
+        let mut attempt: u32 = 0;
+        let mut renewed_after_401 = false;
+        let mut token = None;
+        loop {
+            // Read the cache on every attempt: a long retry wait can outlast the token.
+            if let (Some(cache), None) = (auth, &token) {
+                token = Some(cache.get_boxed(self, meter).await?);
+            }
+            attempt += 1;
+            meter.request();
+            let outcome = self.send_once(request, token.as_ref()).await;
+            let (error, connect) = match outcome {
+                Attempt::Answered(answer) if (200..300).contains(&answer.status) => {
+                    return Ok(Response {
+                        correlation_id: correlation_id(&answer.headers),
+                        body: answer.body,
+                    });
+                }
+                Attempt::Answered(answer) if answer.status == 401 && auth.is_some() => {
+                    let cache = auth.expect("checked above");
+                    if renewed_after_401 {
+                        return Err(still_unauthorized(cache.client_id(), &answer));
+                    }
+                    renewed_after_401 = true;
+                    attempt -= 1;
+                    let stale = token.take().expect("auth implies a token");
+                    token = Some(cache.renew_boxed(&stale, self, meter).await?);
+                    meter.retry();
+                    tracing::debug!(url = %request.url, "401: renewed the token, replaying");
+                    continue;
+                }
+                Attempt::Answered(answer) => (self.classify(&answer), false),
+                Attempt::Failed { error, connect } => (error, connect),
+            };
+            let wait = self.retry_wait(request, &error, connect, attempt, started)?;
+            match wait {
+                Some(wait) => {
+                    tracing::debug!(url = %request.url, ?wait, attempt, error = %error, "retrying");
+                    meter.retry();
+                    self.time.sleeper.sleep(wait).await;
+                    token = None;
+                }
+                None if request.kind == CallKind::Submission && !connect => {
+                    // The server may have created the job: repeating it could run it twice.
+                    let retryable = matches!(error.status(), Some(429 | 503));
+                    return Err(error.with_retryable(retryable));
+                }
+                None => return Err(error),
+            }
+        }
+    }
+
+    /// The wait before the next attempt, or `None` to give up with the error as is.
+    fn retry_wait(
+        &self,
+        request: &Request,
+        error: &Error,
+        connect: bool,
+        attempt: u32,
+        started: Duration,
+    ) -> Result<Option<Duration>> {
+        let status = error.status();
+        let retryable = match request.kind {
+            CallKind::Idempotent => {
+                matches!(error.kind(), ErrorKind::Transport | ErrorKind::Timeout)
+                    || matches!(status, Some(408 | 429 | 502 | 503 | 504))
+            }
+            CallKind::Submission => connect || matches!(status, Some(429 | 503)),
+        };
+        if !retryable || attempt >= self.retry.max_attempts {
+            return Ok(None);
+        }
+        let wait = match error.retry_after() {
+            Some(asked) if asked > self.retry.retry_after_ceiling => return Ok(None),
+            Some(asked) => asked,
+            None => self.time.jitter.full(self.retry.backoff_ceiling(attempt)),
+        };
+        let spent = self.time.clock.elapsed().saturating_sub(started);
+        if spent + wait > self.retry.total_deadline {
+            return Ok(None);
+        }
+        Ok(Some(wait))
+    }
+
+    async fn send_once(&self, request: &Request, token: Option<&crate::auth::Token>) -> Attempt {
+        let mut builder = self
+            .client
+            .request(request.method.clone(), request.url.clone())
+            .headers(request.headers.clone());
+        if let Some(token) = token {
+            let mut value =
+                HeaderValue::from_str(&format!("Bearer {}", token.secret().expose_secret()))
+                    .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid"));
+            value.set_sensitive(true);
+            builder = builder.header(AUTHORIZATION, value);
+        }
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
+        }
+        let response = match builder.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                let connect = e.is_connect();
+                return Attempt::Failed {
+                    error: transport_error(&request.url, e),
+                    connect,
+                };
+            }
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        match read_capped(response, self.max_body_bytes).await {
+            Ok(body) => Attempt::Answered(Answer {
+                status,
+                headers,
+                body,
+            }),
+            Err(error) => Attempt::Failed {
+                error: with_response_context(error, status, &headers),
+                connect: false,
+            },
+        }
+    }
+
+    fn classify(&self, answer: &Answer) -> Error {
+        let body: ErrorBody = serde_json::from_slice(&answer.body).unwrap_or_default();
+        let status = answer.status;
+        let kind = match status {
+            401 => ErrorKind::Auth,
+            429 => ErrorKind::RateLimited,
+            500..=599 => ErrorKind::Server,
+            _ => ErrorKind::Client,
+        };
+        let message = body
+            .message
+            .clone()
+            .or_else(|| body.error_description.clone())
+            .or_else(|| body.description.clone())
+            .map(|m| format!("{m}{}", status_hint(status)))
+            .unwrap_or_else(|| format!("http {status}{}", status_hint(status)));
+        let mut error = with_response_context(Error::new(kind, message), status, &answer.headers);
+        if let Some(code) = body.code.or(body.error) {
+            error = error.with_code(code);
+        }
+        if error.correlation_id().is_none() {
+            if let Some(id) = body.context_id {
+                error = error.with_correlation_id(id);
+            }
+        }
+        let retry_after = answer
+            .headers
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, self.time.clock.now()));
+        if let Some(wait) = retry_after {
+            error = error.with_retry_after(wait);
+        }
+        error
+    }
+}
+
+fn status_hint(status: u16) -> &'static str {
+    match status {
+        403 => {
+            "; the oauth client lacks a permission (aggregates need analytics:conversationAggregate:view)"
+        }
+        404 => "; the job or endpoint does not exist (jobs expire; submit again)",
+        429 => "; the rate limit was reached and retrying was given up; try again later",
+        500..=599 => "; the server failed; try again later",
+        _ => "",
+    }
+}
+
+fn still_unauthorized(client_id: &str, answer: &Answer) -> Error {
+    with_response_context(
+        Error::new(
+            ErrorKind::Auth,
+            format!(
+                "the api refused a freshly issued token for oauth client `{client_id}`; check that the client exists in this region and has the needed roles"
+            ),
+        ),
+        answer.status,
+        &answer.headers,
+    )
+}
+
+fn with_response_context(mut error: Error, status: u16, headers: &HeaderMap) -> Error {
+    error = error.with_status(status);
+    if let Some(id) = correlation_id(headers) {
+        error = error.with_correlation_id(id);
+    }
+    if let Some(limit) = rate_limit(headers) {
+        error = error.with_rate_limit(limit);
+    }
+    error
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn correlation_id(headers: &HeaderMap) -> Option<String> {
+    header_str(headers, "inin-correlation-id").map(str::to_owned)
+}
+
+fn rate_limit(headers: &HeaderMap) -> Option<RateLimit> {
+    let number = |name| header_str(headers, name).and_then(|v| v.trim().parse::<u64>().ok());
+    let limit = RateLimit {
+        allowed: number("inin-ratelimit-allowed"),
+        count: number("inin-ratelimit-count"),
+        reset_seconds: number("inin-ratelimit-reset"),
+    };
+    (limit != RateLimit::default()).then_some(limit)
+}
+
+/// Parses `Retry-After` as delta-seconds or an HTTP date (a date in the past means now).
+pub(crate) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = DateTime::parse_from_rfc2822(value)
+        .ok()?
+        .with_timezone(&Utc);
+    Some((at - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+fn transport_error(url: &Url, e: reqwest::Error) -> Error {
+    let host = url.host_str().unwrap_or_default().to_owned();
+    let (kind, message) = if e.is_timeout() {
+        (
+            ErrorKind::Timeout,
+            format!("request to {host} timed out; raise the request timeout or try again later"),
+        )
+    } else if e.is_connect() {
+        (
+            ErrorKind::Transport,
+            format!("could not connect to {host}; check the host and the network"),
+        )
+    } else {
+        (
+            ErrorKind::Transport,
+            format!("request to {host} failed in transit; try again"),
+        )
+    };
+    Error::new(kind, message).with_source(e.without_url())
+}
+
+/// Reads the body, refusing to hold more than `cap` bytes.
+async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Bytes> {
+    let too_large = || {
+        Error::new(
+            ErrorKind::Decode,
+            format!(
+                "response body exceeds the {cap}-byte cap; raise max_body_bytes if this is expected"
+            ),
+        )
+    };
+    let declared = response.content_length();
+    if declared.is_some_and(|len| len > cap as u64) {
+        return Err(too_large());
+    }
+    // Grow with what arrives rather than trusting a declared length for the allocation.
+    let initial = declared
+        .map_or(8 * 1024, |len| len as usize)
+        .min(cap)
+        .min(1 << 20);
+    let mut body = BytesMut::with_capacity(initial);
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > cap {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body.freeze()),
+            Err(e) if e.is_timeout() => {
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    "response body did not arrive in time; raise the request timeout or try again later",
+                )
+                .with_source(e.without_url()));
+            }
+            Err(e) => {
+                return Err(Error::new(
+                    ErrorKind::Decode,
+                    "response body ended early (truncated); try again",
+                )
+                .with_source(e.without_url()));
+            }
+        }
+    }
+}
+
+/// The Genesys error body, and the OAuth error body of the login host, leniently.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct ErrorBody {
+    message: Option<String>,
+    code: Option<String>,
+    context_id: Option<String>,
+    /// OAuth: `invalid_client`, `invalid_grant`, ...
+    error: Option<String>,
+    #[serde(rename = "error_description")]
+    error_description: Option<String>,
+    description: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Thu, 01 Jan 2026 00:00:42 GMT", now),
+            Some(Duration::from_secs(42))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 31 Dec 2025 23:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn decode_errors_name_the_json_path_and_never_panic() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Page {
+            results: Vec<Group>,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Group {
+            count: u64,
+        }
+        let err =
+            decode_json::<Page>(br#"{"results":[{"count":1},{"count":"x"}]}"#, "page").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+        assert_eq!(err.json_path(), Some("results[1].count"));
+        let err = decode_json::<Page>(br#"{"results":[{"count":1},{"cou"#, "page").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+        assert!(err.json_path().unwrap().starts_with("results[1]"), "{err}");
+        for cut in 0..20 {
+            let _ = decode_json::<Page>(&br#"{"results":[{"count":1}]}"#[..cut], "page");
+        }
+    }
+}

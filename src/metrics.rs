@@ -212,6 +212,217 @@ impl MetricTable {
     }
 }
 
+/// One key performance indicator derived from [`RawCounts`], named as scoring configs and
+/// reports name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Kpi {
+    /// `offered`: interactions offered (`nOffered.count`).
+    Offered,
+    /// `answered`: interactions answered (`tAnswered.count`).
+    Answered,
+    /// `handledCalls`: interactions handled (`tHandle.count`, or the facade's `handledCalls`).
+    HandledCalls,
+    /// `abandonedCalls`: interactions abandoned (`tAbandon.count`).
+    AbandonedCalls,
+    /// `avgSpeedOfAnswer`: seconds, `tAnswered.sum / tAnswered.count` (or the facade's
+    /// averages weighted by handled calls).
+    AvgSpeedOfAnswer,
+    /// `avgHandleTime`: seconds, `tHandle.sum / tHandle.count`.
+    AvgHandleTime,
+    /// `abandonRate`: `tAbandon.count / nOffered.count`.
+    AbandonRate,
+    /// `serviceLevel`: `oServiceLevel` numerator / denominator.
+    ServiceLevel,
+    /// `transferRate`: `nTransferred.count / tAnswered.count`.
+    TransferRate,
+}
+
+impl Kpi {
+    /// Every KPI, in the order reports list them.
+    pub const ALL: [Kpi; 9] = [
+        Kpi::Offered,
+        Kpi::Answered,
+        Kpi::HandledCalls,
+        Kpi::AbandonedCalls,
+        Kpi::AvgSpeedOfAnswer,
+        Kpi::AvgHandleTime,
+        Kpi::AbandonRate,
+        Kpi::ServiceLevel,
+        Kpi::TransferRate,
+    ];
+
+    /// The KPI's name, as scoring configs and reports spell it (`avgSpeedOfAnswer`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Kpi::Offered => "offered",
+            Kpi::Answered => "answered",
+            Kpi::HandledCalls => "handledCalls",
+            Kpi::AbandonedCalls => "abandonedCalls",
+            Kpi::AvgSpeedOfAnswer => "avgSpeedOfAnswer",
+            Kpi::AvgHandleTime => "avgHandleTime",
+            Kpi::AbandonRate => "abandonRate",
+            Kpi::ServiceLevel => "serviceLevel",
+            Kpi::TransferRate => "transferRate",
+        }
+    }
+
+    /// The KPI with this name, if it is one of ours.
+    ///
+    /// # Example
+    /// ```
+    /// use genesys_routing_eval::metrics::Kpi;
+    /// assert_eq!(Kpi::from_name("abandonRate"), Some(Kpi::AbandonRate));
+    /// assert_eq!(Kpi::from_name("nope"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Kpi> {
+        Kpi::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl std::fmt::Display for Kpi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The KPIs of one strategy, derived from its counts merged over every bucket and chunk.
+///
+/// A KPI is missing (`None`) when the counts it needs were not reported or its denominator is
+/// zero; it is never NaN or infinite. Counts and sums are added before anything is divided,
+/// so the KPIs of a merged table equal those of one query over the whole window.
+///
+/// Two conventions, both from how Genesys reports: an absent *numerator* beside a present,
+/// positive denominator counts as zero events (Genesys leaves out a metric with no events, so
+/// 40 offered and no `tAbandon` is an abandon rate of 0); and an average prefers the
+/// aggregates sums (`tAnswered.sum / tAnswered.count`), falling back to the strategies
+/// facade's reported averages weighted by handled calls.
+///
+/// # Example
+/// ```
+/// use genesys_routing_eval::metrics::{Kpi, Kpis, RawCounts};
+/// let counts = RawCounts {
+///     offered: Some(40),
+///     answered: Some(30),
+///     answer_time_ms: Some(300_000.0),
+///     abandoned: Some(10),
+///     ..RawCounts::default()
+/// };
+/// let kpis = Kpis::from_counts(&counts);
+/// assert_eq!(kpis.get(Kpi::AvgSpeedOfAnswer), Some(10.0));
+/// assert_eq!(kpis.by_name("abandonRate"), Some(0.25));
+/// assert_eq!(kpis.get(Kpi::AvgHandleTime), None);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Kpis {
+    values: [Option<f64>; 9],
+}
+
+impl Kpis {
+    /// Derives every KPI from counts already merged over buckets (see [`StrategyMetrics::totals`]).
+    pub fn from_counts(counts: &RawCounts) -> Kpis {
+        let mut kpis = Kpis::default();
+        let count = |c: Option<u64>| c.map(|n| n as f64);
+        kpis.set(Kpi::Offered, count(counts.offered));
+        kpis.set(Kpi::Answered, count(counts.answered));
+        kpis.set(Kpi::HandledCalls, count(counts.handled));
+        kpis.set(Kpi::AbandonedCalls, count(counts.abandoned));
+        kpis.set(Kpi::AvgSpeedOfAnswer, speed_of_answer(counts));
+        kpis.set(
+            Kpi::AvgHandleTime,
+            mean_seconds(counts.handle_time_ms, counts.handled),
+        );
+        kpis.set(
+            Kpi::AbandonRate,
+            rate(count(counts.abandoned), count(counts.offered)),
+        );
+        kpis.set(
+            Kpi::ServiceLevel,
+            rate(counts.service_level_met, counts.service_level_total),
+        );
+        kpis.set(
+            Kpi::TransferRate,
+            rate(count(counts.transferred), count(counts.answered)),
+        );
+        kpis
+    }
+
+    /// Derives every KPI of one strategy, over all its buckets.
+    pub fn of_strategy(strategy: &StrategyMetrics) -> Kpis {
+        Kpis::from_counts(&strategy.totals())
+    }
+
+    /// The value of `kpi`, or `None` when it is missing.
+    pub fn get(&self, kpi: Kpi) -> Option<f64> {
+        self.values[kpi.index()]
+    }
+
+    /// The value of the KPI named `name` (`avgSpeedOfAnswer`, ...); `None` when the name is not
+    /// a KPI or the value is missing.
+    pub fn by_name(&self, name: &str) -> Option<f64> {
+        Kpi::from_name(name).and_then(|k| self.get(k))
+    }
+
+    /// Every KPI with its value, in [`Kpi::ALL`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (Kpi, Option<f64>)> + '_ {
+        Kpi::ALL.into_iter().map(|k| (k, self.get(k)))
+    }
+
+    /// Sets `kpi`; a non-finite value is stored as missing.
+    pub fn set(&mut self, kpi: Kpi, value: Option<f64>) {
+        self.values[kpi.index()] = value.filter(|v| v.is_finite());
+    }
+}
+
+impl Serialize for Kpis {
+    /// Serialises as a map from KPI name to number, `null` where missing.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(Kpi::ALL.len()))?;
+        for (kpi, value) in self.iter() {
+            map.serialize_entry(kpi.name(), &value)?;
+        }
+        map.end()
+    }
+}
+
+/// `numerator / denominator` where the denominator is present and positive; an absent
+/// numerator there is zero events.
+fn rate(numerator: Option<f64>, denominator: Option<f64>) -> Option<f64> {
+    let d = denominator.filter(|d| *d > 0.0)?;
+    Some(numerator.unwrap_or(0.0) / d)
+}
+
+/// A millisecond sum over a count of events, in seconds.
+fn mean_seconds(sum_ms: Option<f64>, count: Option<u64>) -> Option<f64> {
+    let n = count.filter(|n| *n > 0)?;
+    Some(sum_ms? / n as f64 / 1000.0)
+}
+
+fn speed_of_answer(counts: &RawCounts) -> Option<f64> {
+    mean_seconds(counts.answer_time_ms, counts.answered)
+        .or_else(|| counts.reported_speed_of_answer.and_then(|p| p.mean()))
+}
+
+impl MeanParts {
+    /// The mean: weighted where the weights add to more than 0, plain otherwise; `None` with no
+    /// samples.
+    pub fn mean(&self) -> Option<f64> {
+        let mean = if self.weight > 0.0 {
+            self.weighted_sum / self.weight
+        } else if self.samples > 0 {
+            self.plain_sum / self.samples as f64
+        } else {
+            return None;
+        };
+        Some(mean).filter(|m| m.is_finite())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,18 +32,36 @@ pub(crate) fn json_body(body: &[u8]) -> Result<Value, ApiError> {
     })
 }
 
-/// Checks and runs an aggregation query off the async threads (long windows take a while).
+/// Checks and runs an aggregation query off the async threads (long windows take a while),
+/// reusing the results of an identical earlier query.
 async fn run_query(
     state: &State,
     body: &[u8],
     jobs: bool,
-) -> Result<(AggregationQuery, Vec<Value>), ApiError> {
+) -> Result<(AggregationQuery, Arc<Vec<Value>>), ApiError> {
     let q = query::parse(&json_body(body)?, jobs).map_err(ApiError::bad_request)?;
+    let key = format!(
+        "aggregates {:?}",
+        (
+            q.start,
+            q.end,
+            q.granularity,
+            q.zone,
+            &q.group_by,
+            &q.filter,
+            &q.metrics
+        )
+    );
+    if let Some(results) = state.cached_results(&key) {
+        return Ok((q, results));
+    }
     let seed = state.settings.seed;
     let q2 = q.clone();
     let results = tokio::task::spawn_blocking(move || data::aggregate(seed, &q2))
         .await
+        .map(Arc::new)
         .map_err(|_| ApiError::for_status(500))?;
+    state.cache_results(key, Arc::clone(&results));
     Ok((q, results))
 }
 
@@ -71,7 +89,7 @@ pub(crate) async fn query(
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let (_, results) = run_query(&state, &body, false).await?;
-    Ok(Json(json!({ "results": results })).into_response())
+    Ok(Json(json!({ "results": *results })).into_response())
 }
 
 /// `GET .../aggregates/jobs/{jobId}`.

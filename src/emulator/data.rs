@@ -400,13 +400,21 @@ impl Tally {
 }
 
 /// Generates one cell's conversations in one slot.
-fn tally(seed: u64, cell: &Cell, slot: i64) -> Tally {
-    let mut t = Tally::default();
-    let offered = calls(seed, cell, slot);
+///
+/// `offered` and `previous` are [`calls`] of this slot and the one before, drawn once by the
+/// caller; the events are added into `t`.
+fn record_slot(
+    t: &mut Tally,
+    seed: u64,
+    cell: &Cell,
+    slot: i64,
+    offered: &[bool],
+    previous: &[bool],
+) {
     let mut waits = Rng::new(&[seed, cell.index, slot as u64, WAITS]);
     t.at(M::NOffered).tick(offered.len() as u64);
     t.at(M::NConversations).tick(offered.len() as u64);
-    for abandoned in &offered {
+    for abandoned in offered {
         if *abandoned {
             let wait = waits.exp_ms((cell.profile.asa_s * 1.4).max(25.0));
             t.at(M::TAbandon).record(wait);
@@ -435,7 +443,7 @@ fn tally(seed: u64, cell: &Cell, slot: i64) -> Tally {
         }
     }
     // Handling ends after wrap-up, so a slot's handled calls are the previous slot's answers.
-    let handled = calls(seed, cell, slot - 1).iter().filter(|a| !**a).count();
+    let handled = previous.iter().filter(|a| !**a).count();
     let mut handling = Rng::new(&[seed, cell.index, slot as u64, HANDLING]);
     for _ in 0..handled {
         let talk = handling.exp_ms(cell.profile.aht_s * 0.78);
@@ -460,7 +468,6 @@ fn tally(seed: u64, cell: &Cell, slot: i64) -> Tally {
             }
         }
     }
-    t
 }
 
 /// The first slot starting at or after `at`.
@@ -472,8 +479,11 @@ fn slot_at_or_after(at: DateTime<Utc>) -> i64 {
 
 fn tally_range(seed: u64, cell: &Cell, from_slot: i64, to_slot: i64) -> Tally {
     let mut total = Tally::default();
+    let mut previous = calls(seed, cell, from_slot - 1);
     for slot in from_slot..to_slot {
-        total.add(&tally(seed, cell, slot));
+        let offered = calls(seed, cell, slot);
+        record_slot(&mut total, seed, cell, slot, &offered, &previous);
+        previous = offered;
     }
     total
 }

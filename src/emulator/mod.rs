@@ -259,6 +259,9 @@ impl EmulatorBuilder {
     ///
     /// # Errors
     /// [`ErrorKind::Io`] when the port cannot be bound.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime.
     pub async fn start(self) -> crate::Result<Emulator> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
             .await
@@ -329,6 +332,9 @@ impl Emulator {
     ///
     /// # Errors
     /// [`ErrorKind::Io`] when no port can be bound.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime.
     pub async fn start() -> crate::Result<Emulator> {
         Emulator::builder().start().await
     }

@@ -105,7 +105,8 @@ fn units(text: &str) -> Option<Vec<(u64, char)>> {
     digits.is_empty().then_some(out)
 }
 
-/// Parses an ISO-8601 interval `start/end` or `start/period`, times with a zone or offset.
+/// Parses an ISO-8601 interval `start/end` or `start/period`, times in UTC unless they
+/// carry a zone or offset.
 ///
 /// # Errors
 /// A one-line reason, as the real API would give it.
@@ -116,13 +117,13 @@ pub(crate) fn parse_interval(text: &str) -> Result<(DateTime<Utc>, DateTime<Utc>
         ));
     };
     let start = parse_instant(start)
-        .ok_or_else(|| format!("Invalid interval start `{start}`: expected an ISO-8601 date-time with a zone, e.g. 2024-05-01T00:00:00.000Z"))?;
+        .ok_or_else(|| format!("Invalid interval start `{start}`: expected an ISO-8601 date-time, e.g. 2024-05-01T00:00:00.000Z"))?;
     let end = if end.starts_with('P') {
         Period::parse(end)
             .and_then(|p| p.add_to(start, Tz::UTC))
             .ok_or_else(|| format!("Invalid interval period `{end}`"))?
     } else {
-        parse_instant(end).ok_or_else(|| format!("Invalid interval end `{end}`: expected an ISO-8601 date-time with a zone, e.g. 2024-05-08T00:00:00.000Z"))?
+        parse_instant(end).ok_or_else(|| format!("Invalid interval end `{end}`: expected an ISO-8601 date-time, e.g. 2024-05-08T00:00:00.000Z"))?
     };
     if start >= end {
         return Err(format!(
@@ -132,10 +133,16 @@ pub(crate) fn parse_interval(text: &str) -> Result<(DateTime<Utc>, DateTime<Utc>
     Ok((start, end))
 }
 
+/// An ISO-8601 date-time; without a zone or offset it is UTC, as the API documents intervals
+/// such as `YYYY-MM-DDThh:mm:ss/YYYY-MM-DDThh:mm:ss`.
 fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc));
+    }
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|format| chrono::NaiveDateTime::parse_from_str(text, format).ok())
+        .map(|t| t.and_utc())
 }
 
 /// Formats an instant as Genesys does in intervals: `2024-05-01T00:00:00.000Z`.
@@ -197,8 +204,12 @@ mod tests {
     }
 
     #[test]
-    fn intervals_need_order_and_zones() {
+    fn intervals_need_order_and_times() {
         assert!(parse_interval("2024-05-01T00:00:00.000Z/2024-05-08T00:00:00.000Z").is_ok());
+        assert_eq!(
+            parse_interval("2024-05-01T00:00:00/2024-05-08T00:00:00"),
+            parse_interval("2024-05-01T00:00:00Z/2024-05-08T00:00:00Z"),
+        );
         assert!(parse_interval("2024-05-01T00:00:00+02:00/P1D").is_ok());
         assert!(parse_interval("2024-05-08T00:00:00Z/2024-05-01T00:00:00Z").is_err());
         assert!(parse_interval("2024-05-01/2024-05-08").is_err());

@@ -1,7 +1,7 @@
 //! The emulator's mutable state: tokens, jobs, scripted faults, counters, rate windows.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -27,7 +27,7 @@ pub(crate) struct Job {
     pub(crate) outcome: Outcome,
     pub(crate) cancelled: bool,
     /// Every result entry (aggregates groups or facade entities), paged on demand.
-    pub(crate) results: Vec<Value>,
+    pub(crate) results: Arc<Vec<Value>>,
     pub(crate) page_size: usize,
 }
 
@@ -122,7 +122,12 @@ pub(crate) struct State {
     faults: Mutex<Vec<Scripted>>,
     stats: Mutex<EmulatorStats>,
     rate: Mutex<HashMap<String, RateWindow>>,
+    results_cache: Mutex<HashMap<String, Arc<Vec<Value>>>>,
 }
+
+/// Distinct queries whose results are kept, so that many clients asking the same thing (a
+/// load test) do not regenerate it.
+const CACHED_QUERIES: usize = 64;
 
 /// Locks, recovering from a poisoned lock: a panicking handler must not take the emulator
 /// down with it.
@@ -139,6 +144,7 @@ impl State {
             faults: Mutex::default(),
             stats: Mutex::default(),
             rate: Mutex::default(),
+            results_cache: Mutex::default(),
         }
     }
 
@@ -236,6 +242,20 @@ impl State {
             reset_secs: RATE_WINDOW.as_secs(),
             exceeded: false,
         }
+    }
+
+    /// Results computed earlier for the same query, if kept.
+    pub(crate) fn cached_results(&self, key: &str) -> Option<Arc<Vec<Value>>> {
+        lock(&self.results_cache).get(key).cloned()
+    }
+
+    /// Keeps results for later identical queries, forgetting all when the cache is full.
+    pub(crate) fn cache_results(&self, key: String, results: Arc<Vec<Value>>) {
+        let mut cache = lock(&self.results_cache);
+        if cache.len() >= CACHED_QUERIES {
+            cache.clear();
+        }
+        cache.insert(key, results);
     }
 
     pub(crate) fn add_job(&self, job: Job) -> String {

@@ -188,6 +188,7 @@ pub(crate) async fn submit(
     let seed = state.settings.seed;
     let results = tokio::task::spawn_blocking(move || entities(seed, &q))
         .await
+        .map(Arc::new)
         .map_err(|_| ApiError::for_status(500))?;
     let id = state.add_job(Job {
         facade: true,

@@ -1,1 +1,142 @@
-//! sources
+//! Where routing performance comes from: the aggregates jobs API ([`aggregates`], the real
+//! Genesys API and the default) and the tutorial's strategies facade ([`strategies`]).
+//!
+//! Both turn what they fetch into one [`MetricTable`], so everything downstream is shared.
+//! What they share here: the [`SourceRun`] they return, the job poll schedule and the
+//! cursor-paged results stream.
+
+pub mod aggregates;
+pub mod strategies;
+
+use std::future::Future;
+use std::time::Duration;
+
+use futures_util::Stream;
+
+use crate::config::PollPolicy;
+use crate::error::{Error, ErrorKind, Result};
+use crate::metrics::MetricTable;
+use crate::time::TimeSource;
+
+/// What one job produced: its metric table and the id the server gave the job.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SourceRun {
+    /// The job's results, per strategy and bucket.
+    pub table: MetricTable,
+    /// The server's job id.
+    pub job_id: String,
+}
+
+/// Waits between job polls as a [`PollPolicy`] says, reading time from the injected clock so
+/// that a deadline passes in tests that never really sleep.
+pub(crate) struct PollSchedule {
+    policy: PollPolicy,
+    time: TimeSource,
+    started: Duration,
+    polls: u32,
+}
+
+impl PollSchedule {
+    pub(crate) fn start(policy: PollPolicy, time: TimeSource) -> Self {
+        let started = time.clock.elapsed();
+        PollSchedule {
+            policy,
+            time,
+            started,
+            polls: 0,
+        }
+    }
+
+    /// Sleeps until the next poll is due; `false` once the deadline has passed. The last wait
+    /// is shortened so that one poll happens at the deadline itself.
+    pub(crate) async fn wait(&mut self) -> bool {
+        let spent = self.time.clock.elapsed().saturating_sub(self.started);
+        if spent >= self.policy.deadline {
+            return false;
+        }
+        self.polls += 1;
+        let wait = self
+            .policy
+            .interval(self.polls)
+            .min(self.policy.deadline - spent);
+        self.time.sleeper.sleep(wait).await;
+        true
+    }
+
+    /// The deadline, for messages.
+    pub(crate) fn deadline(&self) -> Duration {
+        self.policy.deadline
+    }
+}
+
+/// Every page of a cursor-paged listing, fetched one at a time as the stream is polled.
+///
+/// `fetch(cursor)` returns a page and the next cursor; the stream ends when no cursor (or an
+/// empty one) comes back, and fails if the server repeats a cursor, which would never end.
+pub(crate) fn cursor_pages<P, F, Fut>(fetch: F) -> impl Stream<Item = Result<P>>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(P, Option<String>)>>,
+{
+    let start: Option<Option<String>> = Some(None);
+    futures_util::stream::try_unfold((fetch, start), |(mut fetch, next)| async move {
+        let Some(cursor) = next else {
+            return Ok(None);
+        };
+        let (page, following) = fetch(cursor.clone()).await?;
+        let following = following.filter(|c| !c.is_empty());
+        if following.is_some() && following == cursor {
+            return Err(Error::new(
+                ErrorKind::Decode,
+                "the server repeated a results cursor; paging stopped to avoid an endless loop",
+            ));
+        }
+        Ok(Some((page, (fetch, following.map(Some)))))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::{FixedJitter, ManualClock};
+    use futures_util::TryStreamExt;
+
+    #[tokio::test]
+    async fn poll_schedule_stops_at_the_deadline_with_exact_waits() {
+        let clock = ManualClock::new(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH);
+        let policy = PollPolicy::default().with_deadline(Duration::from_secs(5));
+        let mut schedule = PollSchedule::start(policy, clock.time_source(FixedJitter(1.0)));
+        let mut polls = 0;
+        while schedule.wait().await {
+            polls += 1;
+        }
+        assert_eq!(polls, 5);
+        let ms: Vec<u128> = clock.sleeps().iter().map(Duration::as_millis).collect();
+        assert_eq!(ms, vec![500, 750, 1125, 1687, 937]);
+    }
+
+    #[tokio::test]
+    async fn cursor_pages_follow_cursors_until_none() {
+        let pages: Vec<u32> = cursor_pages(|cursor: Option<String>| async move {
+            Ok(match cursor.as_deref() {
+                None => (1, Some("a".to_owned())),
+                Some("a") => (2, Some("b".to_owned())),
+                _ => (3, Some(String::new())),
+            })
+        })
+        .try_collect()
+        .await
+        .unwrap();
+        assert_eq!(pages, vec![1, 2, 3]);
+    }
+
+    #[tokio::test]
+    async fn cursor_pages_refuse_a_repeated_cursor() {
+        let result: Result<Vec<u32>> =
+            cursor_pages(|_cursor| async { Ok((1, Some("same".to_owned()))) })
+                .try_collect()
+                .await;
+        assert_eq!(result.unwrap_err().kind(), ErrorKind::Decode);
+    }
+}

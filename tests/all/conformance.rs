@@ -7,7 +7,7 @@
 //! while the requirements file is unchanged. Skipped, with the reason printed, only when
 //! `python3` is missing; any other failure (no venv module, pip failing) fails the test.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -121,7 +121,11 @@ impl Drop for Served {
 #[test]
 fn official_python_sdk_runs_an_aggregates_job_against_the_emulator() {
     if !python3_available() {
-        println!("skipping the SDK conformance test: python3 is not installed");
+        // Straight to stderr: the test harness captures println!, and a skip must be seen.
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipping the SDK conformance test: python3 is not installed"
+        );
         return;
     }
     let python = sdk_python();
@@ -139,5 +143,5 @@ fn official_python_sdk_runs_an_aggregates_job_against_the_emulator() {
         output.status
     );
     assert!(stdout.contains("conformance ok"), "{stdout}");
-    println!("{}", stdout.trim());
+    let _ = writeln!(std::io::stderr(), "{}", stdout.trim());
 }

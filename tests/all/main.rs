@@ -1,7 +1,12 @@
 //! Integration tests: one binary, so the crate links once. Modules talk to the emulator over
 //! real HTTP on loopback.
 
+mod auth;
+mod config;
 #[cfg(feature = "cli")]
 mod conformance;
 mod emulator;
+mod http;
+mod scoring;
 mod sinks;
+mod sources;

@@ -1,11 +1,138 @@
-//! `routing-eval score` (in progress on its own branch).
+//! `routing-eval score`: score a metric file offline.
+
+use std::io::{self, BufWriter, Read, Write};
+use std::path::PathBuf;
+
+use genesys_routing_eval::scoring::{self, ScoreFile, Scores};
+use genesys_routing_eval::{Error, ErrorKind};
 
 /// Arguments of `routing-eval score`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The score file, `{"config"?, "rows"}` (the scoring vector format); `-` for stdin.
+    #[arg(long, short, value_name = "FILE|-")]
+    input: PathBuf,
+    /// Output: `json` (`{"scores": [...]}` in input order), `table` (ranked, for people) or
+    /// `csv` (input order).
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    format: Format,
+}
+
+/// How to print the scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Json,
+    Table,
+    Csv,
+}
 
 /// Runs the subcommand and returns the exit code.
-pub async fn run(_args: Args) -> u8 {
-    eprintln!("routing-eval score: not built yet");
-    crate::exit::USAGE
+pub async fn run(args: Args) -> u8 {
+    match score_file(&args) {
+        Ok(()) => crate::exit::OK,
+        Err(e) => {
+            eprintln!("routing-eval score: {e}");
+            match e.kind() {
+                ErrorKind::Config | ErrorKind::Decode => crate::exit::USAGE,
+                _ => crate::exit::FAILED,
+            }
+        }
+    }
+}
+
+fn score_file(args: &Args) -> Result<(), Error> {
+    let bytes = read_input(&args.input)?;
+    let file = ScoreFile::from_slice(&bytes)?;
+    drop(bytes);
+    let config = file.config_or_default();
+    let scores = scoring::score_owned(&config, file.cohort)?;
+    let stdout = io::stdout().lock();
+    let out = BufWriter::with_capacity(1 << 16, stdout);
+    let written = match args.format {
+        Format::Json => scoring::write_json(&scores, out),
+        Format::Csv => scoring::write_csv(&scores, out),
+        Format::Table => write_table(&scores, out)
+            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot write the table: {e}"))),
+    };
+    // The process exits next: freeing a million strategy ids one by one would only delay it.
+    std::mem::forget(scores);
+    written
+}
+
+fn read_input(path: &PathBuf) -> Result<Vec<u8>, Error> {
+    let io_error = |e: io::Error| {
+        Error::new(
+            ErrorKind::Io,
+            format!("cannot read `{}`: {e}; check the path", path.display()),
+        )
+        .with_source(e)
+    };
+    if path.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map_err(io_error)?;
+        Ok(bytes)
+    } else {
+        std::fs::read(path).map_err(io_error)
+    }
+}
+
+/// The ranked view, one line per strategy, aligned columns.
+fn write_table<W: Write>(scores: &Scores, mut out: W) -> io::Result<()> {
+    let ranked = scores.ranked();
+    let cell = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.4}"));
+    let mut header = vec![
+        "rank".to_owned(),
+        "strategy".to_owned(),
+        "score".to_owned(),
+        "percentile".to_owned(),
+        "coverage".to_owned(),
+    ];
+    header.extend(scores.kpis().iter().map(|k| k.metric.clone()));
+    let mut lines = vec![header];
+    for (position, row) in ranked.iter().enumerate() {
+        let rank = row
+            .score
+            .map_or_else(|| "-".to_owned(), |_| (position + 1).to_string());
+        let mut line = vec![
+            rank,
+            row.strategy_id.to_owned(),
+            cell(row.score),
+            cell(row.percentile_rank),
+            cell(Some(row.coverage)),
+        ];
+        line.extend(row.normalized().map(|(_, v)| cell(v)));
+        lines.push(line);
+    }
+    let widths: Vec<usize> = (0..lines[0].len())
+        .map(|c| {
+            lines
+                .iter()
+                .map(|l| l[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for line in &lines {
+        let mut text = String::new();
+        for (c, (value, width)) in line.iter().zip(&widths).enumerate() {
+            if c > 0 {
+                text.push_str("  ");
+            }
+            // Strategy names read left-aligned; numbers right-aligned.
+            if c == 1 {
+                text.push_str(&format!("{value:<width$}"));
+            } else {
+                text.push_str(&format!("{value:>width$}"));
+            }
+        }
+        writeln!(out, "{}", text.trim_end())?;
+    }
+    writeln!(
+        out,
+        "KPI columns are normalised values (1 = best in the cohort); - = missing"
+    )?;
+    out.flush()
 }

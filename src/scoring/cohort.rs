@@ -1,0 +1,148 @@
+//! The rows to score, stored by column so each KPI is normalised in one contiguous pass.
+
+use crate::metrics::{Kpi, Kpis};
+
+/// The strategies to score and their metric values, one column per metric name.
+///
+/// A value that is absent, NaN or infinite is missing for that row; columns store missing as
+/// NaN. Rows keep their input order. Pushing a row allocates nothing but its strategy id
+/// (columns grow amortised).
+///
+/// # Example
+/// ```
+/// use genesys_routing_eval::scoring::Cohort;
+/// let mut cohort = Cohort::new();
+/// cohort.push("Bullseye", [("handledCalls", 120.0), ("avgSpeedOfAnswer", 14.5)]);
+/// cohort.push("Standard", [("handledCalls", 95.0)]);
+/// assert_eq!(cohort.len(), 2);
+/// assert!(cohort.column("avgSpeedOfAnswer").unwrap()[1].is_nan());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cohort {
+    ids: Vec<String>,
+    names: Vec<String>,
+    columns: Vec<Vec<f64>>,
+    /// A row has been begun and not yet finished, so columns are one longer than `ids`.
+    row_open: bool,
+}
+
+impl Cohort {
+    /// An empty cohort.
+    pub fn new() -> Self {
+        Cohort::default()
+    }
+
+    /// An empty cohort with room for `rows` rows.
+    pub fn with_capacity(rows: usize) -> Self {
+        Cohort {
+            ids: Vec::with_capacity(rows),
+            ..Cohort::default()
+        }
+    }
+
+    /// A cohort of strategies and their derived KPIs, one column per [`Kpi`].
+    pub fn from_kpis<'a, S: AsRef<str> + 'a>(
+        rows: impl IntoIterator<Item = (S, &'a Kpis)>,
+    ) -> Self {
+        let mut cohort = Cohort::new();
+        for (id, kpis) in rows {
+            cohort.push_kpis(id.as_ref(), kpis);
+        }
+        cohort
+    }
+
+    /// Appends a row: `strategy_id` and its metric values by name. Names not seen before
+    /// become new columns, missing in earlier rows; a name given twice keeps the last value.
+    pub fn push<'a>(
+        &mut self,
+        strategy_id: impl Into<String>,
+        metrics: impl IntoIterator<Item = (&'a str, f64)>,
+    ) {
+        let row = self.begin_row();
+        for (name, value) in metrics {
+            let col = self.column_index_or_insert(name);
+            self.columns[col][row] = value;
+        }
+        self.finish_row(strategy_id.into());
+    }
+
+    /// Appends a row holding every derived KPI of one strategy, by [`Kpi::name`].
+    pub fn push_kpis(&mut self, strategy_id: impl Into<String>, kpis: &Kpis) {
+        self.push(
+            strategy_id,
+            Kpi::ALL
+                .into_iter()
+                .map(|k| (k.name(), kpis.get(k).unwrap_or(f64::NAN))),
+        );
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The strategy ids, in input order.
+    pub fn ids(&self) -> &[String] {
+        &self.ids
+    }
+
+    /// Moves the ids out, leaving the columns (for scoring without copying ids).
+    pub(crate) fn take_ids(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.ids)
+    }
+
+    /// The metric names seen, in order of first appearance.
+    pub fn metric_names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The values of metric `name`, one per row, NaN where missing (may hold infinities as
+    /// given; scoring treats them as missing).
+    pub fn column(&self, name: &str) -> Option<&[f64]> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| self.columns[i].as_slice())
+    }
+
+    /// Starts a row with every column missing and returns its index; the caller must push its
+    /// id afterwards (see [`Cohort::finish_row`]).
+    pub(crate) fn begin_row(&mut self) -> usize {
+        let row = self.ids.len();
+        for column in &mut self.columns {
+            column.push(f64::NAN);
+        }
+        self.row_open = true;
+        row
+    }
+
+    /// Sets a value in the row started by [`Cohort::begin_row`].
+    pub(crate) fn set(&mut self, column: usize, row: usize, value: f64) {
+        self.columns[column][row] = value;
+    }
+
+    /// Ends the row started by [`Cohort::begin_row`].
+    pub(crate) fn finish_row(&mut self, strategy_id: String) {
+        self.ids.push(strategy_id);
+        self.row_open = false;
+    }
+
+    /// The column of metric `name`, created (missing in every row so far, including the one
+    /// begun) when new.
+    pub(crate) fn column_index_or_insert(&mut self, name: &str) -> usize {
+        if let Some(i) = self.names.iter().position(|n| n == name) {
+            return i;
+        }
+        let rows = self.ids.len() + usize::from(self.row_open);
+        let mut column = Vec::with_capacity(self.ids.capacity().max(rows));
+        column.resize(rows, f64::NAN);
+        self.names.push(name.to_owned());
+        self.columns.push(column);
+        self.names.len() - 1
+    }
+}

@@ -1,0 +1,215 @@
+//! The scoring computation: normalise each KPI over the cohort, combine by weight, rank.
+
+use super::cohort::Cohort;
+use super::config::{Direction, MissingPolicy, Normalization, ScoringConfig};
+use super::results::Scores;
+use crate::error::{Error, ErrorKind};
+
+/// Scores every row of `cohort` under `config`, as SCORING.md specifies.
+///
+/// Results come back in input order; [`Scores::ranked`] gives the sorted view. A metric the
+/// config names but the cohort lacks is missing in every row.
+///
+/// # Errors
+/// - [`ErrorKind::Config`] when the config is invalid (see [`ScoringConfig::validate`]);
+///   nothing is computed.
+/// - [`ErrorKind::Scoring`] under [`MissingPolicy::Reject`] when any row lacks any KPI: the
+///   message names every such row and metric.
+///
+/// # Example
+/// ```
+/// use genesys_routing_eval::scoring::{score, Cohort, ScoringConfig};
+/// let mut cohort = Cohort::new();
+/// cohort.push("Bullseye", [("handledCalls", 120.0), ("avgSpeedOfAnswer", 5.0), ("abandonedCalls", 3.0)]);
+/// cohort.push("Standard", [("handledCalls", 80.0), ("avgSpeedOfAnswer", 120.0), ("abandonedCalls", 9.0)]);
+/// let scores = score(&ScoringConfig::default(), &cohort)?;
+/// assert_eq!(scores.get(0).unwrap().score, Some(1.0));
+/// assert_eq!(scores.ranked()[0].strategy_id, "Bullseye");
+/// # Ok::<(), genesys_routing_eval::Error>(())
+/// ```
+pub fn score(config: &ScoringConfig, cohort: &Cohort) -> Result<Scores, Error> {
+    compute(config, cohort, cohort.ids().to_vec())
+}
+
+/// Like [`score`], taking the cohort by value so strategy ids move into the result instead of
+/// being copied.
+///
+/// # Errors
+/// As [`score`].
+pub fn score_owned(config: &ScoringConfig, mut cohort: Cohort) -> Result<Scores, Error> {
+    let ids = cohort.take_ids();
+    compute(config, &cohort, ids)
+}
+
+fn compute(config: &ScoringConfig, cohort: &Cohort, ids: Vec<String>) -> Result<Scores, Error> {
+    config.validate()?;
+    let columns: Vec<Option<&[f64]>> = config.metrics().map(|m| cohort.column(m)).collect();
+    let rows = ids.len();
+    if config.missing == MissingPolicy::Reject {
+        reject_missing(config, &columns, &ids)?;
+    }
+    let kpi_count = config.kpis.len();
+    let mut normalized = vec![f64::NAN; rows * kpi_count];
+    let mut weighted = vec![0.0_f64; rows];
+    let mut present_weight = vec![0.0_f64; rows];
+    let mut column = vec![f64::NAN; rows];
+    let mut scratch = Vec::new();
+    for (j, (kpi, values)) in config.kpis.iter().zip(&columns).enumerate() {
+        match values {
+            Some(values) => match config.normalization {
+                Normalization::MinMax => min_max(values, kpi.direction, &mut column),
+                Normalization::Rank => rank(values, kpi.direction, &mut column, &mut scratch),
+            },
+            None => column.fill(f64::NAN),
+        }
+        let w = kpi.weight;
+        for (i, &n) in column.iter().enumerate() {
+            normalized[i * kpi_count + j] = n;
+            if !n.is_nan() {
+                weighted[i] += w * n;
+                present_weight[i] += w;
+            }
+        }
+    }
+    let total_weight: f64 = config.kpis.iter().map(|k| k.weight).sum();
+    let mut scores = weighted;
+    let mut coverage = present_weight;
+    for (s, c) in scores.iter_mut().zip(coverage.iter_mut()) {
+        *s = match config.missing {
+            MissingPolicy::Worst => *s / total_weight,
+            MissingPolicy::Renormalize | MissingPolicy::Reject if *c > 0.0 => *s / *c,
+            MissingPolicy::Renormalize | MissingPolicy::Reject => f64::NAN,
+        };
+        *c /= total_weight;
+    }
+    let percentile = percentile_ranks(&scores, &mut scratch);
+    Ok(Scores::new(
+        config.kpis.clone(),
+        ids,
+        scores,
+        coverage,
+        percentile,
+        normalized,
+    ))
+}
+
+fn is_present(v: f64) -> bool {
+    v.is_finite()
+}
+
+/// Min-max onto 0..1, flipped where lower is better; 0.5 for all when every present value is
+/// equal; NaN where missing.
+fn min_max(values: &[f64], direction: Direction, out: &mut [f64]) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &v in values.iter().filter(|v| is_present(**v)) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    // Halving keeps the span finite when the values straddle most of the f64 range.
+    let scale = if (hi - lo).is_finite() { 1.0 } else { 0.5 };
+    let span = hi * scale - lo * scale;
+    let flip = direction == Direction::LowerIsBetter;
+    for (o, &v) in out.iter_mut().zip(values) {
+        *o = if !is_present(v) {
+            f64::NAN
+        } else if hi == lo {
+            0.5
+        } else {
+            let n = (v * scale - lo * scale) / span;
+            if flip { 1.0 - n } else { n }
+        };
+    }
+}
+
+/// Average-tie rank onto 0..1 (`(r - 1) / (m - 1)`), flipped where lower is better; 0.5 for
+/// all when fewer than two values or all equal; NaN where missing.
+fn rank(values: &[f64], direction: Direction, out: &mut [f64], scratch: &mut Vec<(f64, u32)>) {
+    out.fill(f64::NAN);
+    sorted_present(values, scratch);
+    let m = scratch.len();
+    let all_equal = m > 0 && scratch[0].0 == scratch[m - 1].0;
+    let flip = direction == Direction::LowerIsBetter;
+    for_each_tie_group(scratch, |group, average_rank| {
+        let n = if m < 2 || all_equal {
+            0.5
+        } else {
+            let n = (average_rank - 1.0) / (m as f64 - 1.0);
+            if flip { 1.0 - n } else { n }
+        };
+        for &(_, i) in group {
+            out[i as usize] = n;
+        }
+    });
+}
+
+/// pandas `rank(pct=True, method="average")` over the scored (non-NaN) rows; NaN elsewhere.
+fn percentile_ranks(scores: &[f64], scratch: &mut Vec<(f64, u32)>) -> Vec<f64> {
+    let mut out = vec![f64::NAN; scores.len()];
+    sorted_present(scores, scratch);
+    let scored = scratch.len() as f64;
+    for_each_tie_group(scratch, |group, average_rank| {
+        let pct = average_rank / scored;
+        for &(_, i) in group {
+            out[i as usize] = pct;
+        }
+    });
+    out
+}
+
+/// Fills `scratch` with the present values and their row indices, ascending.
+fn sorted_present(values: &[f64], scratch: &mut Vec<(f64, u32)>) {
+    scratch.clear();
+    scratch.extend(
+        values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| is_present(**v))
+            // +0.0 turns -0.0 into 0.0, so equal values sort and tie as equal.
+            .map(|(i, &v)| (v + 0.0, i as u32)),
+    );
+    scratch.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+}
+
+/// Calls `f` with each run of equal values in sorted `items` and its average 1-based rank.
+fn for_each_tie_group(items: &[(f64, u32)], mut f: impl FnMut(&[(f64, u32)], f64)) {
+    let mut start = 0;
+    while start < items.len() {
+        let value = items[start].0;
+        let end = start + items[start..].iter().take_while(|x| x.0 == value).count();
+        // The mean of the 1-based positions start+1..=end; exact in f64, as pandas computes it.
+        let average_rank = (start + 1 + end) as f64 / 2.0;
+        f(&items[start..end], average_rank);
+        start = end;
+    }
+}
+
+fn reject_missing(
+    config: &ScoringConfig,
+    columns: &[Option<&[f64]>],
+    ids: &[String],
+) -> Result<(), Error> {
+    let mut offences = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let missing: Vec<&str> = config
+            .kpis
+            .iter()
+            .zip(columns)
+            .filter(|(_, col)| !col.is_some_and(|c| is_present(c[i])))
+            .map(|(k, _)| k.metric.as_str())
+            .collect();
+        if !missing.is_empty() {
+            offences.push(format!("row {i} (`{id}`): {}", missing.join(", ")));
+        }
+    }
+    if offences.is_empty() {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::Scoring,
+        format!(
+            "{} row(s) lack KPIs under the `reject` missing policy; supply them or use `renormalize` or `worst`: {}",
+            offences.len(),
+            offences.join("; ")
+        ),
+    ))
+}

@@ -1,0 +1,318 @@
+//! A fast path for the score file's common shape: plain JSON with unescaped strategy ids and
+//! metric names. It reads straight into a [`Cohort`] and gives up (`None`) on anything
+//! unusual (escapes, duplicate-key subtleties aside, errors of any kind), leaving the serde
+//! reader, which is the reference, to parse the file or to name the error's path. So it can
+//! only ever return what the serde reader would.
+
+use super::cohort::Cohort;
+use super::config::ScoringConfig;
+use super::file::ScoreFile;
+
+/// Parses `bytes` as a score file, or `None` to defer to the serde reader.
+pub(crate) fn parse(bytes: &[u8]) -> Option<ScoreFile> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let mut p = Parser {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+    };
+    let file = p.file()?;
+    p.ws();
+    (p.pos == p.bytes.len()).then_some(file)
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn peek(&mut self) -> Option<u8> {
+        self.ws();
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn eat(&mut self, byte: u8) -> Option<()> {
+        (self.peek()? == byte).then(|| self.pos += 1)
+    }
+
+    fn eat_literal(&mut self, literal: &[u8]) -> Option<()> {
+        self.ws();
+        let end = self.pos + literal.len();
+        (self.bytes.get(self.pos..end)? == literal).then(|| self.pos = end)
+    }
+
+    /// Calls `f` for each key of an object, positioned at its value; `f` must consume it.
+    fn object(&mut self, mut f: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+        self.eat(b'{')?;
+        if self.eat(b'}').is_some() {
+            return Some(());
+        }
+        loop {
+            let key = self.string()?;
+            self.eat(b':')?;
+            f(self, key)?;
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b'}' => {
+                    self.pos += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A string without escapes or control characters (anything else defers to serde).
+    fn string(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let start = self.pos;
+        let len = self.bytes[start..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        self.pos = start + len;
+        self.eat_raw(b'"')?;
+        // The text is UTF-8 and quotes are ASCII, so the slice falls on character boundaries.
+        self.text.get(start..start + len)
+    }
+
+    fn eat_raw(&mut self, byte: u8) -> Option<()> {
+        (self.bytes.get(self.pos) == Some(&byte)).then(|| self.pos += 1)
+    }
+
+    /// A JSON number, exactly as the correctly rounded f64 serde_json's `float_roundtrip`
+    /// gives; `None` on anything out of grammar or out of range.
+    fn number(&mut self) -> Option<f64> {
+        self.ws();
+        let start = self.pos;
+        let b = self.bytes;
+        let negative = b.get(self.pos) == Some(&b'-');
+        if negative {
+            self.pos += 1;
+        }
+        let int_start = self.pos;
+        let mut mantissa: u64 = 0;
+        let mut digits = 0usize;
+        while let Some(d @ b'0'..=b'9') = b.get(self.pos) {
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+            digits += 1;
+            self.pos += 1;
+        }
+        let int_len = self.pos - int_start;
+        if int_len == 0 || (int_len > 1 && b[int_start] == b'0') {
+            return None;
+        }
+        let mut fraction = 0usize;
+        if b.get(self.pos) == Some(&b'.') {
+            self.pos += 1;
+            while let Some(d @ b'0'..=b'9') = b.get(self.pos) {
+                mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                digits += 1;
+                fraction += 1;
+                self.pos += 1;
+            }
+            if fraction == 0 {
+                return None;
+            }
+        }
+        let exponent = matches!(b.get(self.pos), Some(b'e' | b'E'));
+        if exponent {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = b.get(self.pos) {
+                self.pos += 1;
+            }
+            let exp_start = self.pos;
+            while let Some(b'0'..=b'9') = b.get(self.pos) {
+                self.pos += 1;
+            }
+            if self.pos == exp_start {
+                return None;
+            }
+        }
+        // Clinger's fast path: an exact integer mantissa below 2^53 over an exact power of ten
+        // is one correctly rounded division. Everything else goes to the full algorithm.
+        let value = if !exponent && digits <= 15 && fraction <= 22 {
+            let v = mantissa as f64 / POW10[fraction];
+            if negative { -v } else { v }
+        } else {
+            let text = std::str::from_utf8(&b[start..self.pos]).ok()?;
+            text.parse::<f64>().ok()?
+        };
+        value.is_finite().then_some(value)
+    }
+
+    /// Skips any JSON value, checking its grammar.
+    fn skip_value(&mut self) -> Option<()> {
+        match self.peek()? {
+            b'{' => self.object(|p, _| p.skip_value()),
+            b'[' => self.array(|p| p.skip_value()),
+            b'"' => self.string().map(drop),
+            b't' => self.eat_literal(b"true"),
+            b'f' => self.eat_literal(b"false"),
+            b'n' => self.eat_literal(b"null"),
+            _ => self.number().map(drop),
+        }
+    }
+
+    fn array(&mut self, mut f: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.eat(b'[')?;
+        if self.eat(b']').is_some() {
+            return Some(());
+        }
+        loop {
+            f(self)?;
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b']' => {
+                    self.pos += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn file(&mut self) -> Option<ScoreFile> {
+        let mut config: Option<Option<ScoringConfig>> = None;
+        let mut cohort = None;
+        self.object(|p, key| match key {
+            "config" => {
+                p.ws();
+                let start = p.pos;
+                p.skip_value()?;
+                config = Some(serde_json::from_slice(&p.bytes[start..p.pos]).ok()?);
+                Some(())
+            }
+            "rows" => {
+                let mut rows = Cohort::new();
+                p.array(|p| p.row(&mut rows))?;
+                cohort = Some(rows);
+                Some(())
+            }
+            _ => p.skip_value(),
+        })?;
+        Some(ScoreFile {
+            config: config.flatten(),
+            cohort: cohort?,
+        })
+    }
+
+    fn row(&mut self, cohort: &mut Cohort) -> Option<()> {
+        let row = cohort.begin_row();
+        let mut id = None;
+        self.object(|p, key| match key {
+            "strategyId" => {
+                id = Some(p.string()?);
+                Some(())
+            }
+            "metrics" => p.object(|p, name| {
+                let value = if p.peek()? == b'n' {
+                    p.eat_literal(b"null")?;
+                    f64::NAN
+                } else {
+                    p.number()?
+                };
+                let column = cohort.column_index_or_insert(name);
+                cohort.set(column, row, value);
+                Some(())
+            }),
+            _ => p.skip_value(),
+        })?;
+        cohort.finish_row(id?.to_owned());
+        Some(())
+    }
+}
+
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serde_path(bytes: &[u8]) -> Option<ScoreFile> {
+        ScoreFile::from_slice_serde(bytes).ok()
+    }
+
+    fn same(bytes: &[u8]) {
+        let fast = parse(bytes);
+        let reference = serde_path(bytes);
+        if let Some(fast) = fast {
+            let reference = reference.expect("fast path accepted what serde rejects");
+            assert_eq!(fast.config, reference.config);
+            assert_eq!(fast.cohort.ids(), reference.cohort.ids());
+            assert_eq!(fast.cohort.metric_names(), reference.cohort.metric_names());
+            for name in fast.cohort.metric_names() {
+                let (a, b) = (
+                    fast.cohort.column(name).unwrap(),
+                    reference.cohort.column(name).unwrap(),
+                );
+                let bits = |c: &[f64]| c.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(a), bits(b), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_agrees_with_serde_on_every_vector() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/scoring");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            assert!(parse(&bytes).is_some(), "vectors take the fast path");
+            same(&bytes);
+            seen += 1;
+        }
+        assert!(seen > 0);
+    }
+
+    #[test]
+    fn fast_path_parses_numbers_exactly_and_defers_on_anything_unusual() {
+        for number in [
+            "0",
+            "-0",
+            "1",
+            "0.1",
+            "123.456",
+            "9007199254740993",
+            "1e5",
+            "1.5E-3",
+            "2.2250738585072014e-308",
+            "0.30000000000000004",
+            "123456789012345678901234567890",
+            "5e-324",
+            "1.7976931348623157e308",
+        ] {
+            let doc = format!(r#"{{"rows":[{{"strategyId":"a","metrics":{{"m":{number}}}}}]}}"#);
+            assert!(parse(doc.as_bytes()).is_some(), "{number}");
+            same(doc.as_bytes());
+        }
+        for odd in [
+            r#"{"rows":[{"strategyId":"a\u0041","metrics":{}}]}"#,
+            r#"{"rows":[{"strategyId":"a","metrics":{"m":1e999}}]}"#,
+            r#"{"rows":[{"strategyId":"a","metrics":{"m":01}}]}"#,
+            r#"{"rows":[{"strategyId":"a","metrics":{"m":1.}}]}"#,
+            r#"{"rows":[{"strategyId":"a","metrics":{"m":"1"}}]}"#,
+            r#"{"rows":[{"metrics":{}}]}"#,
+            r#"{"rows":[]} x"#,
+            r#"{"config":{"kpis":[]},"config":null,"rows":[]}"#,
+        ] {
+            same(odd.as_bytes());
+        }
+        assert!(parse(br#"{"rows":[{"strategyId":"a\u0041","metrics":{}}]}"#).is_none());
+        assert!(parse(br#"{"rows":[{"strategyId":"a","metrics":{"m":1e999}}]}"#).is_none());
+        let file = parse(br#" { "name" : [1, {"x": true}], "rows" : [ {"metrics": {"m": null, "n": -2.5}, "strategyId": "b"} ] } "#).unwrap();
+        assert_eq!(file.cohort.ids(), ["b"]);
+        assert!(file.cohort.column("m").unwrap()[0].is_nan());
+        assert_eq!(file.cohort.column("n").unwrap()[0], -2.5);
+    }
+}

@@ -1,0 +1,396 @@
+//! The offline score file: `{"config"?, "rows"}` in, `{"scores": [...]}` or CSV out.
+//!
+//! Rows stream straight into a [`Cohort`]'s columns: nothing is allocated per row but the
+//! strategy id, so a million-row file costs its columns and its ids.
+
+use std::fmt;
+use std::io::{self, Write};
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+use super::cohort::Cohort;
+use super::config::ScoringConfig;
+use super::results::Scores;
+use crate::error::{Error, ErrorKind};
+
+/// A parsed score file: the config (when given) and the rows.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ScoreFile {
+    /// The file's `config`; `None` means [`ScoringConfig::default`].
+    pub config: Option<ScoringConfig>,
+    /// The file's `rows`.
+    pub cohort: Cohort,
+}
+
+impl ScoreFile {
+    /// Parses a score file: `{"config"?, "rows": [{"strategyId", "metrics": {name: number |
+    /// null}}]}`. Other top-level keys (a vector's `name`, `expected`) are ignored.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Decode`] naming the JSON path, line and column of the first problem.
+    ///
+    /// # Example
+    /// ```
+    /// use genesys_routing_eval::scoring::ScoreFile;
+    /// let file = ScoreFile::from_slice(br#"{"rows": [{"strategyId": "Vip", "metrics": {"handledCalls": 3}}]}"#)?;
+    /// assert_eq!(file.cohort.ids(), ["Vip"]);
+    /// # Ok::<(), genesys_routing_eval::Error>(())
+    /// ```
+    pub fn from_slice(bytes: &[u8]) -> Result<ScoreFile, Error> {
+        match super::fast_parse::parse(bytes) {
+            Some(file) => Ok(file),
+            None => ScoreFile::from_slice_serde(bytes),
+        }
+    }
+
+    /// The reference reader: serde over the whole file.
+    pub(crate) fn from_slice_serde(bytes: &[u8]) -> Result<ScoreFile, Error> {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        match ScoreFile::deserialize(&mut de).and_then(|f| de.end().map(|()| f)) {
+            Ok(file) => Ok(file),
+            // The fast path does not track paths; the rare failure is parsed again to find it.
+            Err(_) => Err(Self::locate_error(bytes)),
+        }
+    }
+
+    fn locate_error(bytes: &[u8]) -> Error {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let mut track = serde_path_to_error::Track::new();
+        let result =
+            ScoreFile::deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track))
+                .and_then(|_| de.end());
+        let err = match result {
+            Err(e) => e,
+            Ok(()) => return Error::new(ErrorKind::Decode, "score file could not be parsed"),
+        };
+        let path = track.path().to_string();
+        let message = format!(
+            "score file is malformed at `{path}` (line {}, column {}): {}; expected {{\"config\"?, \"rows\": [{{\"strategyId\", \"metrics\": {{name: number|null}}}}]}}",
+            err.line(),
+            err.column(),
+            strip_position(&err.to_string()),
+        );
+        Error::new(ErrorKind::Decode, message)
+            .with_json_path(path)
+            .with_source(err)
+    }
+
+    /// The config to score with: the file's, or the default.
+    pub fn config_or_default(&self) -> ScoringConfig {
+        self.config.clone().unwrap_or_default()
+    }
+}
+
+/// serde_json appends " at line L column C"; the message gives them once, by name.
+fn strip_position(message: &str) -> &str {
+    message
+        .rfind(" at line ")
+        .map_or(message, |at| &message[..at])
+}
+
+impl<'de> Deserialize<'de> for ScoreFile {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(FileVisitor)
+    }
+}
+
+struct FileVisitor;
+
+impl<'de> Visitor<'de> for FileVisitor {
+    type Value = ScoreFile;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object with `rows` and optionally `config`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ScoreFile, A::Error> {
+        let mut config = None;
+        let mut cohort = None;
+        while let Some(key) = map.next_key::<FileKey>()? {
+            match key {
+                FileKey::Config => config = Some(map.next_value::<Option<ScoringConfig>>()?),
+                FileKey::Rows => {
+                    let mut rows = Cohort::new();
+                    map.next_value_seed(RowsSeed(&mut rows))?;
+                    cohort = Some(rows);
+                }
+                FileKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let cohort = cohort.ok_or_else(|| de::Error::missing_field("rows"))?;
+        Ok(ScoreFile {
+            config: config.flatten(),
+            cohort,
+        })
+    }
+}
+
+enum FileKey {
+    Config,
+    Rows,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for FileKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = FileKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<FileKey, E> {
+                Ok(match v {
+                    "config" => FileKey::Config,
+                    "rows" => FileKey::Rows,
+                    _ => FileKey::Other,
+                })
+            }
+        }
+        deserializer.deserialize_identifier(KeyVisitor)
+    }
+}
+
+struct RowsSeed<'c>(&'c mut Cohort);
+
+impl<'de> DeserializeSeed<'de> for RowsSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RowsSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of rows")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(RowSeed(self.0))?.is_some() {}
+        Ok(())
+    }
+}
+
+struct RowSeed<'c>(&'c mut Cohort);
+
+impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RowSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a row {\"strategyId\", \"metrics\"}")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let row = self.0.begin_row();
+        let mut id = None;
+        while let Some(key) = map.next_key::<RowKey>()? {
+            match key {
+                RowKey::StrategyId => id = Some(map.next_value::<String>()?),
+                RowKey::Metrics => map.next_value_seed(MetricsSeed {
+                    cohort: self.0,
+                    row,
+                })?,
+                RowKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let id = id.ok_or_else(|| de::Error::missing_field("strategyId"))?;
+        self.0.finish_row(id);
+        Ok(())
+    }
+}
+
+enum RowKey {
+    StrategyId,
+    Metrics,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for RowKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = RowKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RowKey, E> {
+                Ok(match v {
+                    "strategyId" => RowKey::StrategyId,
+                    "metrics" => RowKey::Metrics,
+                    _ => RowKey::Other,
+                })
+            }
+        }
+        deserializer.deserialize_identifier(KeyVisitor)
+    }
+}
+
+struct MetricsSeed<'c> {
+    cohort: &'c mut Cohort,
+    row: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for MetricsSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MetricsSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map from metric name to number or null")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(column) = map.next_key_seed(ColumnSeed(self.cohort))? {
+            let value = map.next_value::<Option<f64>>()?.unwrap_or(f64::NAN);
+            self.cohort.set(column, self.row, value);
+        }
+        Ok(())
+    }
+}
+
+/// Resolves a metric name to its column without allocating, except for a name never seen.
+struct ColumnSeed<'c>(&'c mut Cohort);
+
+impl<'de> DeserializeSeed<'de> for ColumnSeed<'_> {
+    type Value = usize;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for ColumnSeed<'_> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a metric name")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
+        Ok(self.0.column_index_or_insert(v))
+    }
+}
+
+/// The score file's output row: what `routing-eval score` prints per strategy.
+struct OutputRow<'a> {
+    strategy_id: &'a str,
+    score: Option<f64>,
+    coverage: f64,
+    percentile_rank: Option<f64>,
+}
+
+impl Serialize for OutputRow<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(4))?;
+        map.serialize_entry("strategyId", self.strategy_id)?;
+        map.serialize_entry("score", &self.score)?;
+        map.serialize_entry("coverage", &self.coverage)?;
+        map.serialize_entry("percentileRank", &self.percentile_rank)?;
+        map.end()
+    }
+}
+
+/// Writes `{"scores": [{"strategyId", "score", "coverage", "percentileRank"}, ...]}` in input
+/// order, numbers in serde_json's shortest round-trip form, `null` where unscored.
+///
+/// # Errors
+/// [`ErrorKind::Io`] when writing fails.
+pub fn write_json<W: Write>(scores: &Scores, writer: W) -> Result<(), Error> {
+    struct Rows<'a>(&'a Scores);
+    impl Serialize for Rows<'_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_seq(self.0.iter().map(|r| OutputRow {
+                strategy_id: r.strategy_id,
+                score: r.score,
+                coverage: r.coverage,
+                percentile_rank: r.percentile_rank,
+            }))
+        }
+    }
+    #[derive(Serialize)]
+    struct Document<'a> {
+        scores: Rows<'a>,
+    }
+    let mut writer = writer;
+    serde_json::to_writer(
+        &mut writer,
+        &Document {
+            scores: Rows(scores),
+        },
+    )
+    .map_err(|e| io_error(e.into()))?;
+    writer.write_all(b"\n").map_err(io_error)
+}
+
+/// Writes a CSV in input order: `strategyId,score,coverage,percentileRank` then one
+/// `<metric>.normalized` column per KPI; empty cells where missing.
+///
+/// # Errors
+/// [`ErrorKind::Io`] when writing fails.
+pub fn write_csv<W: Write>(scores: &Scores, mut writer: W) -> Result<(), Error> {
+    let mut write = || -> io::Result<()> {
+        writer.write_all(b"strategyId,score,coverage,percentileRank")?;
+        for kpi in scores.kpis() {
+            writer.write_all(b",")?;
+            write_csv_field(&mut writer, &format!("{}.normalized", kpi.metric))?;
+        }
+        writer.write_all(b"\n")?;
+        for row in scores.iter() {
+            write_csv_field(&mut writer, row.strategy_id)?;
+            for v in [row.score, Some(row.coverage), row.percentile_rank]
+                .into_iter()
+                .chain(row.normalized().map(|(_, v)| v))
+            {
+                writer.write_all(b",")?;
+                if let Some(v) = v {
+                    write_number(&mut writer, v)?;
+                }
+            }
+            writer.write_all(b"\n")?;
+        }
+        writer.flush()
+    };
+    write().map_err(io_error)
+}
+
+/// A number as serde_json writes it (shortest round-trip form).
+pub(crate) fn write_number<W: Write>(writer: &mut W, v: f64) -> io::Result<()> {
+    serde_json::to_writer(writer, &v).map_err(io::Error::from)
+}
+
+/// RFC 4180: quote a field holding a comma, quote or line break, doubling inner quotes.
+fn write_csv_field<W: Write>(writer: &mut W, field: &str) -> io::Result<()> {
+    if field.contains([',', '"', '\n', '\r']) {
+        write!(writer, "\"{}\"", field.replace('"', "\"\""))
+    } else {
+        writer.write_all(field.as_bytes())
+    }
+}
+
+fn io_error(e: io::Error) -> Error {
+    Error::new(ErrorKind::Io, format!("cannot write the scores: {e}")).with_source(e)
+}

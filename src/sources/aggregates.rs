@@ -1,0 +1,852 @@
+//! The conversation aggregates API: asynchronous jobs (submit, poll, page through results,
+//! cancel) and the synchronous query, with typed queries and results.
+//!
+//! [`Aggregates::run`] is what an evaluation uses: it runs a job to completion and turns its
+//! results into a [`MetricTable`] grouped by one dimension, cancelling the job if its
+//! deadline passes or the caller drops the future.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use futures_util::{Stream, TryStreamExt};
+use serde::{Deserialize, Deserializer, Serialize};
+use url::Url;
+
+use crate::client::Client;
+use crate::config::PollPolicy;
+use crate::error::{Error, ErrorKind, Result, ValidationError};
+use crate::http::CallKind;
+use crate::metrics::{MetricTable, RawCounts};
+use crate::progress::{Progress, ProgressEvent};
+use crate::sources::{PollSchedule, SourceRun, cursor_pages};
+
+const JOBS_PATH: &str = "api/v2/analytics/conversations/aggregates/jobs";
+const QUERY_PATH: &str = "api/v2/analytics/conversations/aggregates/query";
+
+/// The metrics [`RawCounts`] is filled from, in the order the reference lists them.
+pub const ROUTING_METRICS: &[&str] = &[
+    "nOffered",
+    "tAnswered",
+    "tAbandon",
+    "tHandle",
+    "oServiceLevel",
+    "nTransferred",
+];
+
+/// A conversation aggregation query, as the API takes it (camelCase; unset fields left out).
+///
+/// # Example
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use genesys_routing_eval::sources::aggregates::{AggregationQuery, Filter, ROUTING_METRICS};
+///
+/// let query = AggregationQuery::new(
+///     Utc.with_ymd_and_hms(2024, 5, 1, 0, 0, 0).unwrap(),
+///     Utc.with_ymd_and_hms(2024, 5, 8, 0, 0, 0).unwrap(),
+///     ROUTING_METRICS.iter().copied(),
+/// )
+/// .granularity("P1D")
+/// .time_zone("Europe/Dublin")
+/// .group_by("usedRouting")
+/// .filter(Filter::any_of("usedRouting", ["Bullseye", "Standard"]));
+/// assert_eq!(query.interval, "2024-05-01T00:00:00.000Z/2024-05-08T00:00:00.000Z");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct AggregationQuery {
+    /// `start/end` in ISO-8601.
+    pub interval: String,
+    /// Bucket size as an ISO-8601 period (`P1D`, `PT30M`); the whole interval when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granularity: Option<String>,
+    /// IANA time zone for bucket boundaries; UTC when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// Dimensions to group by.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub group_by: Vec<String>,
+    /// Which conversations count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<Filter>,
+    /// Metric names, such as `nOffered` or `tAnswered`.
+    pub metrics: Vec<String>,
+    /// Split multi-valued dimensions into one group per value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flatten_multivalued_dimensions: Option<bool>,
+    /// Groups per results page (jobs only; the synchronous query refuses it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<u32>,
+}
+
+impl AggregationQuery {
+    /// A query for `metrics` over `[from, to)`.
+    pub fn new<M: Into<String>>(
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        metrics: impl IntoIterator<Item = M>,
+    ) -> Self {
+        AggregationQuery {
+            interval: format_interval(from, to),
+            granularity: None,
+            time_zone: None,
+            group_by: Vec::new(),
+            filter: None,
+            metrics: metrics.into_iter().map(Into::into).collect(),
+            flatten_multivalued_dimensions: None,
+            page_size: None,
+        }
+    }
+
+    /// Sets the bucket size (`P1D`, `PT1H`, ...).
+    pub fn granularity(mut self, period: impl Into<String>) -> Self {
+        self.granularity = Some(period.into());
+        self
+    }
+
+    /// Sets the IANA time zone.
+    pub fn time_zone(mut self, zone: impl Into<String>) -> Self {
+        self.time_zone = Some(zone.into());
+        self
+    }
+
+    /// Adds a dimension to group by.
+    pub fn group_by(mut self, dimension: impl Into<String>) -> Self {
+        self.group_by.push(dimension.into());
+        self
+    }
+
+    /// Sets the filter.
+    pub fn filter(mut self, filter: Filter) -> Self {
+        self.filter = Some(filter);
+        self
+    }
+
+    /// Sets the page size of job results.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size);
+        self
+    }
+}
+
+/// The interval `start/end` with millisecond precision in UTC, as the API documents it.
+pub fn format_interval(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
+    format!(
+        "{}/{}",
+        from.to_rfc3339_opts(SecondsFormat::Millis, true),
+        to.to_rfc3339_opts(SecondsFormat::Millis, true)
+    )
+}
+
+/// A query filter: predicates and clauses joined by `and` or `or`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Filter {
+    /// `and` or `or`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Nested groups of predicates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clauses: Vec<Clause>,
+    /// Predicates at this level.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub predicates: Vec<Predicate>,
+}
+
+impl Filter {
+    /// A filter with no predicates joined by `kind` (`and` or `or`).
+    pub fn new(kind: impl Into<String>) -> Self {
+        Filter {
+            kind: kind.into(),
+            clauses: Vec::new(),
+            predicates: Vec::new(),
+        }
+    }
+
+    /// Conversations whose `dimension` matches any of `values`.
+    pub fn any_of<V: Into<String>>(
+        dimension: impl Into<String>,
+        values: impl IntoIterator<Item = V>,
+    ) -> Self {
+        let dimension = dimension.into();
+        let mut filter = Filter::new("or");
+        filter.predicates = values
+            .into_iter()
+            .map(|v| Predicate::matches(dimension.clone(), v))
+            .collect();
+        filter
+    }
+
+    /// Adds a predicate.
+    pub fn predicate(mut self, predicate: Predicate) -> Self {
+        self.predicates.push(predicate);
+        self
+    }
+
+    /// Adds a clause.
+    pub fn clause(mut self, clause: Clause) -> Self {
+        self.clauses.push(clause);
+        self
+    }
+}
+
+/// A group of predicates joined by `and` or `or`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Clause {
+    /// `and` or `or`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The predicates.
+    #[serde(default)]
+    pub predicates: Vec<Predicate>,
+}
+
+impl Clause {
+    /// A clause joining `predicates` by `kind`.
+    pub fn new(kind: impl Into<String>, predicates: Vec<Predicate>) -> Self {
+        Clause {
+            kind: kind.into(),
+            predicates,
+        }
+    }
+}
+
+/// One condition on a dimension.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Predicate {
+    /// `dimension` (the default when unset).
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The dimension, such as `usedRouting`.
+    pub dimension: String,
+    /// `matches` (default), `exists` or `notExists`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    /// The value to match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+impl Predicate {
+    /// `dimension` equals `value`.
+    pub fn matches(dimension: impl Into<String>, value: impl Into<String>) -> Self {
+        Predicate {
+            kind: Some("dimension".into()),
+            dimension: dimension.into(),
+            operator: Some("matches".into()),
+            value: Some(value.into()),
+        }
+    }
+
+    /// `dimension` is present (`exists`) or absent (`notExists`).
+    pub fn exists(dimension: impl Into<String>, present: bool) -> Self {
+        Predicate {
+            kind: Some("dimension".into()),
+            dimension: dimension.into(),
+            operator: Some(if present { "exists" } else { "notExists" }.into()),
+            value: None,
+        }
+    }
+}
+
+/// An aggregates job's state; values this crate does not know are kept, not refused.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum JobState {
+    /// Waiting to run; keep polling.
+    Queued,
+    /// Running; keep polling.
+    Pending,
+    /// Done; results can be fetched.
+    Fulfilled,
+    /// Failed; see the status's `error_message`.
+    Failed,
+    /// Cancelled.
+    Cancelled,
+    /// Its results expired.
+    Expired,
+    /// A state added after this crate was written, as the server spelled it.
+    Other(String),
+}
+
+impl JobState {
+    /// The state as the server spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            JobState::Queued => "QUEUED",
+            JobState::Pending => "PENDING",
+            JobState::Fulfilled => "FULFILLED",
+            JobState::Failed => "FAILED",
+            JobState::Cancelled => "CANCELLED",
+            JobState::Expired => "EXPIRED",
+            JobState::Other(s) => s,
+        }
+    }
+
+    /// Whether the job ended unsuccessfully.
+    pub fn is_failure(&self) -> bool {
+        matches!(
+            self,
+            JobState::Failed | JobState::Cancelled | JobState::Expired
+        )
+    }
+}
+
+impl fmt::Display for JobState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for JobState {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(match text.to_ascii_uppercase().as_str() {
+            "QUEUED" => JobState::Queued,
+            "PENDING" => JobState::Pending,
+            "FULFILLED" => JobState::Fulfilled,
+            "FAILED" => JobState::Failed,
+            "CANCELLED" => JobState::Cancelled,
+            "EXPIRED" => JobState::Expired,
+            _ => JobState::Other(text),
+        })
+    }
+}
+
+impl Serialize for JobState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// An aggregates job's status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct JobStatus {
+    /// The state.
+    pub state: JobState,
+    /// Why it failed, when it did.
+    #[serde(default)]
+    pub error_message: Option<String>,
+    /// When its results expire.
+    #[serde(default)]
+    pub expiration_date: Option<DateTime<Utc>>,
+    /// When it was submitted.
+    #[serde(default)]
+    pub submission_date: Option<DateTime<Utc>>,
+    /// When it finished.
+    #[serde(default)]
+    pub completion_date: Option<DateTime<Utc>>,
+}
+
+/// One page of job results.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ResultsPage {
+    /// Groups on this page.
+    #[serde(default)]
+    pub results: Vec<AggregateGroup>,
+    /// Ask again with this cursor for the next page; none on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// The synchronous query's answer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct QueryResponse {
+    /// Every group.
+    #[serde(default)]
+    pub results: Vec<AggregateGroup>,
+}
+
+/// One group: its dimension values and its buckets.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AggregateGroup {
+    /// Dimension name to value, such as `usedRouting` to `Bullseye`.
+    #[serde(default)]
+    pub group: BTreeMap<String, String>,
+    /// One entry per interval bucket.
+    #[serde(default)]
+    pub data: Vec<IntervalData>,
+}
+
+/// The metrics of one bucket.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct IntervalData {
+    /// The bucket, `start/end`.
+    #[serde(default)]
+    pub interval: String,
+    /// Metrics with data in this bucket (a metric without events is left out).
+    #[serde(default)]
+    pub metrics: Vec<MetricValue>,
+}
+
+/// One metric in one bucket.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct MetricValue {
+    /// Its name, such as `tAnswered`.
+    pub metric: String,
+    /// A qualifier, for metrics that have one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<String>,
+    /// Its statistics.
+    #[serde(default)]
+    pub stats: Stats,
+}
+
+/// A metric's statistics; every field is optional.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Largest value.
+    pub max: Option<f64>,
+    /// Smallest value.
+    pub min: Option<f64>,
+    /// Number of events.
+    pub count: Option<u64>,
+    /// Sum of values (milliseconds for `t*` metrics).
+    pub sum: Option<f64>,
+    /// `numerator / denominator` for `o*` metrics.
+    pub ratio: Option<f64>,
+    /// Numerator for `o*` metrics.
+    pub numerator: Option<f64>,
+    /// Denominator for `o*` metrics.
+    pub denominator: Option<f64>,
+    /// The target, for service level.
+    pub target: Option<f64>,
+    /// A current value, for observation metrics.
+    pub current: Option<f64>,
+}
+
+/// The raw counts one metric contributes, as documented on [`RawCounts`].
+pub fn counts_of_metric(metric: &MetricValue) -> RawCounts {
+    let s = &metric.stats;
+    let mut counts = RawCounts::default();
+    match metric.metric.as_str() {
+        "nOffered" => counts.offered = s.count,
+        "tAnswered" => {
+            counts.answered = s.count;
+            counts.answer_time_ms = s.sum;
+        }
+        "tAbandon" => counts.abandoned = s.count,
+        "tHandle" => {
+            counts.handled = s.count;
+            counts.handle_time_ms = s.sum;
+        }
+        "oServiceLevel" => {
+            counts.service_level_met = s.numerator;
+            counts.service_level_total = s.denominator;
+        }
+        "nTransferred" => counts.transferred = s.count,
+        _ => {}
+    }
+    counts
+}
+
+/// Adds every group of `groups` to `table` by the value of `dimension`; groups lacking it
+/// go to the table's unattributed counts.
+pub fn add_groups(table: &mut MetricTable, groups: &[AggregateGroup], dimension: &str) {
+    for group in groups {
+        let strategy = group.group.get(dimension);
+        for bucket in &group.data {
+            let mut counts = RawCounts::default();
+            for metric in &bucket.metrics {
+                counts.add(&counts_of_metric(metric));
+            }
+            match strategy {
+                Some(id) => table.push(id, bucket.interval.clone(), counts),
+                None => table.push_unattributed(counts),
+            }
+        }
+    }
+}
+
+/// The aggregates API, reached through [`Client::aggregates`].
+#[derive(Debug, Clone)]
+pub struct Aggregates {
+    client: Client,
+    poll: PollPolicy,
+}
+
+impl Client {
+    /// The conversation aggregates API.
+    pub fn aggregates(&self) -> Aggregates {
+        Aggregates {
+            client: self.clone(),
+            poll: *self.config().poll_policy(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Submitted {
+    job_id: String,
+}
+
+impl Aggregates {
+    /// Polls jobs with `policy` instead of the client's.
+    pub fn poll_policy(mut self, policy: PollPolicy) -> Self {
+        self.poll = policy;
+        self
+    }
+
+    fn job_url(&self, job_id: &str, results: bool) -> Url {
+        let mut url = self.client.api_url(JOBS_PATH);
+        {
+            let mut segments = url.path_segments_mut().expect("http urls have paths");
+            segments.push(job_id);
+            if results {
+                segments.push("results");
+            }
+        }
+        url
+    }
+
+    /// Submits a job and returns its id.
+    ///
+    /// Retried only where the server cannot have created it (429, 503, connect failure).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Client`] when the server refuses the query, and the other kinds of the
+    /// HTTP core.
+    pub async fn submit(&self, query: &AggregationQuery) -> Result<String> {
+        let url = self.client.api_url(JOBS_PATH);
+        let submitted: Submitted = self
+            .client
+            .post_json(url, query, CallKind::Submission, "job submission answer")
+            .await?;
+        Ok(submitted.job_id)
+    }
+
+    /// The job's status.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Client`] with status 404 for an unknown job, and the HTTP core's kinds.
+    pub async fn status(&self, job_id: &str) -> Result<JobStatus> {
+        self.client
+            .get_json(self.job_url(job_id, false), "job status")
+            .await
+    }
+
+    /// Every results page of a fulfilled job, fetched by cursor as the stream is polled.
+    ///
+    /// # Errors
+    /// An item is an error when a page cannot be fetched or decoded; the stream ends after it.
+    pub fn results(
+        &self,
+        job_id: &str,
+    ) -> impl Stream<Item = Result<ResultsPage>> + Send + 'static {
+        let client = self.client.clone();
+        let base = self.job_url(job_id, true);
+        cursor_pages(move |cursor: Option<String>| {
+            let client = client.clone();
+            let mut url = base.clone();
+            if let Some(cursor) = cursor {
+                url.query_pairs_mut().append_pair("cursor", &cursor);
+            }
+            async move {
+                let page: ResultsPage = client.get_json(url, "results page").await?;
+                let cursor = page.cursor.clone();
+                Ok((page, cursor))
+            }
+        })
+    }
+
+    /// Cancels (deletes) a job.
+    ///
+    /// # Errors
+    /// The HTTP core's kinds.
+    pub async fn cancel(&self, job_id: &str) -> Result<()> {
+        self.client.delete(self.job_url(job_id, false)).await
+    }
+
+    /// Runs `query` synchronously (`aggregates/query`); its `page_size` is left out, as the
+    /// endpoint refuses it.
+    ///
+    /// # Errors
+    /// The HTTP core's kinds.
+    pub async fn query(&self, query: &AggregationQuery) -> Result<QueryResponse> {
+        let mut query = query.clone();
+        query.page_size = None;
+        self.client
+            .post_json(
+                self.client.api_url(QUERY_PATH),
+                &query,
+                CallKind::Idempotent,
+                "query answer",
+            )
+            .await
+    }
+
+    /// Runs `query` as a job to completion and returns its results as a metric table whose
+    /// strategies are the values of `dimension`.
+    ///
+    /// Pages are added to the table as they arrive. The job is cancelled (DELETE) when the
+    /// poll deadline passes, and also when this future is dropped before it finishes.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`] when `query` does not group by `dimension` (before any request);
+    /// [`ErrorKind::Job`] with the server's `errorMessage` when the job ends FAILED, CANCELLED
+    /// or EXPIRED; [`ErrorKind::Timeout`] when the poll deadline passes; the HTTP core's kinds.
+    ///
+    /// # Example
+    /// Against the embedded emulator (feature `emulator`):
+    /// ```
+    /// # #[cfg(feature = "emulator")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> genesys_routing_eval::Result<()> {
+    /// use chrono::{Duration, Utc};
+    /// use genesys_routing_eval::Client;
+    /// use genesys_routing_eval::emulator::Emulator;
+    /// use genesys_routing_eval::progress::Progress;
+    /// use genesys_routing_eval::sources::aggregates::{AggregationQuery, ROUTING_METRICS};
+    ///
+    /// let emulator = Emulator::builder().job_latency(std::time::Duration::ZERO).start().await?;
+    /// let client = Client::builder()
+    ///     .api_base(emulator.base_url().as_str())
+    ///     .credentials(emulator.client_id(), emulator.client_secret().to_owned())
+    ///     .build()?;
+    /// let to = Utc::now();
+    /// let query = AggregationQuery::new(to - Duration::days(7), to, ROUTING_METRICS.iter().copied())
+    ///     .granularity("P1D")
+    ///     .group_by("usedRouting");
+    ///
+    /// let run = client.aggregates().run(&query, "usedRouting", &Progress::none()).await?;
+    /// for strategy in &run.table.strategies {
+    ///     println!("{}: {:?} offered", strategy.strategy_id, strategy.totals().offered);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// # #[cfg(not(feature = "emulator"))]
+    /// # fn main() {}
+    /// ```
+    #[tracing::instrument(name = "aggregates_job", skip_all, fields(%dimension))]
+    pub async fn run(
+        &self,
+        query: &AggregationQuery,
+        dimension: &str,
+        progress: &Progress,
+    ) -> Result<SourceRun> {
+        if !query.group_by.iter().any(|d| d == dimension) {
+            return Err(Error::invalid(ValidationError::Invalid {
+                name: "group_by".into(),
+                reason: format!(
+                    "the query does not group by `{dimension}`, so no result could name a strategy; add .group_by(\"{dimension}\")"
+                ),
+            }));
+        }
+        let job_id = self.submit(query).await?;
+        tracing::info!(%job_id, "aggregates job submitted");
+        progress.emit(ProgressEvent::JobSubmitted {
+            job_id: job_id.clone(),
+        });
+        let mut guard = CancelOnDrop {
+            armed: Some((self.clone(), job_id.clone(), progress.clone())),
+        };
+        match self.await_fulfilled(&job_id, progress).await {
+            Ok(()) => {}
+            Err(JobEnd::Failed(e)) => {
+                guard.disarm();
+                return Err(e);
+            }
+            Err(JobEnd::Deadline(e)) => {
+                guard.disarm();
+                self.cancel_reporting(&job_id, progress).await;
+                return Err(e);
+            }
+            Err(JobEnd::Request(e)) => return Err(e),
+        }
+        let mut table = MetricTable::new();
+        let mut pages = std::pin::pin!(self.results(&job_id));
+        let mut page_number = 0;
+        while let Some(page) = pages.try_next().await? {
+            page_number += 1;
+            add_groups(&mut table, &page.results, dimension);
+            progress.emit(ProgressEvent::PageFetched {
+                job_id: job_id.clone(),
+                page: page_number,
+                rows: page.results.len(),
+            });
+        }
+        guard.disarm();
+        Ok(SourceRun { table, job_id })
+    }
+
+    async fn await_fulfilled(&self, job_id: &str, progress: &Progress) -> Result<(), JobEnd> {
+        let time = self.client.time_source().clone();
+        let mut schedule = PollSchedule::start(self.poll, time);
+        loop {
+            if !schedule.wait().await {
+                return Err(JobEnd::Deadline(Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "aggregates job {job_id} did not finish within {:?} and was cancelled; raise the poll deadline or shorten the window",
+                        schedule.deadline()
+                    ),
+                )));
+            }
+            let status = self.status(job_id).await.map_err(JobEnd::Request)?;
+            progress.emit(ProgressEvent::JobState {
+                job_id: job_id.to_owned(),
+                state: status.state.to_string(),
+            });
+            if status.state == JobState::Fulfilled {
+                return Ok(());
+            }
+            if status.state.is_failure() {
+                let reason = status
+                    .error_message
+                    .unwrap_or_else(|| "the server gave no reason".into());
+                return Err(JobEnd::Failed(Error::new(
+                    ErrorKind::Job,
+                    format!("aggregates job {job_id} ended {}: {reason}", status.state),
+                )));
+            }
+        }
+    }
+
+    async fn cancel_reporting(&self, job_id: &str, progress: &Progress) {
+        match self.cancel(job_id).await {
+            Ok(()) => progress.emit(ProgressEvent::JobCancelled {
+                job_id: job_id.to_owned(),
+            }),
+            Err(e) => tracing::warn!(%job_id, error = %e, "could not cancel the job"),
+        }
+    }
+}
+
+/// Why waiting for a job stopped.
+enum JobEnd {
+    /// The job ended unsuccessfully: nothing to cancel.
+    Failed(Error),
+    /// The poll deadline passed: cancel the job.
+    Deadline(Error),
+    /// A status request failed: the job may still run.
+    Request(Error),
+}
+
+/// Cancels the job on drop unless disarmed, so that a caller abandoning `run` leaves no job
+/// running on the server.
+struct CancelOnDrop {
+    armed: Option<(Aggregates, String, Progress)>,
+}
+
+impl CancelOnDrop {
+    fn disarm(&mut self) {
+        self.armed = None;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        let Some((aggregates, job_id, progress)) = self.armed.take() else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                tracing::info!(%job_id, "run abandoned: cancelling the job");
+                runtime.spawn(async move { aggregates.cancel_reporting(&job_id, &progress).await });
+            }
+            Err(_) => {
+                tracing::warn!(%job_id, "run abandoned outside a runtime: job left to expire")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn query_serialises_camel_case_without_unset_fields() {
+        let query = AggregationQuery::new(
+            Utc.with_ymd_and_hms(2024, 5, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2024, 5, 8, 0, 0, 0).unwrap(),
+            ["nOffered"],
+        )
+        .time_zone("UTC")
+        .group_by("usedRouting")
+        .filter(Filter::new("and").predicate(Predicate::exists("queueId", true)))
+        .page_size(50);
+        let json = serde_json::to_value(&query).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "interval": "2024-05-01T00:00:00.000Z/2024-05-08T00:00:00.000Z",
+                "timeZone": "UTC",
+                "groupBy": ["usedRouting"],
+                "filter": {"type": "and", "predicates": [
+                    {"type": "dimension", "dimension": "queueId", "operator": "exists"}
+                ]},
+                "metrics": ["nOffered"],
+                "pageSize": 50
+            })
+        );
+    }
+
+    #[test]
+    fn unknown_job_states_and_fields_are_tolerated() {
+        let status: JobStatus =
+            serde_json::from_str(r#"{"state":"ARCHIVED","newField":1,"errorMessage":null}"#)
+                .unwrap();
+        assert_eq!(status.state, JobState::Other("ARCHIVED".into()));
+        assert!(!status.state.is_failure());
+    }
+
+    #[test]
+    fn groups_become_table_rows_and_groups_without_the_dimension_are_unattributed() {
+        let page: ResultsPage = serde_json::from_value(serde_json::json!({
+            "results": [
+                {"group": {"usedRouting": "Bullseye", "queueId": "q1"}, "data": [
+                    {"interval": "i1", "metrics": [
+                        {"metric": "nOffered", "stats": {"count": 10}},
+                        {"metric": "tAnswered", "stats": {"count": 8, "sum": 16000.0, "max": 5000}},
+                        {"metric": "tHandle", "stats": {"count": 7, "sum": 2100000.0}},
+                        {"metric": "oServiceLevel", "stats": {"numerator": 6, "denominator": 8, "ratio": 0.75}},
+                        {"metric": "nTransferred", "stats": {"count": 1}},
+                        {"metric": "tTalk", "stats": {"count": 3}, "extra": true}
+                    ]}
+                ]},
+                {"group": {"queueId": "q1"}, "data": [
+                    {"interval": "i1", "metrics": [{"metric": "tAbandon", "stats": {"count": 4, "sum": 1.0}}]}
+                ]}
+            ],
+            "cursor": "next"
+        }))
+        .unwrap();
+        let mut table = MetricTable::new();
+        add_groups(&mut table, &page.results, "usedRouting");
+        let bullseye = table.strategy("Bullseye").unwrap().totals();
+        assert_eq!(
+            bullseye,
+            RawCounts {
+                offered: Some(10),
+                answered: Some(8),
+                answer_time_ms: Some(16000.0),
+                handled: Some(7),
+                handle_time_ms: Some(2_100_000.0),
+                service_level_met: Some(6.0),
+                service_level_total: Some(8.0),
+                transferred: Some(1),
+                ..RawCounts::default()
+            }
+        );
+        assert_eq!(table.unattributed.abandoned, Some(4));
+        assert_eq!(table.strategies.len(), 1);
+    }
+}
