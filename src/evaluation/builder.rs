@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 
 use super::{AuditRecord, Evaluation, Plan, Report, ReportSink, SourceKind, WindowSpec, fetch};
 use crate::client::Client;
+use crate::config::PollPolicy;
 use crate::error::{Error, Result, ValidationError};
 use crate::metrics::Kpi;
 use crate::progress::{Progress, ProgressEvent};
@@ -28,10 +29,10 @@ pub const DEFAULT_MAX_WINDOW_DAYS: u32 = 30;
 ///
 /// # Example
 /// ```no_run
-/// use genesys_routing_eval::{Client, evaluation::Evaluation};
+/// use genesys_routing_eval::{ClientBuilder, evaluation::Evaluation};
 ///
 /// # async fn run() -> genesys_routing_eval::Result<()> {
-/// let client = Client::builder().from_env()?.build()?;
+/// let client = ClientBuilder::from_env().build()?;
 /// let outcome = Evaluation::builder()
 ///     .client(client)
 ///     .last_days(30)
@@ -63,6 +64,7 @@ pub struct EvaluationBuilder {
     concurrency: Option<usize>,
     max_window_days: Option<u32>,
     page_size: Option<u32>,
+    poll_policy: Option<PollPolicy>,
     progress: Progress,
 }
 
@@ -206,8 +208,18 @@ impl EvaluationBuilder {
         self
     }
 
+    /// How jobs are polled. Default: the client's [`PollPolicy`] (retries follow the client's
+    /// [`RetryPolicy`](crate::config::RetryPolicy)).
+    pub fn poll_policy(mut self, policy: PollPolicy) -> Self {
+        self.poll_policy = Some(policy);
+        self
+    }
+
     /// Calls `observer` with every progress event (job submitted, state, pages, sinks).
-    pub fn on_progress(mut self, observer: impl Fn(&ProgressEvent) + Send + Sync + 'static) -> Self {
+    pub fn on_progress(
+        mut self,
+        observer: impl Fn(&ProgressEvent) + Send + Sync + 'static,
+    ) -> Self {
         self.progress = Progress::with_observer(observer);
         self
     }
@@ -249,7 +261,9 @@ impl EvaluationBuilder {
         if !is_iso_period(&granularity) {
             problems.push(ValidationError::Invalid {
                 name: "granularity".into(),
-                reason: format!("`{granularity}` is not an ISO-8601 period; use P1D, PT1H, PT30M, P7D ..."),
+                reason: format!(
+                    "`{granularity}` is not an ISO-8601 period; use P1D, PT1H, PT30M, P7D ..."
+                ),
             });
         }
         let group_by = self.group_by.clone().unwrap_or_else(|| match self.source {
@@ -299,6 +313,7 @@ impl EvaluationBuilder {
             max_window_days,
             concurrency: concurrency.max(1),
             page_size: self.page_size,
+            poll_policy: self.poll_policy,
         };
         fetch::validate(&plan, scoring, problems);
         Some(plan)
@@ -329,7 +344,9 @@ fn parse_time_zone(name: &str, problems: &mut Vec<ValidationError>) -> Option<Tz
         Err(_) => {
             problems.push(ValidationError::Invalid {
                 name: "time_zone".into(),
-                reason: format!("`{name}` is not an IANA time zone; use a name such as UTC or Europe/Berlin"),
+                reason: format!(
+                    "`{name}` is not an IANA time zone; use a name such as UTC or Europe/Berlin"
+                ),
             });
             None
         }
@@ -361,7 +378,10 @@ fn check_kpis_derivable(scoring: &ScoringConfig, problems: &mut Vec<ValidationEr
             let known: Vec<&str> = Kpi::ALL.iter().map(|k| k.name()).collect();
             problems.push(ValidationError::Kpi {
                 metric: metric.to_owned(),
-                reason: format!("is not a KPI the pipeline derives; use one of: {}", known.join(", ")),
+                reason: format!(
+                    "is not a KPI the pipeline derives; use one of: {}",
+                    known.join(", ")
+                ),
             });
         }
     }
@@ -410,7 +430,9 @@ mod tests {
 
     #[test]
     fn iso_periods_are_recognised() {
-        for ok in ["P1D", "PT30M", "PT1H", "P7D", "P1W", "P1Y2M3D", "PT0.5S", "P1DT12H"] {
+        for ok in [
+            "P1D", "PT30M", "PT1H", "P7D", "P1W", "P1Y2M3D", "PT0.5S", "P1DT12H",
+        ] {
             assert!(is_iso_period(ok), "{ok}");
         }
         for bad in ["", "P", "1D", "PT", "P1H", "PD", "P1D1D", "byDay", "PT1D"] {

@@ -29,7 +29,6 @@ fn genesys_metrics(kpi: Kpi) -> &'static [&'static str] {
         Kpi::AbandonRate => &["tAbandon", "nOffered"],
         Kpi::ServiceLevel => &["oServiceLevel"],
         Kpi::TransferRate => &["nTransferred", "tAnswered"],
-        _ => &[],
     }
 }
 
@@ -91,7 +90,10 @@ fn aggregation_query(plan: &Plan, window: Window) -> AggregationQuery {
         .time_zone(plan.time_zone.name())
         .group_by(plan.group_by.clone());
     if !plan.strategy_ids.is_empty() {
-        query = query.filter(Filter::any_of(plan.group_by.clone(), plan.strategy_ids.iter().cloned()));
+        query = query.filter(Filter::any_of(
+            plan.group_by.clone(),
+            plan.strategy_ids.iter().cloned(),
+        ));
     }
     if let Some(size) = plan.page_size {
         query = query.page_size(size);
@@ -102,19 +104,28 @@ fn aggregation_query(plan: &Plan, window: Window) -> AggregationQuery {
 /// Queries `window` (in chunks where the source allows it) and merges the results in window
 /// order. On the first failure the other chunks' futures are dropped, which cancels their
 /// jobs.
-pub(crate) async fn fetch(client: &Client, plan: &Plan, window: Window, progress: &Progress) -> Result<Fetched> {
+pub(crate) async fn fetch(
+    client: &Client,
+    plan: &Plan,
+    window: Window,
+    progress: &Progress,
+) -> Result<Fetched> {
     let runs: Vec<SourceRun> = match plan.source {
         SourceKind::Strategies => {
             let mut strategies = client.strategies();
             if let Some(policy) = &plan.poll_policy {
-                strategies = strategies.poll_policy(policy.clone());
+                strategies = strategies.poll_policy(*policy);
             }
-            vec![strategies.run(&strategies_query(plan, window), progress).await?]
+            vec![
+                strategies
+                    .run(&strategies_query(plan, window), progress)
+                    .await?,
+            ]
         }
         _ => {
             let mut aggregates = client.aggregates();
             if let Some(policy) = &plan.poll_policy {
-                aggregates = aggregates.poll_policy(policy.clone());
+                aggregates = aggregates.poll_policy(*policy);
             }
             let chunks = window.chunks(plan.max_window_days, plan.time_zone);
             let aggregates = &aggregates;

@@ -17,11 +17,9 @@ mod fetch;
 mod report;
 mod window;
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use chrono_tz::Tz;
 use futures_util::future::join_all;
+use std::sync::Arc;
 use tracing::Instrument;
 
 pub use audit::{AuditRecord, RequestCount, WebhookSyncStatus};
@@ -30,8 +28,9 @@ pub use report::{Report, SourceKind, StrategyReport};
 pub use window::{Window, WindowSpec};
 
 use crate::client::{Client, RequestCounter};
+use crate::config::PollPolicy;
 use crate::error::Result;
-use crate::metrics::{Kpis, MetricTable};
+use crate::metrics::Kpis;
 use crate::progress::{Progress, ProgressEvent};
 use crate::scoring::{self, Cohort, Confidence, ScoringConfig};
 use crate::sink::{self, Sink, SinkOutcome};
@@ -62,7 +61,7 @@ pub(crate) struct Plan {
     pub(crate) max_window_days: u32,
     pub(crate) concurrency: usize,
     pub(crate) page_size: Option<u32>,
-    pub(crate) poll_deadline: Option<Duration>,
+    pub(crate) poll_policy: Option<PollPolicy>,
 }
 
 #[derive(Clone)]
@@ -117,7 +116,8 @@ impl Evaluation {
         let started_at = time.clock.now();
         let started = time.clock.elapsed();
         let evaluation_id = audit::new_id("eval_", started_at);
-        let span = tracing::info_span!("evaluation", id = %evaluation_id, source = %self.plan.source);
+        let span =
+            tracing::info_span!("evaluation", id = %evaluation_id, source = %self.plan.source);
         async move {
             let window = Window::resolve(self.plan.window, self.plan.time_zone, started_at)
                 .map_err(crate::Error::invalid)?;
@@ -141,9 +141,18 @@ impl Evaluation {
         .await
     }
 
-    fn report(&self, evaluation_id: String, window: Window, fetched: fetch::Fetched) -> Result<Report> {
+    fn report(
+        &self,
+        evaluation_id: String,
+        window: Window,
+        fetched: fetch::Fetched,
+    ) -> Result<Report> {
         let table = fetched.table;
-        let mut ids: Vec<String> = table.strategies.iter().map(|s| s.strategy_id.clone()).collect();
+        let mut ids: Vec<String> = table
+            .strategies
+            .iter()
+            .map(|s| s.strategy_id.clone())
+            .collect();
         let missing: Vec<String> = self
             .plan
             .strategy_ids
@@ -263,7 +272,13 @@ impl Plan {
     fn fingerprint(&self, window: &Window) -> String {
         let interval = window.to_interval();
         let tz = self.time_zone.name();
-        let head = [self.source.name(), self.group_by.as_str(), interval.as_str(), tz, self.granularity.as_str()];
+        let head = [
+            self.source.name(),
+            self.group_by.as_str(),
+            interval.as_str(),
+            tz,
+            self.granularity.as_str(),
+        ];
         audit::fingerprint(
             head.into_iter()
                 .chain(self.strategy_ids.iter().map(String::as_str))
@@ -297,8 +312,22 @@ impl std::fmt::Debug for Evaluation {
             .field("client", &self.client)
             .field("plan", &self.plan)
             .field("scoring", &self.scoring)
-            .field("report_sinks", &self.report_sinks.iter().map(|s| s.sink.name()).collect::<Vec<_>>())
-            .field("audit_sinks", &self.audit_sinks.iter().map(|s| s.name()).collect::<Vec<_>>())
+            .field(
+                "report_sinks",
+                &self
+                    .report_sinks
+                    .iter()
+                    .map(|s| s.sink.name())
+                    .collect::<Vec<_>>(),
+            )
+            .field(
+                "audit_sinks",
+                &self
+                    .audit_sinks
+                    .iter()
+                    .map(|s| s.name())
+                    .collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }

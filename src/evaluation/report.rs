@@ -119,7 +119,9 @@ impl Report {
     pub fn ranked(&self) -> Vec<&StrategyReport> {
         let mut ranked: Vec<&StrategyReport> = self.results.iter().collect();
         ranked.sort_by(|a, b| match (a.score, b.score) {
-            (Some(x), Some(y)) => y.total_cmp(&x).then_with(|| a.strategy_id.cmp(&b.strategy_id)),
+            (Some(x), Some(y)) => y
+                .total_cmp(&x)
+                .then_with(|| a.strategy_id.cmp(&b.strategy_id)),
             (Some(_), None) => std::cmp::Ordering::Less,
             (None, Some(_)) => std::cmp::Ordering::Greater,
             (None, None) => a.strategy_id.cmp(&b.strategy_id),

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use genesys_routing_eval::emulator::Emulator;
-use genesys_routing_eval::evaluation::{Evaluation, EvaluationBuilder, Outcome, Report, SourceKind};
+use genesys_routing_eval::evaluation::{
+    Evaluation, EvaluationBuilder, Outcome, Report, SourceKind,
+};
 use genesys_routing_eval::progress::ProgressEvent;
 use genesys_routing_eval::scoring::ScoringConfig;
 use genesys_routing_eval::sink::{JsonLinesSink, WebhookSink};
@@ -199,7 +201,12 @@ fn print_outcome(outcome: &Outcome, format: Format) -> u8 {
         return exit::FAILED;
     }
     if outcome.sinks_failed() {
-        for o in outcome.audit.sink_outcomes.iter().chain(&outcome.audit_outcomes) {
+        for o in outcome
+            .audit
+            .sink_outcomes
+            .iter()
+            .chain(&outcome.audit_outcomes)
+        {
             if !o.is_delivered() {
                 let kept = o
                     .dead_letter
@@ -246,8 +253,16 @@ fn print_table(report: &Report) -> std::io::Result<()> {
     )?;
     writeln!(
         out,
-        "{:>4}  {:<24} {:>6} {:>6} {:>8} {:>7} {:>8} {:>8} {:>7}  {}",
-        "rank", "strategy", "score", "pctl", "offered", "asa_s", "abandon", "svc_lvl", "aht_s", "confidence"
+        "{:>4}  {:<24} {:>6} {:>6} {:>8} {:>7} {:>8} {:>8} {:>7}  confidence",
+        "rank",
+        "strategy",
+        "score",
+        "pctl",
+        "offered",
+        "asa_s",
+        "abandon",
+        "svc_lvl",
+        "aht_s",
     )?;
     for (i, line) in report.ranked().into_iter().enumerate() {
         let k = &line.kpis;
@@ -275,7 +290,11 @@ fn print_table(report: &Report) -> std::io::Result<()> {
         writeln!(out, "no data for: {}", report.missing_strategies.join(", "))?;
     }
     if let Some(offered) = report.unattributed.get(Kpi::Offered).filter(|n| *n > 0.0) {
-        writeln!(out, "unattributed (no {}): {offered:.0} offered", report.group_by)?;
+        writeln!(
+            out,
+            "unattributed (no {}): {offered:.0} offered",
+            report.group_by
+        )?;
     }
     Ok(())
 }
@@ -301,7 +320,10 @@ fn print_csv(report: &Report) -> std::io::Result<()> {
             cell(line.percentile_rank),
             line.coverage,
             kpis.join(","),
-            line.confidence.sample_size.map(|n| n.to_string()).unwrap_or_default(),
+            line.confidence
+                .sample_size
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
             line.confidence.low_confidence
         )?;
     }
