@@ -101,5 +101,10 @@ pub mod sources;
 pub mod time;
 
 pub use client::{Client, ClientBuilder};
+
+/// The README's example, compiled as a doc-test so it stays true to the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 pub use error::{Error, ErrorKind, Result, ValidationError};
 pub use metrics::MetricTable;
