@@ -6,6 +6,8 @@
 //! sums add across buckets and window chunks; averages and rates are derived only afterwards,
 //! never averaged.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 /// A weighted mean kept as its parts, for sources that report averages rather than sums
@@ -154,7 +156,7 @@ impl StrategyMetrics {
 /// What a source measured: per strategy, per bucket, plus what could not be attributed to any
 /// strategy (groups that lack the grouping dimension, typically abandons that never reached
 /// routing).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MetricTable {
     /// One entry per strategy, in order of first appearance.
@@ -162,6 +164,17 @@ pub struct MetricTable {
     /// Counts of groups without the grouping dimension, merged.
     #[serde(default)]
     pub unattributed: RawCounts,
+    /// Position of each strategy in `strategies`, so that pushing a bucket is O(1) for
+    /// cohorts of any size. A hint only: `strategies` is public, so every lookup checks the
+    /// entry it finds and falls back to a scan.
+    #[serde(skip)]
+    index: HashMap<String, usize>,
+}
+
+impl PartialEq for MetricTable {
+    fn eq(&self, other: &Self) -> bool {
+        self.strategies == other.strategies && self.unattributed == other.unattributed
+    }
 }
 
 impl MetricTable {
@@ -176,16 +189,21 @@ impl MetricTable {
             interval: interval.into(),
             counts,
         };
-        match self
-            .strategies
-            .iter_mut()
-            .find(|s| s.strategy_id == strategy_id)
-        {
-            Some(s) => s.buckets.push(bucket),
-            None => self.strategies.push(StrategyMetrics {
-                strategy_id: strategy_id.to_owned(),
-                buckets: vec![bucket],
-            }),
+        match self.position(strategy_id) {
+            Some(i) => {
+                self.strategies[i].buckets.push(bucket);
+                if self.index.get(strategy_id) != Some(&i) {
+                    self.index.insert(strategy_id.to_owned(), i);
+                }
+            }
+            None => {
+                self.index
+                    .insert(strategy_id.to_owned(), self.strategies.len());
+                self.strategies.push(StrategyMetrics {
+                    strategy_id: strategy_id.to_owned(),
+                    buckets: vec![bucket],
+                });
+            }
         }
     }
 
@@ -206,9 +224,24 @@ impl MetricTable {
 
     /// The strategy with this id.
     pub fn strategy(&self, strategy_id: &str) -> Option<&StrategyMetrics> {
-        self.strategies
-            .iter()
-            .find(|s| s.strategy_id == strategy_id)
+        self.position(strategy_id).map(|i| &self.strategies[i])
+    }
+
+    fn position(&self, strategy_id: &str) -> Option<usize> {
+        match self.index.get(strategy_id) {
+            Some(&i)
+                if self
+                    .strategies
+                    .get(i)
+                    .is_some_and(|s| s.strategy_id == strategy_id) =>
+            {
+                Some(i)
+            }
+            _ => self
+                .strategies
+                .iter()
+                .position(|s| s.strategy_id == strategy_id),
+        }
     }
 }
 
@@ -443,6 +476,22 @@ mod tests {
         assert_eq!(a.answered, Some(8));
         assert_eq!(a.abandoned, Some(2));
         assert_eq!(a.handled, None);
+    }
+
+    #[test]
+    fn lookups_survive_direct_edits_of_the_public_list() {
+        let mut table = MetricTable::new();
+        table.push("a", "x", RawCounts::default());
+        table.push("b", "x", RawCounts::default());
+        table.strategies.swap(0, 1);
+        table.push("a", "y", RawCounts::default());
+        assert_eq!(table.strategy("a").unwrap().buckets.len(), 2);
+        assert_eq!(table.strategy("b").unwrap().buckets.len(), 1);
+        assert_eq!(table.strategies.len(), 2);
+        let copy: MetricTable =
+            serde_json::from_str(&serde_json::to_string(&table).unwrap()).unwrap();
+        assert_eq!(copy, table);
+        assert_eq!(copy.strategy("a").unwrap().buckets.len(), 2);
     }
 
     #[test]
