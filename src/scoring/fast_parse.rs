@@ -74,9 +74,7 @@ impl<'a> Parser<'a> {
     fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.pos;
-        let len = self.bytes[start..]
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let len = string_len(&self.bytes[start..])?;
         self.pos = start + len;
         self.eat_raw(b'"')?;
         // The text is UTF-8 and quotes are ASCII, so the slice falls on character boundaries.
@@ -191,7 +189,10 @@ impl<'a> Parser<'a> {
                 Some(())
             }
             "rows" => {
-                let mut rows = Cohort::new();
+                // A row with a metric is never shorter than this, so the columns need not move
+                // while they grow; capacity beyond the real row count is untouched address
+                // space.
+                let mut rows = Cohort::with_capacity(p.bytes.len() / MIN_ROW_BYTES);
                 p.array(|p| p.row(&mut rows))?;
                 cohort = Some(rows);
                 Some(())
@@ -230,6 +231,35 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// Bytes before the first quote, backslash or control character, eight at a time: strings
+/// dominate the file, and most are ids and metric names a dozen bytes long.
+fn string_len(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Flags bytes equal to zero / below 0x20; a false flag can only sit above a true one, so
+    // the lowest flag is exact.
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in chunks.by_ref() {
+        let w = u64::from_le_bytes(chunk.try_into().expect("chunk of 8"));
+        let stops = zero(w ^ (ONES * u64::from(b'"')))
+            | zero(w ^ (ONES * u64::from(b'\\')))
+            | (w.wrapping_sub(ONES * 0x20) & !w & HIGH);
+        if stops != 0 {
+            return Some(offset + (stops.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    let tail = chunks.remainder();
+    tail.iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .map(|p| offset + p)
+}
+
+/// The shortest row that carries a metric: `{"strategyId":"","metrics":{"":0}}`.
+const MIN_ROW_BYTES: usize = 34;
+
 const POW10: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
@@ -259,6 +289,41 @@ mod tests {
                 let bits = |c: &[f64]| c.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(a), bits(b), "{name}");
             }
+        }
+    }
+
+    #[test]
+    fn string_scan_stops_at_the_first_quote_backslash_or_control_byte() {
+        for len in 0..20 {
+            for stop in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+                let mut bytes = vec![b'a'; len];
+                bytes.push(stop);
+                bytes.extend_from_slice(b"\"\\ zz");
+                assert_eq!(string_len(&bytes), Some(len), "{len} {stop}");
+            }
+            let mut utf8 = "é".repeat(len).into_bytes();
+            let n = utf8.len();
+            utf8.extend_from_slice(b"\" x");
+            assert_eq!(string_len(&utf8), Some(n));
+            assert_eq!(string_len(&vec![b' '; len]), None);
+        }
+        for id in [
+            "plain",
+            "with \"quote\"",
+            "back\\slash",
+            "tab\there",
+            "ünï©ødé",
+            "ctrl\u{1}",
+        ] {
+            let doc = format!(
+                r#"{{"rows":[{{"strategyId":{},"metrics":{{"m":1}}}}]}}"#,
+                serde_json::to_string(id).unwrap()
+            );
+            same(doc.as_bytes());
+            assert_eq!(
+                ScoreFile::from_slice(doc.as_bytes()).unwrap().cohort.ids(),
+                [id]
+            );
         }
     }
 
