@@ -254,15 +254,7 @@ fn print_table(report: &Report) -> std::io::Result<()> {
     writeln!(
         out,
         "{:>4}  {:<24} {:>6} {:>6} {:>8} {:>7} {:>8} {:>8} {:>7}  confidence",
-        "rank",
-        "strategy",
-        "score",
-        "pctl",
-        "offered",
-        "asa_s",
-        "abandon",
-        "svc_lvl",
-        "aht_s",
+        "rank", "strategy", "score", "pctl", "offered", "asa_s", "abandon", "svc_lvl", "aht_s",
     )?;
     for (i, line) in report.ranked().into_iter().enumerate() {
         let k = &line.kpis;
