@@ -617,6 +617,21 @@ async fn build_refuses_every_invalid_setting_without_a_network_call() {
         invalid("concurrency"),
     );
     assert_has(
+        &problems(ok().max_window_days(0)),
+        "zero days per job",
+        invalid("max_window_days"),
+    );
+    assert_has(
+        &problems(ok().page_size(0)),
+        "zero page size",
+        invalid("page_size"),
+    );
+    assert_has(
+        &problems(ok().group_by(" ")),
+        "empty group-by",
+        invalid("group_by"),
+    );
+    assert_has(
         &problems(ok().scoring(weights(vec![KpiWeight::new(
             "handledCalls",
             -1.0,
@@ -922,4 +937,15 @@ async fn strategies_source_runs_through_the_pipeline() {
     let body = serde_json::to_value(&memory.items()[0]).unwrap();
     assert_eq!(body["source"], "strategies");
     assert_eq!(body["record_count"], 3);
+}
+
+#[tokio::test]
+async fn audit_counts_retries_of_the_evaluations_own_calls() {
+    let emu = emulator(|b| b.fault(Endpoint::JobStatus, Fault::Status(503), 1)).await;
+    let outcome = week(&emu).build().unwrap().run().await.unwrap();
+
+    let stats = emu.stats();
+    assert_eq!(stats.faults_served, 1);
+    assert_eq!(outcome.audit.requests.retries, 1);
+    assert_eq!(outcome.audit.requests.calls, stats.requests);
 }
