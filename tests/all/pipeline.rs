@@ -949,3 +949,28 @@ async fn audit_counts_retries_of_the_evaluations_own_calls() {
     assert_eq!(outcome.audit.requests.retries, 1);
     assert_eq!(outcome.audit.requests.calls, stats.requests);
 }
+
+#[tokio::test]
+async fn a_failing_audit_sink_is_reported_but_fails_no_run() {
+    let emu = emulator(|b| b).await;
+    let dir = tempfile::tempdir().unwrap();
+    let unwritable = dir.path().join("no-such-dir").join("audit.jsonl");
+    let outcome = week(&emu)
+        .audit_sink(JsonLinesSink::new(&unwritable).with_name("audit-log"))
+        .build()
+        .unwrap()
+        .run()
+        .await
+        .expect("the report is returned");
+
+    assert!(outcome.sinks_failed());
+    assert_eq!(
+        outcome.audit.webhook_sync_status,
+        WebhookSyncStatus::Skipped
+    );
+    let [failed] = outcome.audit_outcomes.clone().try_into().unwrap();
+    assert_eq!(failed.sink, "audit-log");
+    assert!(!failed.is_delivered());
+    let kept: AuditRecord = serde_json::from_slice(failed.undelivered.as_deref().unwrap()).unwrap();
+    assert_eq!(kept, outcome.audit, "the undelivered record is kept whole");
+}
