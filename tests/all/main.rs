@@ -2,11 +2,14 @@
 //! real HTTP on loopback.
 
 mod auth;
+#[cfg(feature = "cli")]
+mod cli;
 mod config;
 #[cfg(feature = "cli")]
 mod conformance;
 mod emulator;
 mod http;
+mod pipeline;
 mod scoring;
 mod sinks;
 mod sources;
