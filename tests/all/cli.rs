@@ -145,17 +145,29 @@ fn bad_time_zone_exits_2_with_a_one_line_cause() {
 
     assert_exit(&run, 2);
     assert!(run.stdout.is_empty(), "{}", run.stdout);
-    let causes: Vec<&str> = run
-        .stderr
-        .lines()
-        .filter(|l| l.contains("Mars/Olympus_Mons"))
-        .collect();
-    assert_eq!(causes.len(), 1, "{}", run.stderr);
-    assert!(
-        causes[0].starts_with("routing-eval: ") && causes[0].contains("time_zone is invalid"),
-        "{}",
-        causes[0]
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "validation comes before anything else: {}",
+        run.stderr
     );
+    assert!(
+        lines[0].starts_with("routing-eval: ")
+            && lines[0].contains("time_zone is invalid")
+            && lines[0].contains("Mars/Olympus_Mons"),
+        "{}",
+        lines[0]
+    );
+}
+
+#[test]
+fn a_genesys_host_without_credentials_is_a_configuration_error_not_the_emulator() {
+    let run = run(evaluate(&["--days", "1"]).env("GENESYS_API_HOST", "https://api.mypurecloud.de"));
+
+    assert_exit(&run, 2);
+    assert!(!run.stderr.contains("embedded emulator"), "{}", run.stderr);
+    assert!(run.stderr.contains("GENESYS_CLIENT_ID"), "{}", run.stderr);
 }
 
 /// A loopback URL nothing listens on.

@@ -83,15 +83,20 @@ const DEFAULT_DAYS: u32 = 7;
 /// Runs the subcommand and returns the exit code.
 pub async fn run(args: Args) -> u8 {
     // Kept alive for the whole run: dropping it stops the embedded emulator.
-    let mut _emulator = None;
-    let client = match client(&mut _emulator).await {
-        Ok(client) => client,
+    let (client, emulator) = match client().await {
+        Ok(pair) => pair,
         Err(e) => return fail(&e),
     };
     let evaluation = match builder(&args, client).and_then(EvaluationBuilder::build) {
         Ok(evaluation) => evaluation,
         Err(e) => return fail(&e),
     };
+    if let Some(emu) = &emulator {
+        eprintln!(
+            "routing-eval: no GENESYS_* settings; running against the embedded emulator at {}",
+            emu.base_url()
+        );
+    }
     let outcome = evaluation.run().await;
     finish_progress_line();
     match outcome {
@@ -100,25 +105,30 @@ pub async fn run(args: Args) -> u8 {
     }
 }
 
-/// A client from `GENESYS_*`, or one for an embedded emulator when no credentials are set.
-async fn client(emulator: &mut Option<Emulator>) -> Result<Client, Error> {
-    let has_credentials = ["GENESYS_CLIENT_ID", "GENESYS_CLIENT_SECRET"]
+/// Environment variables that say the caller means a real organisation.
+const GENESYS_SETTINGS: [&str; 5] = [
+    "GENESYS_CLIENT_ID",
+    "GENESYS_CLIENT_SECRET",
+    "GENESYS_API_HOST",
+    "GENESYS_REGION",
+    "GENESYS_LOGIN_HOST",
+];
+
+/// A client from `GENESYS_*` (incomplete settings are a configuration error, never a silent
+/// fallback), or one for an embedded emulator when none is set.
+async fn client() -> Result<(Client, Option<Emulator>), Error> {
+    if GENESYS_SETTINGS
         .iter()
-        .any(|name| std::env::var_os(name).is_some());
-    if has_credentials {
-        return ClientBuilder::from_env().build();
+        .any(|name| std::env::var_os(name).is_some())
+    {
+        return Ok((ClientBuilder::from_env().build()?, None));
     }
     let emu = Emulator::start().await?;
-    eprintln!(
-        "routing-eval: no GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET set; running against the embedded emulator at {}",
-        emu.base_url()
-    );
     let client = Client::builder()
         .api_base(emu.base_url().as_str())
         .credentials(emu.client_id(), emu.client_secret().to_owned())
         .build()?;
-    *emulator = Some(emu);
-    Ok(client)
+    Ok((client, Some(emu)))
 }
 
 fn builder(args: &Args, client: Client) -> Result<EvaluationBuilder, Error> {
