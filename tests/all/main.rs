@@ -8,5 +8,6 @@ mod conformance;
 mod emulator;
 mod http;
 mod scoring;
+mod security;
 mod sinks;
 mod sources;
