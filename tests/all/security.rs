@@ -338,3 +338,36 @@ async fn deeply_nested_unknown_fields_are_skipped_without_exhausting_the_stack()
 
     assert_eq!(status.state, JobState::Fulfilled);
 }
+
+#[tokio::test]
+async fn an_error_body_beyond_the_cap_is_refused_like_any_other() {
+    let server = crate::http::mock_genesys().await;
+    let huge = format!(r#"{{"message":"{}"}}"#, "x".repeat(64 * 1024));
+    Mock::given(method("GET"))
+        .and(path(STATUS_PATH))
+        .respond_with(ResponseTemplate::new(500).set_body_raw(huge, "application/json"))
+        .mount(&server)
+        .await;
+    let client = client_for(&server, &clock())
+        .max_body_bytes(4096)
+        .build()
+        .unwrap();
+
+    let err = client.aggregates().status("job-1").await.unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
+    assert_eq!(err.status(), Some(500));
+    assert!(err.message().contains("4096-byte cap"), "{err}");
+    assert!(err.to_string().len() < 512, "{err}");
+}
+
+#[tokio::test]
+async fn the_emulator_listens_on_loopback_only() {
+    let emulator = genesys_routing_eval::emulator::Emulator::start()
+        .await
+        .unwrap();
+
+    let host = emulator.base_url().host_str().unwrap().to_owned();
+
+    assert_eq!(host, "127.0.0.1");
+}
