@@ -113,6 +113,7 @@ mod manual {
     /// It is its own [`Sleeper`]: `sleep(d)` records `d`, advances the clock by `d` and
     /// returns at once (after yielding to the scheduler, so other tasks run). Feature
     /// `test-util`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     #[derive(Debug, Clone)]
     pub struct ManualClock {
         state: Arc<Mutex<State>>,
@@ -181,6 +182,7 @@ mod manual {
     }
 
     /// Jitter that always returns the same fraction of the upper bound. Feature `test-util`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     #[derive(Debug, Clone, Copy)]
     pub struct FixedJitter(pub f64);
 
