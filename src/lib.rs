@@ -82,6 +82,15 @@
 //! - `emulator`: [`emulator`], an in-process Genesys-like server for tests and demos.
 //! - `cli`: the `routing-eval` binary (implies `emulator`).
 //! - `test-util`: [`time::ManualClock`] and [`time::FixedJitter`] for deterministic tests.
+//! - `tracing-subscriber`: the log output of the `routing-eval` binary (enabled by `cli`); it
+//!   adds no library API.
+//!
+//! # Guides
+//!
+//! The repository's `docs/` folder holds the long-form guides: architecture, configuration,
+//! KPI definitions, choosing a scoring preset, sinks (and writing your own), the emulator,
+//! running against a real organisation, differences from the tutorial the crate grew from,
+//! security and performance.
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -89,6 +98,7 @@ pub mod auth;
 pub mod client;
 pub mod config;
 #[cfg(feature = "emulator")]
+#[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]
 pub mod emulator;
 pub mod error;
 pub mod evaluation;

@@ -11,5 +11,6 @@ mod emulator;
 mod http;
 mod pipeline;
 mod scoring;
+mod security;
 mod sinks;
 mod sources;
