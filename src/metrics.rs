@@ -331,7 +331,8 @@ impl std::fmt::Display for Kpi {
 ///
 /// Two conventions, both from how Genesys reports: an absent *numerator* beside a present,
 /// positive denominator counts as zero events (Genesys leaves out a metric with no events, so
-/// 40 offered and no `tAbandon` is an abandon rate of 0); and an average prefers the
+/// 40 offered and no `tAbandon` is an abandon rate of 0), and likewise an absent event count
+/// (answered, handled, abandoned) of a strategy that was offered interactions is 0; and an average prefers the
 /// aggregates sums (`tAnswered.sum / tAnswered.count`), falling back to the strategies
 /// facade's reported averages weighted by handled calls.
 ///
@@ -360,10 +361,17 @@ impl Kpis {
     pub fn from_counts(counts: &RawCounts) -> Kpis {
         let mut kpis = Kpis::default();
         let count = |c: Option<u64>| c.map(|n| n as f64);
+        // Genesys leaves a metric out of a bucket with no events, so once interactions were
+        // offered, an event count nobody reported is zero events, not unknown.
+        let events = |c: Option<u64>| match (c, counts.offered) {
+            (Some(n), _) => Some(n as f64),
+            (None, Some(offered)) if offered > 0 => Some(0.0),
+            _ => None,
+        };
         kpis.set(Kpi::Offered, count(counts.offered));
-        kpis.set(Kpi::Answered, count(counts.answered));
-        kpis.set(Kpi::HandledCalls, count(counts.handled));
-        kpis.set(Kpi::AbandonedCalls, count(counts.abandoned));
+        kpis.set(Kpi::Answered, events(counts.answered));
+        kpis.set(Kpi::HandledCalls, events(counts.handled));
+        kpis.set(Kpi::AbandonedCalls, events(counts.abandoned));
         kpis.set(Kpi::AvgSpeedOfAnswer, speed_of_answer(counts));
         kpis.set(
             Kpi::AvgHandleTime,
