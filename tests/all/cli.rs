@@ -271,3 +271,45 @@ async fn genesys_api_host_with_credentials_is_used_as_a_real_organisation() {
     assert_eq!(refused.stderr.lines().count(), 1, "{}", refused.stderr);
     assert!(!refused.stderr.contains("not-the-secret"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_cancels_the_running_job_before_exiting() {
+    let emulator = Emulator::builder()
+        .job_latency(Duration::from_secs(600))
+        .credentials("cli-test-client", "cli-test-secret")
+        .start()
+        .await
+        .unwrap();
+    let mut cmd = evaluate(&["--days", "5"]);
+    cmd.env("GENESYS_API_HOST", emulator.base_url().as_str())
+        .env("GENESYS_CLIENT_ID", "cli-test-client")
+        .env("GENESYS_CLIENT_SECRET", "cli-test-secret")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+
+    // Wait (bounded) until the job is submitted and polled, then interrupt as a terminal would.
+    for _ in 0..200 {
+        if emulator.stats().status_polls > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(emulator.stats().submissions, 1, "the job never started");
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let run = tokio::task::spawn_blocking(move || finished(child.wait_with_output().unwrap()))
+        .await
+        .unwrap();
+
+    assert_exit(&run, 1);
+    assert!(
+        run.stderr.contains("interrupted; 0 job(s)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(emulator.stats().deleted_jobs.len(), 1, "{}", run.stderr);
+}
