@@ -6,6 +6,7 @@ mod config;
 #[cfg(feature = "cli")]
 mod conformance;
 mod emulator;
+mod faults;
 mod fuzz;
 mod http;
 mod scoring;
