@@ -9,6 +9,7 @@ mod emulator;
 mod faults;
 mod fuzz;
 mod http;
+mod load;
 mod scoring;
 mod sinks;
 mod sources;
