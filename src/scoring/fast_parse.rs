@@ -234,7 +234,7 @@ impl<'a> Parser<'a> {
                 } else {
                     p.number()?
                 };
-                let column = cohort.column_index_or_insert(name);
+                let column = cohort.column_index_capped(name)?;
                 cohort.set(column, row, value);
                 Some(())
             }),
@@ -333,6 +333,14 @@ mod tests {
             parse(deep.as_bytes()).is_none(),
             "defers instead of overflowing the stack"
         );
+        let rows: Vec<String> = (0..300)
+            .map(|i| format!(r#"{{"strategyId":"s","metrics":{{"m{i}":1}}}}"#))
+            .collect();
+        let wide = format!(r#"{{"rows":[{}]}}"#, rows.join(","));
+        assert!(parse(wide.as_bytes()).is_none());
+        let err = ScoreFile::from_slice(wide.as_bytes()).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Decode);
+        assert_eq!(err.json_path(), Some("rows[256].metrics.m256"), "{err}");
         // serde_json skips an ignored value without recursing, so the reference reads it.
         let file = ScoreFile::from_slice(deep.as_bytes()).unwrap();
         assert!(file.cohort.is_empty());
