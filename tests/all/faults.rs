@@ -723,3 +723,88 @@ async fn every_fault_scenario_has_its_expected_outcome() {
         lines.join("\n")
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Faults that are attacks: what must not leave the client.
+
+/// Serves a token, then answers every API call with a redirect to `target`, recording the
+/// `Authorization` headers it sees at `target` (the attacker's host).
+async fn redirecting_api(status: StatusCode) -> (String, Arc<Mutex<Vec<String>>>) {
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let attacker = {
+        let seen = Arc::clone(&seen);
+        axum::Router::new().fallback(move |headers: axum::http::HeaderMap| {
+            let seen = Arc::clone(&seen);
+            async move {
+                let auth = headers
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned();
+                seen.lock().unwrap().push(auth);
+                axum::Json(serde_json::json!({"state": "FULFILLED"}))
+            }
+        })
+    };
+    let attacker_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let attacker_url = format!("http://{}/steal", attacker_listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(attacker_listener, attacker).await.unwrap() });
+    let api = axum::Router::new()
+        .route(
+            "/oauth/token",
+            axum::routing::post(|| async {
+                axum::Json(serde_json::json!({
+                    "access_token": "bearer-that-must-stay-home", "token_type": "bearer", "expires_in": 3600
+                }))
+            }),
+        )
+        .fallback(move || {
+            let location = attacker_url.clone();
+            async move { (status, [("location", location)]).into_response() }
+        });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, api).await.unwrap() });
+    (base, seen)
+}
+
+#[tokio::test]
+async fn api_redirects_are_not_followed_so_the_bearer_token_never_reaches_another_host() {
+    for status in [StatusCode::FOUND, StatusCode::TEMPORARY_REDIRECT] {
+        let (base, seen_by_attacker) = redirecting_api(status).await;
+        let client = Client::builder()
+            .api_base(&base)
+            .credentials("id", "secret")
+            .time_source(ManualClock::new(Utc::now()).time_source(FixedJitter(1.0)))
+            .build()
+            .unwrap();
+
+        let error = client.aggregates().status("job-1").await.unwrap_err();
+
+        assert_eq!(error.status(), Some(status.as_u16()), "{error}");
+        assert!(seen_by_attacker.lock().unwrap().is_empty(), "{status}");
+        assert!(!format!("{error} {error:?}").contains("bearer-that-must-stay-home"));
+    }
+}
+
+#[tokio::test]
+async fn https_to_a_plain_http_server_fails_the_handshake_instead_of_downgrading() {
+    let emulator = Emulator::start().await.unwrap();
+    let plain = emulator.base_url().as_str().replace("http://", "https://");
+    let client = Client::builder()
+        .api_base(&plain)
+        .credentials(emulator.client_id(), emulator.client_secret().to_owned())
+        .time_source(ManualClock::new(Utc::now()).time_source(FixedJitter(1.0)))
+        .retry_policy(genesys_routing_eval::config::RetryPolicy::none())
+        .build()
+        .unwrap();
+
+    let error = client.aggregates().status("job-1").await.unwrap_err();
+
+    assert_eq!(error.kind(), ErrorKind::Transport, "{error}");
+    assert_eq!(
+        emulator.stats().token_requests,
+        0,
+        "no plain request was made"
+    );
+}
