@@ -102,6 +102,9 @@ pub mod config;
 pub mod emulator;
 pub mod error;
 pub mod evaluation;
+#[cfg(feature = "test-util")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod metrics;
 pub mod progress;

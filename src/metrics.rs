@@ -44,7 +44,7 @@ impl MeanParts {
         self.weighted_sum += other.weighted_sum;
         self.weight += other.weight;
         self.plain_sum += other.plain_sum;
-        self.samples += other.samples;
+        self.samples = self.samples.saturating_add(other.samples);
     }
 }
 
@@ -88,9 +88,27 @@ pub struct RawCounts {
     pub reported_speed_of_answer: Option<MeanParts>,
 }
 
-fn add_opt<T: Copy + std::ops::Add<Output = T>>(a: Option<T>, b: Option<T>) -> Option<T> {
+/// Addition that cannot panic on server-sent values: counts saturate at `u64::MAX` (an
+/// overflowing sum of counts is nonsense either way), sums follow IEEE 754.
+trait Total: Copy {
+    fn plus(self, other: Self) -> Self;
+}
+
+impl Total for u64 {
+    fn plus(self, other: u64) -> u64 {
+        self.saturating_add(other)
+    }
+}
+
+impl Total for f64 {
+    fn plus(self, other: f64) -> f64 {
+        self + other
+    }
+}
+
+fn add_opt<T: Total>(a: Option<T>, b: Option<T>) -> Option<T> {
     match (a, b) {
-        (Some(x), Some(y)) => Some(x + y),
+        (Some(x), Some(y)) => Some(x.plus(y)),
         (x, None) => x,
         (None, y) => y,
     }

@@ -4,6 +4,9 @@ use std::sync::Arc;
 
 use crate::metrics::{Kpi, Kpis};
 
+/// The most distinct metric names a score file may hold.
+pub(crate) const MAX_FILE_METRICS: usize = 256;
+
 /// The strategies to score and their metric values, one column per metric name.
 ///
 /// A value that is absent, NaN or infinite is missing for that row; columns store missing as
@@ -133,6 +136,16 @@ impl Cohort {
     pub(crate) fn finish_row(&mut self, strategy_id: String) {
         Arc::make_mut(&mut self.ids).push(strategy_id);
         self.row_open = false;
+    }
+
+    /// [`column_index_or_insert`](Self::column_index_or_insert) for untrusted input: `None`
+    /// instead of a column beyond the [`MAX_FILE_METRICS`]th. Each new column spans every row,
+    /// so a file naming a new metric in every row would cost rows x names.
+    pub(crate) fn column_index_capped(&mut self, name: &str) -> Option<usize> {
+        if self.names.len() >= MAX_FILE_METRICS && !self.names.iter().any(|n| n == name) {
+            return None;
+        }
+        Some(self.column_index_or_insert(name))
     }
 
     /// The column of metric `name`, created (missing in every row so far, including the one

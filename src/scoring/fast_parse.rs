@@ -15,16 +15,23 @@ pub(crate) fn parse(bytes: &[u8]) -> Option<ScoreFile> {
         text,
         bytes: text.as_bytes(),
         pos: 0,
+        depth: 0,
     };
     let file = p.file()?;
     p.ws();
     (p.pos == p.bytes.len()).then_some(file)
 }
 
+/// Nesting beyond which the fast path defers: serde_json refuses past 128 levels, and
+/// recursing without a bound would let a file of brackets overflow the stack.
+const MAX_DEPTH: usize = 128;
+
 struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// Containers entered by `skip_value` and not yet left.
+    depth: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -149,14 +156,22 @@ impl<'a> Parser<'a> {
     /// Skips any JSON value, checking its grammar.
     fn skip_value(&mut self) -> Option<()> {
         match self.peek()? {
-            b'{' => self.object(|p, _| p.skip_value()),
-            b'[' => self.array(|p| p.skip_value()),
+            b'{' | b'[' if self.depth >= MAX_DEPTH => None,
+            b'{' => self.nested(|p| p.object(|p, _| p.skip_value())),
+            b'[' => self.nested(|p| p.array(|p| p.skip_value())),
             b'"' => self.string().map(drop),
             b't' => self.eat_literal(b"true"),
             b'f' => self.eat_literal(b"false"),
             b'n' => self.eat_literal(b"null"),
             _ => self.number().map(drop),
         }
+    }
+
+    fn nested(&mut self, f: impl FnOnce(&mut Self) -> Option<()>) -> Option<()> {
+        self.depth += 1;
+        let result = f(self);
+        self.depth -= 1;
+        result
     }
 
     fn array(&mut self, mut f: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
@@ -220,7 +235,7 @@ impl<'a> Parser<'a> {
                 } else {
                     p.number()?
                 };
-                let column = cohort.column_index_or_insert(name);
+                let column = cohort.column_index_capped(name)?;
                 cohort.set(column, row, value);
                 Some(())
             }),
@@ -374,6 +389,26 @@ mod tests {
             same(odd.as_bytes());
         }
         assert!(parse(br#"{"rows":[{"strategyId":"a\u0041","metrics":{}}]}"#).is_none());
+        let deep = format!(
+            r#"{{"name":{}{},"rows":[]}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        assert!(
+            parse(deep.as_bytes()).is_none(),
+            "defers instead of overflowing the stack"
+        );
+        let rows: Vec<String> = (0..300)
+            .map(|i| format!(r#"{{"strategyId":"s","metrics":{{"m{i}":1}}}}"#))
+            .collect();
+        let wide = format!(r#"{{"rows":[{}]}}"#, rows.join(","));
+        assert!(parse(wide.as_bytes()).is_none());
+        let err = ScoreFile::from_slice(wide.as_bytes()).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Decode);
+        assert_eq!(err.json_path(), Some("rows[256].metrics.m256"), "{err}");
+        // serde_json skips an ignored value without recursing, so the reference reads it.
+        let file = ScoreFile::from_slice(deep.as_bytes()).unwrap();
+        assert!(file.cohort.is_empty());
         assert!(parse(br#"{"rows":[{"strategyId":"a","metrics":{"m":1e999}}]}"#).is_none());
         let file = parse(br#" { "name" : [1, {"x": true}], "rows" : [ {"metrics": {"m": null, "n": -2.5}, "strategyId": "b"} ] } "#).unwrap();
         assert_eq!(file.cohort.ids(), ["b"]);

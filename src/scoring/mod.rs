@@ -27,7 +27,7 @@ mod cohort;
 mod confidence;
 mod config;
 mod engine;
-mod fast_parse;
+pub(crate) mod fast_parse;
 mod file;
 mod results;
 

@@ -8,7 +8,10 @@ mod config;
 #[cfg(feature = "cli")]
 mod conformance;
 mod emulator;
+mod faults;
+mod fuzz;
 mod http;
+mod load;
 mod pipeline;
 mod scoring;
 mod security;
