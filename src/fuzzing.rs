@@ -138,7 +138,7 @@ pub fn error_body(status: u16, body: &[u8], headers: &[(&str, &str)]) -> Error {
 pub fn score_file(bytes: &[u8]) -> Result<()> {
     let file = ScoreFile::from_slice(bytes)?;
     let config = file.config_or_default();
-    let scores = scoring::score_owned(&config, file.cohort)?;
+    let scores = scoring::score(&config, &file.cohort)?;
     scoring::write_json(&scores, std::io::sink())
 }
 
