@@ -8,9 +8,7 @@ mod support;
 use std::hint::black_box;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use genesys_routing_eval::scoring::{
-    Normalization, ScoreFile, ScoringConfig, score, score_owned, write_json,
-};
+use genesys_routing_eval::scoring::{Normalization, ScoreFile, ScoringConfig, score, write_json};
 
 const SIZES: [usize; 3] = [1_000, 100_000, 1_000_000];
 
@@ -59,7 +57,7 @@ fn cli_path(c: &mut Criterion) {
         b.iter(|| {
             let file = ScoreFile::from_slice(black_box(input.as_bytes())).unwrap();
             let config = file.config_or_default();
-            let scores = score_owned(&config, file.cohort).unwrap();
+            let scores = score(&config, &file.cohort).unwrap();
             write_json(&scores, std::io::sink()).unwrap();
         })
     });

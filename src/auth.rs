@@ -213,7 +213,7 @@ impl TokenCache {
 
 /// The token endpoint's answer.
 #[derive(Deserialize)]
-struct Grant {
-    access_token: String,
-    expires_in: u64,
+pub(crate) struct Grant {
+    pub(crate) access_token: String,
+    pub(crate) expires_in: u64,
 }

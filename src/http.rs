@@ -170,12 +170,13 @@ impl Response {
 pub(crate) fn decode_json<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T> {
     let mut de = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
+        // Paths and serde's messages quote the server's keys and values.
+        let path = one_line(&e.path().to_string());
         Error::new(
             ErrorKind::Decode,
             format!(
                 "could not decode the {what} at `{path}`: {}; the server sent an unexpected or incomplete body",
-                e.inner()
+                one_line(&e.inner().to_string())
             ),
         )
         .with_json_path(path)
@@ -368,40 +369,81 @@ impl HttpCore {
     }
 
     fn classify(&self, answer: &Answer) -> Error {
-        let body: ErrorBody = serde_json::from_slice(&answer.body).unwrap_or_default();
-        let status = answer.status;
-        let kind = match status {
-            401 => ErrorKind::Auth,
-            429 => ErrorKind::RateLimited,
-            500..=599 => ErrorKind::Server,
-            _ => ErrorKind::Client,
-        };
-        let message = body
-            .message
-            .clone()
-            .or_else(|| body.error_description.clone())
-            .or_else(|| body.description.clone())
-            .map(|m| format!("{m}{}", status_hint(status)))
-            .unwrap_or_else(|| format!("http {status}{}", status_hint(status)));
-        let mut error = with_response_context(Error::new(kind, message), status, &answer.headers);
-        if let Some(code) = body.code.or(body.error) {
-            error = error.with_code(code);
-        }
-        if error.correlation_id().is_none() {
-            if let Some(id) = body.context_id {
-                error = error.with_correlation_id(id);
-            }
-        }
-        let retry_after = answer
-            .headers
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, self.time.clock.now()));
-        if let Some(wait) = retry_after {
-            error = error.with_retry_after(wait);
-        }
-        error
+        classify_answer(
+            answer.status,
+            &answer.headers,
+            &answer.body,
+            self.time.clock.now(),
+        )
     }
+}
+
+/// The error a non-2xx answer means: kind from the status, message and `code` from the
+/// Genesys (or OAuth) error body read leniently, correlation id, rate-limit headers and
+/// `Retry-After` relative to `now`. Never fails: an unreadable body leaves only the status.
+pub(crate) fn classify_answer(
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: DateTime<Utc>,
+) -> Error {
+    let body: ErrorBody = serde_json::from_slice(body).unwrap_or_default();
+    // The server writes these; they end up in one-line messages and logs.
+    let body = ErrorBody {
+        message: body.message.as_deref().map(one_line),
+        code: body.code.as_deref().map(one_line),
+        context_id: body.context_id.as_deref().map(one_line),
+        error: body.error.as_deref().map(one_line),
+        error_description: body.error_description.as_deref().map(one_line),
+        description: body.description.as_deref().map(one_line),
+    };
+    let kind = match status {
+        401 => ErrorKind::Auth,
+        429 => ErrorKind::RateLimited,
+        500..=599 => ErrorKind::Server,
+        _ => ErrorKind::Client,
+    };
+    let message = body
+        .message
+        .clone()
+        .or_else(|| body.error_description.clone())
+        .or_else(|| body.description.clone())
+        .map(|m| format!("{m}{}", status_hint(status)))
+        .unwrap_or_else(|| format!("http {status}{}", status_hint(status)));
+    let mut error = with_response_context(Error::new(kind, message), status, headers);
+    if let Some(code) = body.code.or(body.error) {
+        error = error.with_code(code);
+    }
+    if error.correlation_id().is_none() {
+        if let Some(id) = body.context_id {
+            error = error.with_correlation_id(id);
+        }
+    }
+    let retry_after = headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, now));
+    if let Some(wait) = retry_after {
+        error = error.with_retry_after(wait);
+    }
+    error
+}
+
+/// Longest server-sent text an error quotes, in characters.
+const QUOTED_CHARS: usize = 500;
+
+/// `text` on one line (control characters become spaces) and at most [`QUOTED_CHARS`] long,
+/// so a server cannot forge log lines or flood messages through an error body.
+fn one_line(text: &str) -> String {
+    let mut line: String = text
+        .chars()
+        .take(QUOTED_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.chars().nth(QUOTED_CHARS).is_some() {
+        line.push('…');
+    }
+    line
 }
 
 fn status_hint(status: u16) -> &'static str {
@@ -493,33 +535,11 @@ fn transport_error(url: &Url, e: reqwest::Error) -> Error {
 
 /// Reads the body, refusing to hold more than `cap` bytes.
 async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Bytes> {
-    let too_large = || {
-        Error::new(
-            ErrorKind::Decode,
-            format!(
-                "response body exceeds the {cap}-byte cap; raise max_body_bytes if this is expected"
-            ),
-        )
-    };
-    let declared = response.content_length();
-    if declared.is_some_and(|len| len > cap as u64) {
-        return Err(too_large());
-    }
-    // Grow with what arrives rather than trusting a declared length for the allocation.
-    let initial = declared
-        .map_or(8 * 1024, |len| len as usize)
-        .min(cap)
-        .min(1 << 20);
-    let mut body = BytesMut::with_capacity(initial);
+    let mut body = CappedBody::new(response.content_length(), cap)?;
     loop {
         match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > cap {
-                    return Err(too_large());
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(None) => return Ok(body.freeze()),
+            Ok(Some(chunk)) => body.push(&chunk)?,
+            Ok(None) => return Ok(body.finish()),
             Err(e) if e.is_timeout() => {
                 return Err(Error::new(
                     ErrorKind::Timeout,
@@ -536,6 +556,54 @@ async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Byte
             }
         }
     }
+}
+
+/// A response body gathered chunk by chunk that never holds more than its cap.
+#[derive(Debug)]
+pub(crate) struct CappedBody {
+    bytes: BytesMut,
+    cap: usize,
+}
+
+impl CappedBody {
+    /// An empty body; refuses at once a declared length (`Content-Length`) beyond `cap`.
+    pub(crate) fn new(declared: Option<u64>, cap: usize) -> Result<Self> {
+        if declared.is_some_and(|len| len > cap as u64) {
+            return Err(too_large(cap));
+        }
+        // Grow with what arrives rather than trusting a declared length for the allocation.
+        let initial = declared
+            .map_or(8 * 1024, |len| usize::try_from(len).unwrap_or(usize::MAX))
+            .min(cap)
+            .min(1 << 20);
+        Ok(CappedBody {
+            bytes: BytesMut::with_capacity(initial),
+            cap,
+        })
+    }
+
+    /// Appends `chunk`, or fails if the body would pass the cap.
+    pub(crate) fn push(&mut self, chunk: &[u8]) -> Result<()> {
+        if self.bytes.len() + chunk.len() > self.cap {
+            return Err(too_large(self.cap));
+        }
+        self.bytes.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    /// The whole body.
+    pub(crate) fn finish(self) -> Bytes {
+        self.bytes.freeze()
+    }
+}
+
+fn too_large(cap: usize) -> Error {
+    Error::new(
+        ErrorKind::Decode,
+        format!(
+            "response body exceeds the {cap}-byte cap; raise max_body_bytes if this is expected"
+        ),
+    )
 }
 
 /// The Genesys error body, and the OAuth error body of the login host, leniently.

@@ -82,6 +82,15 @@
 //! - `emulator`: [`emulator`], an in-process Genesys-like server for tests and demos.
 //! - `cli`: the `routing-eval` binary (implies `emulator`).
 //! - `test-util`: [`time::ManualClock`] and [`time::FixedJitter`] for deterministic tests.
+//! - `tracing-subscriber`: the log output of the `routing-eval` binary (enabled by `cli`); it
+//!   adds no library API.
+//!
+//! # Guides
+//!
+//! The repository's `docs/` folder holds the long-form guides: architecture, configuration,
+//! KPI definitions, choosing a scoring preset, sinks (and writing your own), the emulator,
+//! running against a real organisation, differences from the tutorial the crate grew from,
+//! security and performance.
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -89,9 +98,13 @@ pub mod auth;
 pub mod client;
 pub mod config;
 #[cfg(feature = "emulator")]
+#[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]
 pub mod emulator;
 pub mod error;
 pub mod evaluation;
+#[cfg(feature = "test-util")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod metrics;
 pub mod progress;
@@ -101,5 +114,10 @@ pub mod sources;
 pub mod time;
 
 pub use client::{Client, ClientBuilder};
+
+/// The README's example, compiled as a doc-test so it stays true to the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 pub use error::{Error, ErrorKind, Result, ValidationError};
 pub use metrics::MetricTable;

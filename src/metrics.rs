@@ -6,6 +6,8 @@
 //! sums add across buckets and window chunks; averages and rates are derived only afterwards,
 //! never averaged.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 /// A weighted mean kept as its parts, for sources that report averages rather than sums
@@ -42,7 +44,7 @@ impl MeanParts {
         self.weighted_sum += other.weighted_sum;
         self.weight += other.weight;
         self.plain_sum += other.plain_sum;
-        self.samples += other.samples;
+        self.samples = self.samples.saturating_add(other.samples);
     }
 }
 
@@ -86,9 +88,27 @@ pub struct RawCounts {
     pub reported_speed_of_answer: Option<MeanParts>,
 }
 
-fn add_opt<T: Copy + std::ops::Add<Output = T>>(a: Option<T>, b: Option<T>) -> Option<T> {
+/// Addition that cannot panic on server-sent values: counts saturate at `u64::MAX` (an
+/// overflowing sum of counts is nonsense either way), sums follow IEEE 754.
+trait Total: Copy {
+    fn plus(self, other: Self) -> Self;
+}
+
+impl Total for u64 {
+    fn plus(self, other: u64) -> u64 {
+        self.saturating_add(other)
+    }
+}
+
+impl Total for f64 {
+    fn plus(self, other: f64) -> f64 {
+        self + other
+    }
+}
+
+fn add_opt<T: Total>(a: Option<T>, b: Option<T>) -> Option<T> {
     match (a, b) {
-        (Some(x), Some(y)) => Some(x + y),
+        (Some(x), Some(y)) => Some(x.plus(y)),
         (x, None) => x,
         (None, y) => y,
     }
@@ -154,7 +174,7 @@ impl StrategyMetrics {
 /// What a source measured: per strategy, per bucket, plus what could not be attributed to any
 /// strategy (groups that lack the grouping dimension, typically abandons that never reached
 /// routing).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MetricTable {
     /// One entry per strategy, in order of first appearance.
@@ -162,6 +182,17 @@ pub struct MetricTable {
     /// Counts of groups without the grouping dimension, merged.
     #[serde(default)]
     pub unattributed: RawCounts,
+    /// Position of each strategy in `strategies`, so that pushing a bucket is O(1) for
+    /// cohorts of any size. A hint only: `strategies` is public, so every lookup checks the
+    /// entry it finds and falls back to a scan.
+    #[serde(skip)]
+    index: HashMap<String, usize>,
+}
+
+impl PartialEq for MetricTable {
+    fn eq(&self, other: &Self) -> bool {
+        self.strategies == other.strategies && self.unattributed == other.unattributed
+    }
 }
 
 impl MetricTable {
@@ -176,16 +207,21 @@ impl MetricTable {
             interval: interval.into(),
             counts,
         };
-        match self
-            .strategies
-            .iter_mut()
-            .find(|s| s.strategy_id == strategy_id)
-        {
-            Some(s) => s.buckets.push(bucket),
-            None => self.strategies.push(StrategyMetrics {
-                strategy_id: strategy_id.to_owned(),
-                buckets: vec![bucket],
-            }),
+        match self.position(strategy_id) {
+            Some(i) => {
+                self.strategies[i].buckets.push(bucket);
+                if self.index.get(strategy_id) != Some(&i) {
+                    self.index.insert(strategy_id.to_owned(), i);
+                }
+            }
+            None => {
+                self.index
+                    .insert(strategy_id.to_owned(), self.strategies.len());
+                self.strategies.push(StrategyMetrics {
+                    strategy_id: strategy_id.to_owned(),
+                    buckets: vec![bucket],
+                });
+            }
         }
     }
 
@@ -206,9 +242,24 @@ impl MetricTable {
 
     /// The strategy with this id.
     pub fn strategy(&self, strategy_id: &str) -> Option<&StrategyMetrics> {
-        self.strategies
-            .iter()
-            .find(|s| s.strategy_id == strategy_id)
+        self.position(strategy_id).map(|i| &self.strategies[i])
+    }
+
+    fn position(&self, strategy_id: &str) -> Option<usize> {
+        match self.index.get(strategy_id) {
+            Some(&i)
+                if self
+                    .strategies
+                    .get(i)
+                    .is_some_and(|s| s.strategy_id == strategy_id) =>
+            {
+                Some(i)
+            }
+            _ => self
+                .strategies
+                .iter()
+                .position(|s| s.strategy_id == strategy_id),
+        }
     }
 }
 
@@ -298,7 +349,8 @@ impl std::fmt::Display for Kpi {
 ///
 /// Two conventions, both from how Genesys reports: an absent *numerator* beside a present,
 /// positive denominator counts as zero events (Genesys leaves out a metric with no events, so
-/// 40 offered and no `tAbandon` is an abandon rate of 0); and an average prefers the
+/// 40 offered and no `tAbandon` is an abandon rate of 0), and likewise an absent event count
+/// (answered, handled, abandoned) of a strategy that was offered interactions is 0; and an average prefers the
 /// aggregates sums (`tAnswered.sum / tAnswered.count`), falling back to the strategies
 /// facade's reported averages weighted by handled calls.
 ///
@@ -327,10 +379,17 @@ impl Kpis {
     pub fn from_counts(counts: &RawCounts) -> Kpis {
         let mut kpis = Kpis::default();
         let count = |c: Option<u64>| c.map(|n| n as f64);
+        // Genesys leaves a metric out of a bucket with no events, so once interactions were
+        // offered, an event count nobody reported is zero events, not unknown.
+        let events = |c: Option<u64>| match (c, counts.offered) {
+            (Some(n), _) => Some(n as f64),
+            (None, Some(offered)) if offered > 0 => Some(0.0),
+            _ => None,
+        };
         kpis.set(Kpi::Offered, count(counts.offered));
-        kpis.set(Kpi::Answered, count(counts.answered));
-        kpis.set(Kpi::HandledCalls, count(counts.handled));
-        kpis.set(Kpi::AbandonedCalls, count(counts.abandoned));
+        kpis.set(Kpi::Answered, events(counts.answered));
+        kpis.set(Kpi::HandledCalls, events(counts.handled));
+        kpis.set(Kpi::AbandonedCalls, events(counts.abandoned));
         kpis.set(Kpi::AvgSpeedOfAnswer, speed_of_answer(counts));
         kpis.set(
             Kpi::AvgHandleTime,
@@ -443,6 +502,22 @@ mod tests {
         assert_eq!(a.answered, Some(8));
         assert_eq!(a.abandoned, Some(2));
         assert_eq!(a.handled, None);
+    }
+
+    #[test]
+    fn lookups_survive_direct_edits_of_the_public_list() {
+        let mut table = MetricTable::new();
+        table.push("a", "x", RawCounts::default());
+        table.push("b", "x", RawCounts::default());
+        table.strategies.swap(0, 1);
+        table.push("a", "y", RawCounts::default());
+        assert_eq!(table.strategy("a").unwrap().buckets.len(), 2);
+        assert_eq!(table.strategy("b").unwrap().buckets.len(), 1);
+        assert_eq!(table.strategies.len(), 2);
+        let copy: MetricTable =
+            serde_json::from_str(&serde_json::to_string(&table).unwrap()).unwrap();
+        assert_eq!(copy, table);
+        assert_eq!(copy.strategy("a").unwrap().buckets.len(), 2);
     }
 
     #[test]

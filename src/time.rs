@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-/// Reads the time.
+/// A source of time: wall-clock for timestamps and expiry, monotonic for deadlines.
 pub trait Clock: Send + Sync + Debug {
     /// Wall-clock time, for timestamps and token expiry.
     fn now(&self) -> DateTime<Utc>;
@@ -21,20 +21,20 @@ pub trait Clock: Send + Sync + Debug {
     fn elapsed(&self) -> Duration;
 }
 
-/// Waits.
+/// Something that waits: the tokio timer in production, `ManualClock` in tests.
 #[async_trait::async_trait]
 pub trait Sleeper: Send + Sync + Debug {
     /// Completes after `duration`.
     async fn sleep(&self, duration: Duration);
 }
 
-/// Draws jitter for backoff.
+/// A source of backoff jitter: random in production, fixed in tests.
 pub trait Jitter: Send + Sync + Debug {
     /// A duration uniformly drawn from `[0, upper]` ("full jitter").
     fn full(&self, upper: Duration) -> Duration;
 }
 
-/// The system's clocks.
+/// The system's clocks: [`Clock`] in production.
 #[derive(Debug, Clone)]
 pub struct SystemClock {
     origin: Instant,
@@ -113,6 +113,7 @@ mod manual {
     /// It is its own [`Sleeper`]: `sleep(d)` records `d`, advances the clock by `d` and
     /// returns at once (after yielding to the scheduler, so other tasks run). Feature
     /// `test-util`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     #[derive(Debug, Clone)]
     pub struct ManualClock {
         state: Arc<Mutex<State>>,
@@ -181,6 +182,7 @@ mod manual {
     }
 
     /// Jitter that always returns the same fraction of the upper bound. Feature `test-util`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     #[derive(Debug, Clone, Copy)]
     pub struct FixedJitter(pub f64);
 

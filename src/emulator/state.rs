@@ -109,8 +109,6 @@ pub(crate) struct Budget {
     pub(crate) exceeded: bool,
 }
 
-const RATE_WINDOW: Duration = Duration::from_secs(60);
-
 /// Genesys's usual per-token budget, shown in headers when no limit is configured.
 const USUAL_BUDGET: u64 = 300;
 
@@ -220,12 +218,13 @@ impl State {
             started: now,
             count: 0,
         });
-        if now.duration_since(window.started) >= RATE_WINDOW {
+        let length = self.settings.rate_window;
+        if now.duration_since(window.started) >= length {
             window.started = now;
             window.count = 0;
         }
         window.count += 1;
-        let left = RATE_WINDOW.saturating_sub(now.duration_since(window.started));
+        let left = length.saturating_sub(now.duration_since(window.started));
         Budget {
             allowed,
             count: window.count,
@@ -239,7 +238,7 @@ impl State {
         Budget {
             allowed: self.settings.rate_limit.map_or(USUAL_BUDGET, u64::from),
             count: 0,
-            reset_secs: RATE_WINDOW.as_secs(),
+            reset_secs: self.settings.rate_window.as_secs().max(1),
             exceeded: false,
         }
     }

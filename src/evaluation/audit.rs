@@ -61,7 +61,8 @@ pub struct AuditRecord {
     pub query_fingerprint: String,
     /// HTTP calls made and retries.
     pub requests: RequestCount,
-    /// Correlation ids of failures seen (sinks and retried requests).
+    /// Correlation ids carried by failed report-sink deliveries (the receiver's
+    /// `x-request-id` / `x-correlation-id`, for a webhook).
     pub correlation_ids: Vec<String>,
 }
 

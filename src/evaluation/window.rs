@@ -75,11 +75,7 @@ impl Window {
 
     /// The interval as Genesys wants it: `start/end`, ISO-8601 in UTC with milliseconds.
     pub fn to_interval(&self) -> String {
-        format!(
-            "{}/{}",
-            self.from.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
-            self.to.format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        )
+        crate::sources::aggregates::format_interval(self.from, self.to)
     }
 
     /// Consecutive chunks of at most `max_days` local days each that cover the window exactly.

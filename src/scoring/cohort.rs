@@ -1,12 +1,17 @@
 //! The rows to score, stored by column so each KPI is normalised in one contiguous pass.
 
+use std::sync::Arc;
+
 use crate::metrics::{Kpi, Kpis};
+
+/// The most distinct metric names a score file may hold.
+pub(crate) const MAX_FILE_METRICS: usize = 256;
 
 /// The strategies to score and their metric values, one column per metric name.
 ///
 /// A value that is absent, NaN or infinite is missing for that row; columns store missing as
 /// NaN. Rows keep their input order. Pushing a row allocates nothing but its strategy id
-/// (columns grow amortised).
+/// (columns grow amortised); scoring shares the ids rather than copying them.
 ///
 /// # Example
 /// ```
@@ -19,7 +24,8 @@ use crate::metrics::{Kpi, Kpis};
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Cohort {
-    ids: Vec<String>,
+    /// Shared with the [`Scores`](super::Scores) computed from it, so scoring copies no id.
+    ids: Arc<Vec<String>>,
     names: Vec<String>,
     columns: Vec<Vec<f64>>,
     /// A row has been begun and not yet finished, so columns are one longer than `ids`.
@@ -35,7 +41,7 @@ impl Cohort {
     /// An empty cohort with room for `rows` rows.
     pub fn with_capacity(rows: usize) -> Self {
         Cohort {
-            ids: Vec::with_capacity(rows),
+            ids: Arc::new(Vec::with_capacity(rows)),
             ..Cohort::default()
         }
     }
@@ -91,9 +97,9 @@ impl Cohort {
         &self.ids
     }
 
-    /// Moves the ids out, leaving the columns (for scoring without copying ids).
-    pub(crate) fn take_ids(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.ids)
+    /// The ids, shared.
+    pub(crate) fn shared_ids(&self) -> Arc<Vec<String>> {
+        Arc::clone(&self.ids)
     }
 
     /// The metric names seen, in order of first appearance.
@@ -128,8 +134,18 @@ impl Cohort {
 
     /// Ends the row started by [`Cohort::begin_row`].
     pub(crate) fn finish_row(&mut self, strategy_id: String) {
-        self.ids.push(strategy_id);
+        Arc::make_mut(&mut self.ids).push(strategy_id);
         self.row_open = false;
+    }
+
+    /// [`column_index_or_insert`](Self::column_index_or_insert) for untrusted input: `None`
+    /// instead of a column beyond the [`MAX_FILE_METRICS`]th. Each new column spans every row,
+    /// so a file naming a new metric in every row would cost rows x names.
+    pub(crate) fn column_index_capped(&mut self, name: &str) -> Option<usize> {
+        if self.names.len() >= MAX_FILE_METRICS && !self.names.iter().any(|n| n == name) {
+            return None;
+        }
+        Some(self.column_index_or_insert(name))
     }
 
     /// The column of metric `name`, created (missing in every row so far, including the one

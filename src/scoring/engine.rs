@@ -28,47 +28,35 @@ use crate::error::{Error, ErrorKind};
 /// # Ok::<(), genesys_routing_eval::Error>(())
 /// ```
 pub fn score(config: &ScoringConfig, cohort: &Cohort) -> Result<Scores, Error> {
-    compute(config, cohort, cohort.ids().to_vec())
-}
-
-/// Like [`score`], taking the cohort by value so strategy ids move into the result instead of
-/// being copied.
-///
-/// # Errors
-/// As [`score`].
-pub fn score_owned(config: &ScoringConfig, mut cohort: Cohort) -> Result<Scores, Error> {
-    let ids = cohort.take_ids();
-    compute(config, &cohort, ids)
-}
-
-fn compute(config: &ScoringConfig, cohort: &Cohort, ids: Vec<String>) -> Result<Scores, Error> {
     config.validate()?;
+    let ids = cohort.shared_ids();
     let columns: Vec<Option<&[f64]>> = config.metrics().map(|m| cohort.column(m)).collect();
     let rows = ids.len();
     if config.missing == MissingPolicy::Reject {
         reject_missing(config, &columns, &ids)?;
     }
-    let kpi_count = config.kpis.len();
-    let mut normalized = vec![f64::NAN; rows * kpi_count];
+    let mut normalized = vec![f64::NAN; rows * config.kpis.len()];
     let mut weighted = vec![0.0_f64; rows];
     let mut present_weight = vec![0.0_f64; rows];
-    let mut column = vec![f64::NAN; rows];
     let mut scratch = Vec::new();
-    for (j, (kpi, values)) in config.kpis.iter().zip(&columns).enumerate() {
+    let kpi_columns = normalized.chunks_exact_mut(rows.max(1));
+    for ((kpi, values), column) in config.kpis.iter().zip(&columns).zip(kpi_columns) {
+        let mut sums = WeightSums {
+            weight: kpi.weight,
+            weighted: &mut weighted,
+            present: &mut present_weight,
+        };
         match values {
             Some(values) => match config.normalization {
-                Normalization::MinMax => min_max(values, kpi.direction, &mut column),
-                Normalization::Rank => rank(values, kpi.direction, &mut column, &mut scratch),
+                Normalization::MinMax => min_max(values, kpi.direction, column, &mut sums),
+                Normalization::Rank => {
+                    rank(values, kpi.direction, column, &mut scratch);
+                    for (i, &n) in column.iter().enumerate() {
+                        sums.add(i, n);
+                    }
+                }
             },
             None => column.fill(f64::NAN),
-        }
-        let w = kpi.weight;
-        for (i, &n) in column.iter().enumerate() {
-            normalized[i * kpi_count + j] = n;
-            if !n.is_nan() {
-                weighted[i] += w * n;
-                present_weight[i] += w;
-            }
         }
     }
     let total_weight: f64 = config.kpis.iter().map(|k| k.weight).sum();
@@ -97,9 +85,26 @@ fn is_present(v: f64) -> bool {
     v.is_finite()
 }
 
+/// Running per-row sums of `weight * n` and of `weight` over the KPIs present so far.
+struct WeightSums<'a> {
+    weight: f64,
+    weighted: &'a mut [f64],
+    present: &'a mut [f64],
+}
+
+impl WeightSums<'_> {
+    #[inline]
+    fn add(&mut self, row: usize, n: f64) {
+        if !n.is_nan() {
+            self.weighted[row] += self.weight * n;
+            self.present[row] += self.weight;
+        }
+    }
+}
+
 /// Min-max onto 0..1, flipped where lower is better; 0.5 for all when every present value is
-/// equal; NaN where missing.
-fn min_max(values: &[f64], direction: Direction, out: &mut [f64]) {
+/// equal; NaN where missing. Adds each row's value into `sums` in the same pass.
+fn min_max(values: &[f64], direction: Direction, out: &mut [f64], sums: &mut WeightSums<'_>) {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for &v in values.iter().filter(|v| is_present(**v)) {
         lo = lo.min(v);
@@ -109,15 +114,20 @@ fn min_max(values: &[f64], direction: Direction, out: &mut [f64]) {
     let scale = if (hi - lo).is_finite() { 1.0 } else { 0.5 };
     let span = hi * scale - lo * scale;
     let flip = direction == Direction::LowerIsBetter;
-    for (o, &v) in out.iter_mut().zip(values) {
-        *o = if !is_present(v) {
+    let normalize = |v: f64| {
+        if !is_present(v) {
             f64::NAN
         } else if hi == lo {
             0.5
         } else {
             let n = (v * scale - lo * scale) / span;
             if flip { 1.0 - n } else { n }
-        };
+        }
+    };
+    for (i, (o, &v)) in out.iter_mut().zip(values).enumerate() {
+        let n = normalize(v);
+        *o = n;
+        sums.add(i, n);
     }
 }
 

@@ -15,16 +15,23 @@ pub(crate) fn parse(bytes: &[u8]) -> Option<ScoreFile> {
         text,
         bytes: text.as_bytes(),
         pos: 0,
+        depth: 0,
     };
     let file = p.file()?;
     p.ws();
     (p.pos == p.bytes.len()).then_some(file)
 }
 
+/// Nesting beyond which the fast path defers: serde_json refuses past 128 levels, and
+/// recursing without a bound would let a file of brackets overflow the stack.
+const MAX_DEPTH: usize = 128;
+
 struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// Containers entered by `skip_value` and not yet left.
+    depth: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -74,9 +81,7 @@ impl<'a> Parser<'a> {
     fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.pos;
-        let len = self.bytes[start..]
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let len = string_len(&self.bytes[start..])?;
         self.pos = start + len;
         self.eat_raw(b'"')?;
         // The text is UTF-8 and quotes are ASCII, so the slice falls on character boundaries.
@@ -151,14 +156,22 @@ impl<'a> Parser<'a> {
     /// Skips any JSON value, checking its grammar.
     fn skip_value(&mut self) -> Option<()> {
         match self.peek()? {
-            b'{' => self.object(|p, _| p.skip_value()),
-            b'[' => self.array(|p| p.skip_value()),
+            b'{' | b'[' if self.depth >= MAX_DEPTH => None,
+            b'{' => self.nested(|p| p.object(|p, _| p.skip_value())),
+            b'[' => self.nested(|p| p.array(|p| p.skip_value())),
             b'"' => self.string().map(drop),
             b't' => self.eat_literal(b"true"),
             b'f' => self.eat_literal(b"false"),
             b'n' => self.eat_literal(b"null"),
             _ => self.number().map(drop),
         }
+    }
+
+    fn nested(&mut self, f: impl FnOnce(&mut Self) -> Option<()>) -> Option<()> {
+        self.depth += 1;
+        let result = f(self);
+        self.depth -= 1;
+        result
     }
 
     fn array(&mut self, mut f: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
@@ -191,7 +204,10 @@ impl<'a> Parser<'a> {
                 Some(())
             }
             "rows" => {
-                let mut rows = Cohort::new();
+                // A row with a metric is never shorter than this, so the columns need not move
+                // while they grow; capacity beyond the real row count is untouched address
+                // space.
+                let mut rows = Cohort::with_capacity(p.bytes.len() / MIN_ROW_BYTES);
                 p.array(|p| p.row(&mut rows))?;
                 cohort = Some(rows);
                 Some(())
@@ -219,7 +235,7 @@ impl<'a> Parser<'a> {
                 } else {
                     p.number()?
                 };
-                let column = cohort.column_index_or_insert(name);
+                let column = cohort.column_index_capped(name)?;
                 cohort.set(column, row, value);
                 Some(())
             }),
@@ -229,6 +245,35 @@ impl<'a> Parser<'a> {
         Some(())
     }
 }
+
+/// Bytes before the first quote, backslash or control character, eight at a time: strings
+/// dominate the file, and most are ids and metric names a dozen bytes long.
+fn string_len(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Flags bytes equal to zero / below 0x20; a false flag can only sit above a true one, so
+    // the lowest flag is exact.
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in chunks.by_ref() {
+        let w = u64::from_le_bytes(chunk.try_into().expect("chunk of 8"));
+        let stops = zero(w ^ (ONES * u64::from(b'"')))
+            | zero(w ^ (ONES * u64::from(b'\\')))
+            | (w.wrapping_sub(ONES * 0x20) & !w & HIGH);
+        if stops != 0 {
+            return Some(offset + (stops.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    let tail = chunks.remainder();
+    tail.iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .map(|p| offset + p)
+}
+
+/// The shortest row that carries a metric: `{"strategyId":"","metrics":{"":0}}`.
+const MIN_ROW_BYTES: usize = 34;
 
 const POW10: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
@@ -259,6 +304,41 @@ mod tests {
                 let bits = |c: &[f64]| c.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(a), bits(b), "{name}");
             }
+        }
+    }
+
+    #[test]
+    fn string_scan_stops_at_the_first_quote_backslash_or_control_byte() {
+        for len in 0..20 {
+            for stop in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+                let mut bytes = vec![b'a'; len];
+                bytes.push(stop);
+                bytes.extend_from_slice(b"\"\\ zz");
+                assert_eq!(string_len(&bytes), Some(len), "{len} {stop}");
+            }
+            let mut utf8 = "é".repeat(len).into_bytes();
+            let n = utf8.len();
+            utf8.extend_from_slice(b"\" x");
+            assert_eq!(string_len(&utf8), Some(n));
+            assert_eq!(string_len(&vec![b' '; len]), None);
+        }
+        for id in [
+            "plain",
+            "with \"quote\"",
+            "back\\slash",
+            "tab\there",
+            "ünï©ødé",
+            "ctrl\u{1}",
+        ] {
+            let doc = format!(
+                r#"{{"rows":[{{"strategyId":{},"metrics":{{"m":1}}}}]}}"#,
+                serde_json::to_string(id).unwrap()
+            );
+            same(doc.as_bytes());
+            assert_eq!(
+                ScoreFile::from_slice(doc.as_bytes()).unwrap().cohort.ids(),
+                [id]
+            );
         }
     }
 
@@ -309,6 +389,26 @@ mod tests {
             same(odd.as_bytes());
         }
         assert!(parse(br#"{"rows":[{"strategyId":"a\u0041","metrics":{}}]}"#).is_none());
+        let deep = format!(
+            r#"{{"name":{}{},"rows":[]}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        assert!(
+            parse(deep.as_bytes()).is_none(),
+            "defers instead of overflowing the stack"
+        );
+        let rows: Vec<String> = (0..300)
+            .map(|i| format!(r#"{{"strategyId":"s","metrics":{{"m{i}":1}}}}"#))
+            .collect();
+        let wide = format!(r#"{{"rows":[{}]}}"#, rows.join(","));
+        assert!(parse(wide.as_bytes()).is_none());
+        let err = ScoreFile::from_slice(wide.as_bytes()).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Decode);
+        assert_eq!(err.json_path(), Some("rows[256].metrics.m256"), "{err}");
+        // serde_json skips an ignored value without recursing, so the reference reads it.
+        let file = ScoreFile::from_slice(deep.as_bytes()).unwrap();
+        assert!(file.cohort.is_empty());
         assert!(parse(br#"{"rows":[{"strategyId":"a","metrics":{"m":1e999}}]}"#).is_none());
         let file = parse(br#" { "name" : [1, {"x": true}], "rows" : [ {"metrics": {"m": null, "n": -2.5}, "strategyId": "b"} ] } "#).unwrap();
         assert_eq!(file.cohort.ids(), ["b"]);

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::cohort::Cohort;
+use super::cohort::{Cohort, MAX_FILE_METRICS};
 use super::config::ScoringConfig;
 use super::results::Scores;
 use crate::error::{Error, ErrorKind};
@@ -290,7 +290,11 @@ impl Visitor<'_> for ColumnSeed<'_> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
-        Ok(self.0.column_index_or_insert(v))
+        self.0.column_index_capped(v).ok_or_else(|| {
+            E::custom(format_args!(
+                "more than {MAX_FILE_METRICS} distinct metric names; a score file names the metrics its KPIs score"
+            ))
+        })
     }
 }
 

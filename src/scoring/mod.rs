@@ -27,7 +27,7 @@ mod cohort;
 mod confidence;
 mod config;
 mod engine;
-mod fast_parse;
+pub(crate) mod fast_parse;
 mod file;
 mod results;
 
@@ -36,6 +36,6 @@ pub use confidence::{Confidence, Interval};
 pub use config::{
     DEFAULT_MIN_OFFERED, Direction, KpiWeight, MissingPolicy, Normalization, ScoringConfig,
 };
-pub use engine::{score, score_owned};
+pub use engine::score;
 pub use file::{ScoreFile, write_csv, write_json};
 pub use results::{ScoreResult, ScoreRow, Scores};

@@ -1,6 +1,7 @@
 //! Scoring results: per row in input order, and a ranked view.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Serialize, Serializer};
@@ -14,11 +15,11 @@ use super::config::KpiWeight;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scores {
     kpis: Vec<KpiWeight>,
-    ids: Vec<String>,
+    ids: Arc<Vec<String>>,
     scores: Vec<f64>,
     coverage: Vec<f64>,
     percentile: Vec<f64>,
-    /// Row-major: row `i`'s KPI `j` is at `i * kpis.len() + j`.
+    /// Column-major: row `i`'s KPI `j` is at `j * len + i`.
     normalized: Vec<f64>,
 }
 
@@ -37,7 +38,10 @@ pub struct ScoreRow<'a> {
     /// pandas-style percentile rank among scored rows, in (0, 1]; `None` when unscored.
     pub percentile_rank: Option<f64>,
     kpis: &'a [KpiWeight],
+    /// Every row's normalised values, column-major; this row's KPI `j` is at
+    /// `j * rows + index`.
     normalized: &'a [f64],
+    rows: usize,
 }
 
 fn finite(v: f64) -> Option<f64> {
@@ -47,7 +51,7 @@ fn finite(v: f64) -> Option<f64> {
 impl Scores {
     pub(crate) fn new(
         kpis: Vec<KpiWeight>,
-        ids: Vec<String>,
+        ids: Arc<Vec<String>>,
         scores: Vec<f64>,
         coverage: Vec<f64>,
         percentile: Vec<f64>,
@@ -81,7 +85,6 @@ impl Scores {
     /// Row `index`, in input order.
     pub fn get(&self, index: usize) -> Option<ScoreRow<'_>> {
         let id = self.ids.get(index)?;
-        let k = self.kpis.len();
         Some(ScoreRow {
             index,
             strategy_id: id,
@@ -89,7 +92,8 @@ impl Scores {
             coverage: self.coverage[index],
             percentile_rank: finite(self.percentile[index]),
             kpis: &self.kpis,
-            normalized: &self.normalized[index * k..(index + 1) * k],
+            normalized: &self.normalized,
+            rows: self.ids.len(),
         })
     }
 
@@ -132,11 +136,11 @@ impl Scores {
 impl<'a> ScoreRow<'a> {
     /// The normalised value of each KPI in config order, `None` where missing.
     pub fn normalized(&self) -> impl ExactSizeIterator<Item = (&'a str, Option<f64>)> + 'a {
-        let normalized = self.normalized;
+        let (normalized, rows, index) = (self.normalized, self.rows, self.index);
         self.kpis
             .iter()
-            .zip(normalized)
-            .map(|(k, &v)| (k.metric.as_str(), finite(v)))
+            .enumerate()
+            .map(move |(j, k)| (k.metric.as_str(), finite(normalized[j * rows + index])))
     }
 
     /// The normalised value of the KPI on `metric`; `None` when it is missing or not scored.

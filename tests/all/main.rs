@@ -2,11 +2,18 @@
 //! real HTTP on loopback.
 
 mod auth;
+#[cfg(feature = "cli")]
+mod cli;
 mod config;
 #[cfg(feature = "cli")]
 mod conformance;
 mod emulator;
+mod faults;
+mod fuzz;
 mod http;
+mod load;
+mod pipeline;
 mod scoring;
+mod security;
 mod sinks;
 mod sources;

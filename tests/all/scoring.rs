@@ -585,9 +585,9 @@ fn strategy_answered_in_some_buckets_only_averages_over_answered_calls() {
     assert_eq!(kpis.get(Kpi::AvgSpeedOfAnswer), Some(10.0));
     assert_eq!(kpis.get(Kpi::AbandonRate), Some(0.2));
     assert_eq!(kpis.get(Kpi::AbandonedCalls), Some(5.0));
-    // No tHandle anywhere: handle time and handled calls are missing, not 0.
+    // No tHandle anywhere beside 25 offered: zero handled calls, so no handle time to average.
+    assert_eq!(kpis.get(Kpi::HandledCalls), Some(0.0));
     assert_eq!(kpis.get(Kpi::AvgHandleTime), None);
-    assert_eq!(kpis.get(Kpi::HandledCalls), None);
     // No transfers reported beside 20 answered: zero events, a rate of 0.
     assert_eq!(kpis.get(Kpi::TransferRate), Some(0.0));
     assert_eq!(kpis.get(Kpi::ServiceLevel), None);
@@ -940,4 +940,20 @@ mod cli {
         assert_eq!(code, 1);
         assert!(stderr.contains("row 0 (`x`): a"), "{stderr}");
     }
+}
+
+#[test]
+fn event_counts_are_zero_once_offered_and_missing_without_any_volume() {
+    // A routing method whose abandons all landed in the group without `usedRouting`.
+    let offered_only = bucket(|c| c.offered = Some(40));
+    let kpis = Kpis::from_counts(&offered_only);
+    assert_eq!(kpis.get(Kpi::AbandonedCalls), Some(0.0));
+    assert_eq!(kpis.get(Kpi::Answered), Some(0.0));
+    assert_eq!(kpis.get(Kpi::AvgSpeedOfAnswer), None);
+
+    // The strategies facade reports no offered count: what it leaves out stays unknown.
+    let facade = bucket(|c| c.handled = Some(12));
+    let kpis = Kpis::from_counts(&facade);
+    assert_eq!(kpis.get(Kpi::HandledCalls), Some(12.0));
+    assert_eq!(kpis.get(Kpi::AbandonedCalls), None);
 }

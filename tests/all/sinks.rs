@@ -277,9 +277,9 @@ async fn signature_verifies_with_independent_implementations_of_the_spec() {
                 "the official library must refuse a tampered body"
             );
         }
-        Err(why) => eprintln!(
-            "note: official standardwebhooks package not checked ({why}); the stdlib verifier and the spec's test vector still ran"
-        ),
+        // python3 is here and PyPI is reachable wherever this project runs: a failed install
+        // is a broken environment, not a reason to skip the one independent verifier.
+        Err(why) => panic!("could not install the official standardwebhooks package: {why}"),
     }
 }
 

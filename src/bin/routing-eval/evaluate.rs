@@ -1,7 +1,11 @@
 //! `routing-eval evaluate`: query, score, deliver, audit; the ranked table on stdout.
 
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Notify;
 
 use chrono::{DateTime, Utc};
 use genesys_routing_eval::emulator::Emulator;
@@ -83,16 +87,32 @@ const DEFAULT_DAYS: u32 = 7;
 /// Runs the subcommand and returns the exit code.
 pub async fn run(args: Args) -> u8 {
     // Kept alive for the whole run: dropping it stops the embedded emulator.
-    let mut _emulator = None;
-    let client = match client(&mut _emulator).await {
-        Ok(client) => client,
+    let (client, emulator) = match client().await {
+        Ok(pair) => pair,
         Err(e) => return fail(&e),
     };
-    let evaluation = match builder(&args, client).and_then(EvaluationBuilder::build) {
+    let jobs = JobTracker::default();
+    let evaluation = match builder(&args, client, &jobs).and_then(EvaluationBuilder::build) {
         Ok(evaluation) => evaluation,
         Err(e) => return fail(&e),
     };
-    let outcome = evaluation.run().await;
+    if let Some(emu) = &emulator {
+        eprintln!(
+            "routing-eval: no GENESYS_* settings; running against the embedded emulator at {}",
+            emu.base_url()
+        );
+    }
+    let outcome = tokio::select! {
+        outcome = evaluation.run() => outcome,
+        _ = tokio::signal::ctrl_c() => {
+            // Leaving the select dropped the run, whose jobs' guards are sending DELETEs now:
+            // give them a moment so that no job is left running on the server.
+            finish_progress_line();
+            let left = jobs.wait_until_idle(CANCEL_GRACE).await;
+            eprintln!("routing-eval: interrupted; {left} job(s) could not be confirmed cancelled");
+            return exit::FAILED;
+        }
+    };
     finish_progress_line();
     match outcome {
         Ok(outcome) => print_outcome(&outcome, args.format),
@@ -100,28 +120,82 @@ pub async fn run(args: Args) -> u8 {
     }
 }
 
-/// A client from `GENESYS_*`, or one for an embedded emulator when no credentials are set.
-async fn client(emulator: &mut Option<Emulator>) -> Result<Client, Error> {
-    let has_credentials = ["GENESYS_CLIENT_ID", "GENESYS_CLIENT_SECRET"]
+/// Environment variables that say the caller means a real organisation.
+const GENESYS_SETTINGS: [&str; 5] = [
+    "GENESYS_CLIENT_ID",
+    "GENESYS_CLIENT_SECRET",
+    "GENESYS_API_HOST",
+    "GENESYS_REGION",
+    "GENESYS_LOGIN_HOST",
+];
+
+/// A client from `GENESYS_*` (incomplete settings are a configuration error, never a silent
+/// fallback), or one for an embedded emulator when none is set.
+async fn client() -> Result<(Client, Option<Emulator>), Error> {
+    if GENESYS_SETTINGS
         .iter()
-        .any(|name| std::env::var_os(name).is_some());
-    if has_credentials {
-        return ClientBuilder::from_env().build();
+        .any(|name| std::env::var_os(name).is_some())
+    {
+        return Ok((ClientBuilder::from_env().build()?, None));
     }
     let emu = Emulator::start().await?;
-    eprintln!(
-        "routing-eval: no GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET set; running against the embedded emulator at {}",
-        emu.base_url()
-    );
     let client = Client::builder()
         .api_base(emu.base_url().as_str())
         .credentials(emu.client_id(), emu.client_secret().to_owned())
         .build()?;
-    *emulator = Some(emu);
-    Ok(client)
+    Ok((client, Some(emu)))
 }
 
-fn builder(args: &Args, client: Client) -> Result<EvaluationBuilder, Error> {
+/// How long an interrupted run waits for its jobs' cancellations.
+const CANCEL_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Jobs submitted and not yet ended or cancelled, as progress events report them.
+#[derive(Clone, Default)]
+struct JobTracker {
+    running: Arc<Mutex<HashSet<String>>>,
+    changed: Arc<Notify>,
+}
+
+impl JobTracker {
+    fn observe(&self, event: &ProgressEvent) {
+        let mut running = self.running.lock().expect("job tracker lock");
+        match event {
+            ProgressEvent::JobSubmitted { job_id } => {
+                running.insert(job_id.clone());
+            }
+            ProgressEvent::JobState { job_id, state } if !is_pending(state) => {
+                running.remove(job_id);
+            }
+            ProgressEvent::JobCancelled { job_id } => {
+                running.remove(job_id);
+            }
+            _ => return,
+        }
+        self.changed.notify_waiters();
+    }
+
+    /// Waits until no job is running or `grace` has passed; returns how many still run.
+    async fn wait_until_idle(&self, grace: std::time::Duration) -> usize {
+        let idle = async {
+            loop {
+                let changed = self.changed.notified();
+                if self.running.lock().expect("job tracker lock").is_empty() {
+                    return;
+                }
+                changed.await;
+            }
+        };
+        let _ = tokio::time::timeout(grace, idle).await;
+        self.running.lock().expect("job tracker lock").len()
+    }
+}
+
+/// Whether a job in `state` may still be working on the server.
+fn is_pending(state: &str) -> bool {
+    matches!(state, "QUEUED" | "PENDING" | "running")
+}
+
+fn builder(args: &Args, client: Client, jobs: &JobTracker) -> Result<EvaluationBuilder, Error> {
     let mut builder = Evaluation::builder()
         .client(client)
         .source(match args.source {
@@ -135,7 +209,14 @@ fn builder(args: &Args, client: Client) -> Result<EvaluationBuilder, Error> {
             Preset::Default => ScoringConfig::default(),
             Preset::Rates => ScoringConfig::rates(),
         })
-        .on_progress(progress_printer());
+        .on_progress({
+            let print = progress_printer();
+            let jobs = jobs.clone();
+            move |event| {
+                jobs.observe(event);
+                print(event);
+            }
+        });
     builder = match (args.from, args.to) {
         (Some(from), Some(to)) => builder.between(from, to),
         _ => builder.last_days(args.days.unwrap_or(DEFAULT_DAYS)),
@@ -254,15 +335,7 @@ fn print_table(report: &Report) -> std::io::Result<()> {
     writeln!(
         out,
         "{:>4}  {:<24} {:>6} {:>6} {:>8} {:>7} {:>8} {:>8} {:>7}  confidence",
-        "rank",
-        "strategy",
-        "score",
-        "pctl",
-        "offered",
-        "asa_s",
-        "abandon",
-        "svc_lvl",
-        "aht_s",
+        "rank", "strategy", "score", "pctl", "offered", "asa_s", "abandon", "svc_lvl", "aht_s",
     )?;
     for (i, line) in report.ranked().into_iter().enumerate() {
         let k = &line.kpis;

@@ -45,7 +45,7 @@ fn score_file(args: &Args) -> Result<(), Error> {
     let file = ScoreFile::from_slice(&bytes)?;
     drop(bytes);
     let config = file.config_or_default();
-    let scores = scoring::score_owned(&config, file.cohort)?;
+    let scores = scoring::score(&config, &file.cohort)?;
     let stdout = io::stdout().lock();
     let out = BufWriter::with_capacity(1 << 16, stdout);
     let written = match args.format {
@@ -55,7 +55,7 @@ fn score_file(args: &Args) -> Result<(), Error> {
             .map_err(|e| Error::new(ErrorKind::Io, format!("cannot write the table: {e}"))),
     };
     // The process exits next: freeing a million strategy ids one by one would only delay it.
-    std::mem::forget(scores);
+    std::mem::forget((scores, file));
     written
 }
 

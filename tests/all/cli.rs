@@ -1,0 +1,315 @@
+//! `routing-eval evaluate` as an operator runs it: the real binary, its exit codes, stdout
+//! formats and files, with the GENESYS_* and BI_* environment under the test's control.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use genesys_routing_eval::emulator::{Emulator, ROUTING_METHODS};
+use serde_json::Value;
+
+/// Every variable `evaluate` reads, removed so the developer's environment cannot leak in.
+const CONTROLLED_VARS: [&str; 8] = [
+    "GENESYS_API_HOST",
+    "GENESYS_REGION",
+    "GENESYS_LOGIN_HOST",
+    "GENESYS_CLIENT_ID",
+    "GENESYS_CLIENT_SECRET",
+    "BI_WEBHOOK_URL",
+    "BI_WEBHOOK_SECRET",
+    "RUST_LOG",
+];
+
+fn evaluate(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_routing-eval"));
+    cmd.arg("evaluate").args(args);
+    for var in CONTROLLED_VARS {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn finished(output: Output) -> Run {
+    Run {
+        code: output.status.code().expect("exited, not killed"),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+fn run(cmd: &mut Command) -> Run {
+    finished(cmd.output().expect("the binary runs"))
+}
+
+/// Runs the binary off the async runtime, so an emulator in this test keeps serving.
+async fn run_beside_runtime(mut cmd: Command) -> Run {
+    tokio::task::spawn_blocking(move || run(&mut cmd))
+        .await
+        .unwrap()
+}
+
+fn assert_exit(run: &Run, code: i32) {
+    assert_eq!(
+        run.code, code,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+}
+
+#[test]
+fn without_credentials_it_runs_against_the_embedded_emulator_and_prints_a_ranked_table() {
+    let run = run(&mut evaluate(&["--days", "3"]));
+
+    assert_exit(&run, 0);
+    assert!(run.stderr.contains("embedded emulator"), "{}", run.stderr);
+    let mut lines = run.stdout.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("Routing strategies by usedRouting")
+    );
+    let header = lines.next().unwrap();
+    assert!(header.trim_start().starts_with("rank"), "{header}");
+    let ranked: Vec<&str> = lines
+        .take_while(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    assert!(ranked.len() >= 3, "{}", run.stdout);
+    for (i, line) in ranked.iter().enumerate() {
+        let mut cells = line.split_whitespace();
+        assert_eq!(cells.next(), Some((i + 1).to_string().as_str()));
+        let strategy = cells.next().unwrap();
+        assert!(ROUTING_METHODS.contains(&strategy), "{line}");
+    }
+}
+
+#[test]
+fn json_format_prints_the_report_and_its_audit_record() {
+    let run = run(&mut evaluate(&["--days", "2", "--format", "json"]));
+
+    assert_exit(&run, 0);
+    let doc: Value = serde_json::from_str(&run.stdout).expect("stdout is one JSON document");
+    let report = &doc["report"];
+    let audit = &doc["audit"];
+    assert_eq!(report["evaluation_type"], "routing_strategy_performance");
+    assert!(!report["data"].as_array().unwrap().is_empty());
+    assert_eq!(audit["evaluation_id"], report["evaluation_id"]);
+    assert_eq!(audit["job_ids"], report["job_ids"]);
+    assert_eq!(audit["webhook_sync_status"], "skipped");
+    assert!(audit["requests"]["calls"].as_u64().unwrap() >= 3);
+}
+
+#[test]
+fn csv_format_has_a_header_and_one_row_per_strategy() {
+    let run = run(&mut evaluate(&["--days", "2", "--format", "csv"]));
+
+    assert_exit(&run, 0);
+    let mut lines = run.stdout.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(&header[..3], ["rank", "strategyId", "score"]);
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert!(rows.len() >= 3, "{}", run.stdout);
+    let ids: HashSet<&str> = rows.iter().map(|r| r[1]).collect();
+    assert_eq!(ids.len(), rows.len(), "one row per strategy");
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row.len(), header.len(), "{row:?}");
+        assert_eq!(row[0], (i + 1).to_string());
+        assert!(ROUTING_METHODS.contains(&row[1]), "{row:?}");
+    }
+}
+
+#[test]
+fn bad_usage_exits_2_with_the_cause() {
+    let run = run(&mut evaluate(&["--days", "many"]));
+
+    assert_exit(&run, 2);
+    assert!(run.stdout.is_empty());
+    let first = run.stderr.lines().next().unwrap();
+    assert!(
+        first.starts_with("error:") && first.contains("--days"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn bad_time_zone_exits_2_with_a_one_line_cause() {
+    let run = run(&mut evaluate(&["--time-zone", "Mars/Olympus_Mons"]));
+
+    assert_exit(&run, 2);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "validation comes before anything else: {}",
+        run.stderr
+    );
+    assert!(
+        lines[0].starts_with("routing-eval: ")
+            && lines[0].contains("time_zone is invalid")
+            && lines[0].contains("Mars/Olympus_Mons"),
+        "{}",
+        lines[0]
+    );
+}
+
+#[test]
+fn a_genesys_host_without_credentials_is_a_configuration_error_not_the_emulator() {
+    let run = run(evaluate(&["--days", "1"]).env("GENESYS_API_HOST", "https://api.mypurecloud.de"));
+
+    assert_exit(&run, 2);
+    assert!(!run.stderr.contains("embedded emulator"), "{}", run.stderr);
+    assert!(run.stderr.contains("GENESYS_CLIENT_ID"), "{}", run.stderr);
+}
+
+/// A loopback URL nothing listens on.
+fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}/hooks/routing")
+}
+
+fn files_in(dir: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn webhook_down_exits_3_and_leaves_a_dead_letter_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let dead = dir.path().join("dead-letter");
+    let audit = dir.path().join("audit.jsonl");
+    let run = run(evaluate(&[
+        "--days",
+        "2",
+        "--dead-letter-dir",
+        dead.to_str().unwrap(),
+        "--audit-log",
+        audit.to_str().unwrap(),
+    ])
+    .env("BI_WEBHOOK_URL", closed_port_url()));
+
+    assert_exit(&run, 3);
+    assert!(run.stdout.contains("rank"), "the table is still printed");
+    let [file] = files_in(&dead).try_into().unwrap();
+    assert_eq!(file.extension().unwrap(), "json");
+    let body: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(body["evaluation_type"], "routing_strategy_performance");
+    assert!(
+        run.stderr.contains(file.to_str().unwrap()),
+        "{}",
+        run.stderr
+    );
+    let audit_text = std::fs::read_to_string(&audit).unwrap();
+    let record: Value = serde_json::from_str(audit_text.trim_end()).unwrap();
+    assert_eq!(record["webhook_sync_status"], "failed");
+    assert_eq!(record["evaluation_id"], body["evaluation_id"]);
+    let webhook_id = file.file_stem().unwrap().to_str().unwrap();
+    assert_eq!(record["sink_outcomes"][0]["webhook_id"], webhook_id);
+}
+
+#[test]
+fn audit_log_gets_one_line_per_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let run = run(&mut evaluate(&[
+        "--days",
+        "1",
+        "--audit-log",
+        audit.to_str().unwrap(),
+    ]));
+
+    assert_exit(&run, 0);
+    let text = std::fs::read_to_string(&audit).unwrap();
+    let [line] = text.lines().collect::<Vec<_>>().try_into().unwrap();
+    let record: Value = serde_json::from_str(line).unwrap();
+    assert!(record["audit_id"].as_str().unwrap().starts_with("aud_"));
+    assert_eq!(record["webhook_sync_status"], "skipped");
+    assert_eq!(record["job_ids"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn genesys_api_host_with_credentials_is_used_as_a_real_organisation() {
+    let emulator = Emulator::builder()
+        .job_latency(Duration::from_millis(50))
+        .credentials("cli-test-client", "cli-test-secret")
+        .start()
+        .await
+        .unwrap();
+    let mut cmd = evaluate(&["--days", "5", "--format", "json"]);
+    cmd.env("GENESYS_API_HOST", emulator.base_url().as_str())
+        .env("GENESYS_CLIENT_ID", "cli-test-client")
+        .env("GENESYS_CLIENT_SECRET", "cli-test-secret");
+
+    let run = run_beside_runtime(cmd).await;
+
+    assert_exit(&run, 0);
+    assert!(!run.stderr.contains("embedded emulator"), "{}", run.stderr);
+    let stats = emulator.stats();
+    assert_eq!(stats.token_requests, 1);
+    assert_eq!(stats.submissions, 1);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["audit"]["requests"]["calls"], stats.requests);
+
+    let mut wrong = evaluate(&["--days", "5"]);
+    wrong
+        .env("GENESYS_API_HOST", emulator.base_url().as_str())
+        .env("GENESYS_CLIENT_ID", "cli-test-client")
+        .env("GENESYS_CLIENT_SECRET", "not-the-secret");
+    let refused = run_beside_runtime(wrong).await;
+    assert_exit(&refused, 1);
+    assert_eq!(refused.stderr.lines().count(), 1, "{}", refused.stderr);
+    assert!(!refused.stderr.contains("not-the-secret"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_cancels_the_running_job_before_exiting() {
+    let emulator = Emulator::builder()
+        .job_latency(Duration::from_secs(600))
+        .credentials("cli-test-client", "cli-test-secret")
+        .start()
+        .await
+        .unwrap();
+    let mut cmd = evaluate(&["--days", "5"]);
+    cmd.env("GENESYS_API_HOST", emulator.base_url().as_str())
+        .env("GENESYS_CLIENT_ID", "cli-test-client")
+        .env("GENESYS_CLIENT_SECRET", "cli-test-secret")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+
+    // Wait (bounded) until the job is submitted and polled, then interrupt as a terminal would.
+    for _ in 0..200 {
+        if emulator.stats().status_polls > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(emulator.stats().submissions, 1, "the job never started");
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let run = tokio::task::spawn_blocking(move || finished(child.wait_with_output().unwrap()))
+        .await
+        .unwrap();
+
+    assert_exit(&run, 1);
+    assert!(
+        run.stderr.contains("interrupted; 0 job(s)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(emulator.stats().deleted_jobs.len(), 1, "{}", run.stderr);
+}
