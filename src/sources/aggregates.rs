@@ -430,6 +430,19 @@ pub struct Stats {
     pub current: Option<f64>,
 }
 
+/// Decodes one results page body exactly as [`Aggregates::results`] does (the HTTP core's
+/// decoder, naming the JSON path on failure), for benchmarks and fuzzing of that path.
+///
+/// # Errors
+/// [`ErrorKind::Decode`] naming the JSON path when `body` is not a results page.
+#[doc(hidden)]
+pub fn decode_results_page(body: &[u8]) -> Result<ResultsPage> {
+    crate::http::decode_json(body, RESULTS_PAGE)
+}
+
+/// What a results page is called in decode errors.
+const RESULTS_PAGE: &str = "results page";
+
 /// The raw counts one metric contributes, as documented on [`RawCounts`].
 pub fn counts_of_metric(metric: &MetricValue) -> RawCounts {
     let s = &metric.stats;
@@ -558,7 +571,7 @@ impl Aggregates {
                 url.query_pairs_mut().append_pair("cursor", &cursor);
             }
             async move {
-                let page: ResultsPage = client.get_json(url, "results page").await?;
+                let page: ResultsPage = client.get_json(url, RESULTS_PAGE).await?;
                 let cursor = page.cursor.clone();
                 Ok((page, cursor))
             }
