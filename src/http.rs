@@ -414,10 +414,10 @@ pub(crate) fn classify_answer(
     if let Some(code) = body.code.or(body.error) {
         error = error.with_code(code);
     }
-    if error.correlation_id().is_none() {
-        if let Some(id) = body.context_id {
-            error = error.with_correlation_id(id);
-        }
+    if error.correlation_id().is_none()
+        && let Some(id) = body.context_id
+    {
+        error = error.with_correlation_id(id);
     }
     let retry_after = headers
         .get(RETRY_AFTER)

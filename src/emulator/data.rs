@@ -511,10 +511,10 @@ pub(crate) fn aggregate(seed: u64, q: &AggregationQuery) -> Vec<Value> {
     let buckets = buckets(q);
     let mut groups: BTreeMap<Vec<Option<String>>, Vec<Tally>> = BTreeMap::new();
     for cell in cells(seed) {
-        if let Some(filter) = &q.filter {
-            if !filter.admits(&|d| cell.dimension(d)) {
-                continue;
-            }
+        if let Some(filter) = &q.filter
+            && !filter.admits(&|d| cell.dimension(d))
+        {
+            continue;
         }
         let key: Vec<Option<String>> = q.group_by.iter().map(|d| cell.dimension(d)).collect();
         let entry = groups

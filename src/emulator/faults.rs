@@ -107,10 +107,10 @@ pub(crate) async fn endpoint_layer(
             return answer;
         }
     }
-    if endpoint != Endpoint::Token {
-        if let Err(e) = require_token(&state, request.headers()) {
-            return with_budget(e.into_response(), budget);
-        }
+    if endpoint != Endpoint::Token
+        && let Err(e) = require_token(&state, request.headers())
+    {
+        return with_budget(e.into_response(), budget);
     }
     let response = next.run(request).await;
     let response = if response.status().is_success() {

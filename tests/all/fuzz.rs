@@ -238,12 +238,12 @@ fn mutate_node(node: &mut Value, rng: &mut fastrand::Rng, max_len: usize) {
         0 | 1 => *node = interesting_value(rng),
         2 => {
             // Grow a list: many copies of one element (large pages, many buckets).
-            if let Value::Array(items) = node {
-                if let Some(first) = items.first().cloned() {
-                    let size = serde_json::to_vec(&first).map_or(1, |v| v.len().max(1));
-                    let copies = rng.usize(1..=(max_len / size).clamp(1, 4096));
-                    items.extend(std::iter::repeat_n(first, copies));
-                }
+            if let Value::Array(items) = node
+                && let Some(first) = items.first().cloned()
+            {
+                let size = serde_json::to_vec(&first).map_or(1, |v| v.len().max(1));
+                let copies = rng.usize(1..=(max_len / size).clamp(1, 4096));
+                items.extend(std::iter::repeat_n(first, copies));
             }
         }
         3 => {
@@ -365,13 +365,13 @@ fn next_input(corpus: &[Vec<u8>], rng: &mut fastrand::Rng, max_len: usize, round
         return random;
     }
     let mut data = seed.clone();
-    if rng.bool() {
-        if let Ok(mut value) = serde_json::from_slice::<Value>(seed) {
-            for _ in 0..rng.usize(1..=3) {
-                mutate_structure(&mut value, rng, max_len);
-            }
-            data = serde_json::to_vec(&value).unwrap();
+    if rng.bool()
+        && let Ok(mut value) = serde_json::from_slice::<Value>(seed)
+    {
+        for _ in 0..rng.usize(1..=3) {
+            mutate_structure(&mut value, rng, max_len);
         }
+        data = serde_json::to_vec(&value).unwrap();
     }
     for _ in 0..rng.usize(..=6) {
         mutate_bytes(&mut data, rng, corpus);
