@@ -135,6 +135,26 @@ impl Cohort {
         self.row_open = false;
     }
 
+    /// Appends `other`'s rows after this cohort's rows, matching columns by name, as if they
+    /// had been pushed one by one: a column only one side has is missing in the other side's
+    /// rows, and names new to `self` follow its own in `other`'s order of first appearance.
+    pub(crate) fn append(&mut self, other: Cohort) {
+        let (before, added) = (self.len(), other.len());
+        let mut seen = vec![false; self.columns.len()];
+        for (name, values) in other.names.iter().zip(&other.columns) {
+            let column = self.column_index_or_insert(name);
+            if column < seen.len() {
+                seen[column] = true;
+            }
+            self.columns[column].extend_from_slice(&values[..added]);
+        }
+        for (column, _) in seen.iter().enumerate().filter(|(_, seen)| !**seen) {
+            self.columns[column].resize(before + added, f64::NAN);
+        }
+        let ids = Arc::try_unwrap(other.ids).unwrap_or_else(|shared| (*shared).clone());
+        Arc::make_mut(&mut self.ids).extend(ids);
+    }
+
     /// The column of metric `name`, created (missing in every row so far, including the one
     /// begun) when new.
     pub(crate) fn column_index_or_insert(&mut self, name: &str) -> usize {
