@@ -423,7 +423,11 @@ mod tests {
             } else {
                 String::new()
             };
-            let speed = if i % 13 == 0 { "null".to_owned() } else { format!("{}.{:03}", i % 977, i % 1000) };
+            let speed = if i % 13 == 0 {
+                "null".to_owned()
+            } else {
+                format!("{}.{:03}", i % 977, i % 1000)
+            };
             doc.push_str(&format!(
                 r#"{{"strategyId":"s-{i:07}","metrics":{{"handledCalls":{},"avgSpeedOfAnswer":{speed}{extra}}}}}"#,
                 i * 31 % 5000
@@ -456,7 +460,10 @@ mod tests {
     #[test]
     fn split_guess_inside_a_later_value_or_string_is_discarded() {
         // The middle of the input falls in a value after the rows array that looks like rows.
-        let decoy = format!(r#", "other": [{}]"#, vec![r#"{"a":{"b":1}}"#; 200_000].join(","));
+        let decoy = format!(
+            r#", "other": [{}]"#,
+            vec![r#"{"a":{"b":1}}"#; 200_000].join(",")
+        );
         let file = assert_fast_and_same(&large_doc(2_000, &decoy));
         assert_eq!(file.cohort.len(), 2_000);
         // The middle falls inside one long strategy id holding `},{`.
@@ -474,7 +481,11 @@ mod tests {
         let doc = large_doc(40_000, "");
         for at in [doc.len() / 4, doc.len() * 3 / 4] {
             let comma = at + doc[at..].find(r#""handledCalls":"#).unwrap() + 15;
-            let broken = format!("{}\"x\"{}", &doc[..comma], &doc[comma..].split_once(',').unwrap().1);
+            let broken = format!(
+                "{}\"x\"{}",
+                &doc[..comma],
+                &doc[comma..].split_once(',').unwrap().1
+            );
             assert!(parse(broken.as_bytes()).is_none());
         }
     }

@@ -6,8 +6,8 @@
 use std::fmt;
 use std::io::{self, Write};
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::ser::Formatter;
 
 use super::cohort::Cohort;
@@ -481,7 +481,14 @@ mod tests {
 
     #[test]
     fn json_output_is_byte_identical_to_serde_json_small_and_large() {
-        let odd_ids = ["plain", "quo\"te", "back\\slash", "tab\tnew\nline", "\u{1}\u{7f}", "ünï©ødé"];
+        let odd_ids = [
+            "plain",
+            "quo\"te",
+            "back\\slash",
+            "tab\tnew\nline",
+            "\u{1}\u{7f}",
+            "ünï©ødé",
+        ];
         for rows in [0, 1, 7, PARALLEL_MIN_ROWS + 3] {
             let mut cohort = Cohort::new();
             for i in 0..rows {
@@ -498,7 +505,14 @@ mod tests {
                     [
                         ("handledCalls", (i % 97) as f64),
                         ("avgSpeedOfAnswer", speed),
-                        ("abandonedCalls", if i % 11 == 0 { f64::INFINITY } else { (i % 13) as f64 }),
+                        (
+                            "abandonedCalls",
+                            if i % 11 == 0 {
+                                f64::INFINITY
+                            } else {
+                                (i % 13) as f64
+                            },
+                        ),
                     ],
                 );
             }

@@ -5,8 +5,8 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
 
 use genesys_routing_eval::scoring::{self, ScoreFile, Scores};
-use memmap2::MmapOptions;
 use genesys_routing_eval::{Error, ErrorKind};
+use memmap2::MmapOptions;
 
 /// Arguments of `routing-eval score`.
 #[derive(Debug, clap::Args)]
