@@ -148,6 +148,37 @@ impl Cohort {
         Some(self.column_index_or_insert(name))
     }
 
+    /// Appends `other`'s rows after this cohort's rows, matching columns by name, as if they
+    /// had been pushed one by one: a column only one side has is missing in the other side's
+    /// rows, and names new to `self` follow its own in `other`'s order of first appearance.
+    /// `None`, changing nothing, when the two together name more than [`MAX_FILE_METRICS`]
+    /// metrics (each half was capped on its own).
+    pub(crate) fn append(&mut self, other: Cohort) -> Option<()> {
+        let new_names = other
+            .names
+            .iter()
+            .filter(|n| !self.names.contains(n))
+            .count();
+        if self.names.len() + new_names > MAX_FILE_METRICS {
+            return None;
+        }
+        let (before, added) = (self.len(), other.len());
+        let mut seen = vec![false; self.columns.len()];
+        for (name, values) in other.names.iter().zip(&other.columns) {
+            let column = self.column_index_or_insert(name);
+            if column < seen.len() {
+                seen[column] = true;
+            }
+            self.columns[column].extend_from_slice(&values[..added]);
+        }
+        for (column, _) in seen.iter().enumerate().filter(|(_, seen)| !**seen) {
+            self.columns[column].resize(before + added, f64::NAN);
+        }
+        let ids = Arc::try_unwrap(other.ids).unwrap_or_else(|shared| (*shared).clone());
+        Arc::make_mut(&mut self.ids).extend(ids);
+        Some(())
+    }
+
     /// The column of metric `name`, created (missing in every row so far, including the one
     /// begun) when new.
     pub(crate) fn column_index_or_insert(&mut self, name: &str) -> usize {
@@ -160,5 +191,36 @@ impl Cohort {
         self.names.push(name.to_owned());
         self.columns.push(column);
         self.names.len() - 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cohort_naming(names: impl Iterator<Item = String>) -> Cohort {
+        let names: Vec<String> = names.collect();
+        let mut cohort = Cohort::new();
+        cohort.push("s", names.iter().map(|n| (n.as_str(), 1.0)));
+        cohort
+    }
+
+    #[test]
+    fn appending_halves_keeps_rows_in_order_and_fills_missing_columns() {
+        let mut first = cohort_naming(["a".to_owned()].into_iter());
+        let second = cohort_naming(["b".to_owned()].into_iter());
+        assert_eq!(first.append(second), Some(()));
+        assert_eq!(first.len(), 2);
+        assert!(first.column("a").unwrap()[1].is_nan());
+        assert!(first.column("b").unwrap()[0].is_nan());
+    }
+
+    #[test]
+    fn appending_halves_that_together_exceed_the_metric_cap_changes_nothing() {
+        let mut first = cohort_naming((0..200).map(|i| format!("a{i}")));
+        let second = cohort_naming((0..200).map(|i| format!("b{i}")));
+        assert_eq!(first.append(second), None);
+        assert_eq!(first.len(), 1);
+        assert_eq!(first.metric_names().len(), 200);
     }
 }

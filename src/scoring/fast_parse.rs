@@ -174,11 +174,16 @@ impl<'a> Parser<'a> {
         result
     }
 
-    fn array(&mut self, mut f: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+    fn array(&mut self, f: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
         self.eat(b'[')?;
         if self.eat(b']').is_some() {
             return Some(());
         }
+        self.rest_of_array(f)
+    }
+
+    /// The elements of an array from the first one after `[` or a `,`, through its `]`.
+    fn rest_of_array(&mut self, mut f: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
         loop {
             f(self)?;
             match self.peek()? {
@@ -204,12 +209,7 @@ impl<'a> Parser<'a> {
                 Some(())
             }
             "rows" => {
-                // A row with a metric is never shorter than this, so the columns need not move
-                // while they grow; capacity beyond the real row count is untouched address
-                // space.
-                let mut rows = Cohort::with_capacity(p.bytes.len() / MIN_ROW_BYTES);
-                p.array(|p| p.row(&mut rows))?;
-                cohort = Some(rows);
+                cohort = Some(p.rows()?);
                 Some(())
             }
             _ => p.skip_value(),
@@ -218,6 +218,85 @@ impl<'a> Parser<'a> {
             config: config.flatten(),
             cohort: cohort?,
         })
+    }
+
+    /// The rows array. A large one is parsed on two cores: a second thread parses from a
+    /// likely row boundary past the middle while this one parses up to it. The guess is only
+    /// trusted when this thread, parsing the array itself, lands exactly on it between two
+    /// rows; otherwise this thread parses on to the end and the other half is dropped.
+    fn rows(&mut self) -> Option<Cohort> {
+        self.ws();
+        let split = self.split_point();
+        // A row with a metric is never shorter than MIN_ROW_BYTES, so the columns need not
+        // move while they grow; capacity beyond the real row count is untouched address space
+        // (and leaves room to append the second half without moving).
+        let mut rows = Cohort::with_capacity((self.bytes.len() - self.pos) / MIN_ROW_BYTES);
+        let Some(split) = split else {
+            self.array(|p| p.row(&mut rows))?;
+            return Some(rows);
+        };
+        std::thread::scope(|scope| {
+            let (text, depth) = (self.text, self.depth);
+            let tail = scope.spawn(move || {
+                let mut p = Parser {
+                    text,
+                    bytes: text.as_bytes(),
+                    pos: split + 1,
+                    depth,
+                };
+                let mut rows = Cohort::with_capacity((p.bytes.len() - p.pos) / MIN_ROW_BYTES);
+                p.rest_of_array(|p| p.row(&mut rows))?;
+                Some((rows, p.pos))
+            });
+            self.eat(b'[')?;
+            if self.eat(b']').is_some() {
+                return Some(rows);
+            }
+            loop {
+                self.row(&mut rows)?;
+                match self.peek()? {
+                    b',' if self.pos == split => break,
+                    b',' => self.pos += 1,
+                    b']' => {
+                        // The array ended before the guess: it was inside a later value.
+                        self.pos += 1;
+                        return Some(rows);
+                    }
+                    _ => return None,
+                }
+            }
+            let (tail_rows, end) = tail.join().ok()??;
+            rows.append(tail_rows)?;
+            self.pos = end;
+            Some(rows)
+        })
+    }
+
+    /// A `,` past the middle of the rest of the input that looks like it separates two rows
+    /// (`}` before it and `{` after it, whitespace aside), or `None` when the input is too
+    /// small to be worth a second thread.
+    fn split_point(&self) -> Option<usize> {
+        let rest = self.bytes.len() - self.pos;
+        if rest < PARALLEL_MIN_BYTES {
+            return None;
+        }
+        let is_ws = |b: &u8| matches!(b, b' ' | b'\n' | b'\r' | b'\t');
+        let mid = self.pos + rest / 2;
+        let mut at = mid;
+        while let Some(offset) = self.bytes[at..].iter().position(|&b| b == b',') {
+            let comma = at + offset;
+            let before = self.bytes[..comma].iter().rev().find(|b| !is_ws(b));
+            let after = self.bytes[comma + 1..].iter().find(|b| !is_ws(b));
+            if before == Some(&b'}') && after == Some(&b'{') {
+                return Some(comma);
+            }
+            // Give up rather than scan far: past 64 KiB the guess is no longer near the middle.
+            if comma - mid > 1 << 16 {
+                return None;
+            }
+            at = comma + 1;
+        }
+        None
     }
 
     fn row(&mut self, cohort: &mut Cohort) -> Option<()> {
@@ -271,6 +350,9 @@ fn string_len(bytes: &[u8]) -> Option<usize> {
         .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
         .map(|p| offset + p)
 }
+
+/// Below this many bytes of rows, a second thread costs more than it saves.
+const PARALLEL_MIN_BYTES: usize = 1 << 20;
 
 /// The shortest row that carries a metric: `{"strategyId":"","metrics":{"":0}}`.
 const MIN_ROW_BYTES: usize = 34;
@@ -339,6 +421,88 @@ mod tests {
                 ScoreFile::from_slice(doc.as_bytes()).unwrap().cohort.ids(),
                 [id]
             );
+        }
+    }
+
+    /// `rows` rows of about 80 bytes; metric `early` only in the first tenth of the rows,
+    /// `late` only in the last tenth, so the two halves see different columns.
+    fn large_doc(rows: usize, trailer: &str) -> String {
+        let mut doc = String::from(r#"{"name": "big", "rows": ["#);
+        for i in 0..rows {
+            if i > 0 {
+                doc.push_str(if i % 7 == 0 { ",\n  " } else { "," });
+            }
+            let extra = if i < rows / 10 {
+                format!(r#","early":{i}"#)
+            } else if i >= rows - rows / 10 {
+                format!(r#","late":-{i}.5"#)
+            } else {
+                String::new()
+            };
+            let speed = if i % 13 == 0 {
+                "null".to_owned()
+            } else {
+                format!("{}.{:03}", i % 977, i % 1000)
+            };
+            doc.push_str(&format!(
+                r#"{{"strategyId":"s-{i:07}","metrics":{{"handledCalls":{},"avgSpeedOfAnswer":{speed}{extra}}}}}"#,
+                i * 31 % 5000
+            ));
+        }
+        doc.push(']');
+        doc.push_str(trailer);
+        doc.push('}');
+        doc
+    }
+
+    fn assert_fast_and_same(doc: &str) -> ScoreFile {
+        let file = parse(doc.as_bytes()).expect("takes the fast path");
+        same(doc.as_bytes());
+        file
+    }
+
+    #[test]
+    fn large_rows_array_parsed_in_two_halves_matches_serde() {
+        let rows = 40_000;
+        let file = assert_fast_and_same(&large_doc(rows, r#", "config": null"#));
+        assert_eq!(file.cohort.len(), rows);
+        assert_eq!(
+            file.cohort.metric_names(),
+            ["handledCalls", "avgSpeedOfAnswer", "early", "late"]
+        );
+        assert_eq!(file.cohort.ids()[rows - 1], format!("s-{:07}", rows - 1));
+    }
+
+    #[test]
+    fn split_guess_inside_a_later_value_or_string_is_discarded() {
+        // The middle of the input falls in a value after the rows array that looks like rows.
+        let decoy = format!(
+            r#", "other": [{}]"#,
+            vec![r#"{"a":{"b":1}}"#; 200_000].join(",")
+        );
+        let file = assert_fast_and_same(&large_doc(2_000, &decoy));
+        assert_eq!(file.cohort.len(), 2_000);
+        // The middle falls inside one long strategy id holding `},{`.
+        let id = "x},{".repeat(400_000);
+        let doc = format!(
+            r#"{{"rows":[{{"strategyId":"a","metrics":{{"m":1}}}},{{"strategyId":"{id}","metrics":{{"m":2}}}},{{"strategyId":"c","metrics":{{}}}}]}}"#
+        );
+        let file = assert_fast_and_same(&doc);
+        assert_eq!(file.cohort.ids().len(), 3);
+        assert_eq!(file.cohort.ids()[1], id);
+    }
+
+    #[test]
+    fn error_in_either_half_defers_to_serde() {
+        let doc = large_doc(40_000, "");
+        for at in [doc.len() / 4, doc.len() * 3 / 4] {
+            let comma = at + doc[at..].find(r#""handledCalls":"#).unwrap() + 15;
+            let broken = format!(
+                "{}\"x\"{}",
+                &doc[..comma],
+                &doc[comma..].split_once(',').unwrap().1
+            );
+            assert!(parse(broken.as_bytes()).is_none());
         }
     }
 
