@@ -1,13 +1,14 @@
-//! Peak memory of `Aggregates::run` over ~50 MB of results in many pages: pages are decoded
-//! and added to the metric table as they arrive, so the rise in peak resident memory stays
-//! under twice the largest page plus the metric table.
+//! Peak memory of `Aggregates::run` over ~50 MB of results in many pages: each page is decoded
+//! straight into the metric table as it arrives (never as a whole `ResultsPage`), so the rise
+//! in peak resident memory stays under twice the largest page plus the metric table.
 //!
 //! The emulator runs in a child process (this program with `--serve`), so that its own copy
 //! of the results does not count. The peak is `VmHWM` from `/proc/self/status`, reset through
 //! `/proc/self/clear_refs` just before the run. `cargo bench --bench page_memory` measures
 //! ~50 MB; run without `--bench` (as `cargo test --benches` does) it reports on a small job.
-//! When measuring (`--bench`) it exits non-zero if the bound does not hold. It also prints what the largest page takes
-//! once decoded, which explains the rise. See `docs/performance.md`.
+//! When measuring (`--bench`) it exits non-zero if the bound does not hold. It also prints what
+//! the largest page would take decoded as a `ResultsPage`, the form `run` avoids. See
+//! `docs/performance.md`.
 
 #[path = "support/emulator_pages.rs"]
 mod pages;

@@ -101,9 +101,12 @@ impl Client {
 
     /// GETs `url` and decodes the JSON answer as `what`.
     pub(crate) async fn get_json<T: DeserializeOwned>(&self, url: Url, what: &str) -> Result<T> {
-        self.execute(Request::new(Method::GET, url))
-            .await?
-            .decode(what)
+        self.get(url).await?.decode(what)
+    }
+
+    /// GETs `url` and returns the answer undecoded, for callers that decode it piece by piece.
+    pub(crate) async fn get(&self, url: Url) -> Result<Response> {
+        self.execute(Request::new(Method::GET, url)).await
     }
 
     /// POSTs `body` as JSON and decodes the answer as `what`.

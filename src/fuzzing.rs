@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::http::{CappedBody, Response, classify_answer};
 use crate::metrics::{Kpis, MetricTable};
 use crate::scoring::{self, ScoreFile};
-use crate::sources::aggregates::{self, JobStatus, ResultsPage};
+use crate::sources::aggregates::{self, JobStatus};
 use crate::sources::strategies::{self, StrategiesJobStatus, StrategiesPage};
 
 /// Gathers `chunks` into a body the way the HTTP core reads a response: a declared length
@@ -73,15 +73,24 @@ pub fn strategies_job_status(body: &[u8], cap: usize) -> Result<()> {
     Ok(())
 }
 
-/// Decodes an aggregates results page and adds it to a metric table grouped by
-/// `usedRouting`, then derives every strategy's KPIs, as an evaluation does.
+/// Decodes an aggregates results page straight into a metric table grouped by `usedRouting`,
+/// as [`Aggregates::run`](crate::sources::aggregates::Aggregates::run) does, then derives
+/// every strategy's KPIs, as an evaluation does.
 ///
 /// # Errors
 /// `Decode` naming the JSON path, or the cap.
 pub fn aggregates_results_page(body: &[u8], cap: usize) -> Result<()> {
-    let page: ResultsPage = decode(body, cap, "results page")?;
+    let body = capped_body(Some(body.len() as u64), &[body], cap)?;
+    let response = Response {
+        correlation_id: None,
+        body,
+    };
     let mut table = MetricTable::new();
-    aggregates::add_groups(&mut table, &page.results, "usedRouting");
+    // `Aggregates::run` decodes pages straight into its table; so does this.
+    response.decode_seed(
+        aggregates::PageIntoTable::new(&mut table, "usedRouting"),
+        "results page",
+    )?;
     derive_all(&table);
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! capped exponential backoff and full jitter, or the server's `Retry-After`. A job submission
 //! is retried only where the server cannot have acted on it (429, 503, connect failure).
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -17,7 +18,7 @@ use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed};
 use url::Url;
 
 use crate::auth::TokenCache;
@@ -159,7 +160,17 @@ pub(crate) struct Response {
 impl Response {
     /// Decodes the body as JSON, naming the path where decoding failed.
     pub(crate) fn decode<T: DeserializeOwned>(&self, what: &str) -> Result<T> {
-        decode_json(&self.body, what).map_err(|e| match &self.correlation_id {
+        self.decode_seed(PhantomData, what)
+    }
+
+    /// Decodes the body as JSON through `seed`, which may consume it piece by piece, with the
+    /// same errors as [`decode`](Self::decode).
+    pub(crate) fn decode_seed<'de, S: DeserializeSeed<'de>>(
+        &'de self,
+        seed: S,
+        what: &str,
+    ) -> Result<S::Value> {
+        decode_json_seed(&self.body, seed, what).map_err(|e| match &self.correlation_id {
             Some(id) => e.with_correlation_id(id.clone()),
             None => e,
         })
@@ -168,19 +179,30 @@ impl Response {
 
 /// Decodes `body` as JSON; the error names the JSON path and never panics on bad input.
 pub(crate) fn decode_json<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T> {
+    decode_json_seed(body, PhantomData, what)
+}
+
+/// Decodes `body` as JSON through `seed`, with the errors of [`decode_json`].
+pub(crate) fn decode_json_seed<'de, S: DeserializeSeed<'de>>(
+    body: &'de [u8],
+    seed: S,
+    what: &str,
+) -> Result<S::Value> {
     let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        // Paths and serde's messages quote the server's keys and values.
-        let path = one_line(&e.path().to_string());
-        Error::new(
-            ErrorKind::Decode,
-            format!(
-                "could not decode the {what} at `{path}`: {}; the server sent an unexpected or incomplete body",
-                one_line(&e.inner().to_string())
-            ),
-        )
-        .with_json_path(path)
-    })
+    let mut track = serde_path_to_error::Track::new();
+    seed.deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track))
+        .map_err(|e| {
+            // Paths and serde's messages quote the server's keys and values.
+            let path = one_line(&track.path().to_string());
+            Error::new(
+                ErrorKind::Decode,
+                format!(
+                    "could not decode the {what} at `{path}`: {}; the server sent an unexpected or incomplete body",
+                    one_line(&e.to_string())
+                ),
+            )
+            .with_json_path(path)
+        })
 }
 
 /// The HTTP client with the retry policy and body cap applied.

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use futures_util::{Stream, TryStreamExt};
+use futures_util::Stream;
 use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
@@ -19,7 +19,11 @@ use crate::error::{Error, ErrorKind, Result, ValidationError};
 use crate::http::CallKind;
 use crate::metrics::{MetricTable, RawCounts};
 use crate::progress::{Progress, ProgressEvent};
-use crate::sources::{PollSchedule, SourceRun, cursor_pages};
+use crate::sources::{PollSchedule, SourceRun, cursor_pages, next_cursor};
+
+mod into_table;
+
+pub(crate) use into_table::PageIntoTable;
 
 const JOBS_PATH: &str = "api/v2/analytics/conversations/aggregates/jobs";
 const QUERY_PATH: &str = "api/v2/analytics/conversations/aggregates/query";
@@ -440,6 +444,23 @@ pub fn decode_results_page(body: &[u8]) -> Result<ResultsPage> {
     crate::http::decode_json(body, RESULTS_PAGE)
 }
 
+/// Decodes one results page body straight into `table` exactly as [`Aggregates::run`] does,
+/// grouping by `dimension`, and returns how many groups it held; for benchmarks.
+///
+/// # Errors
+/// [`ErrorKind::Decode`] naming the JSON path when `body` is not a results page; groups
+/// before the fault may already be in `table`.
+#[doc(hidden)]
+pub fn decode_results_page_into(
+    body: &[u8],
+    table: &mut MetricTable,
+    dimension: &str,
+) -> Result<usize> {
+    let page =
+        crate::http::decode_json_seed(body, PageIntoTable::new(table, dimension), RESULTS_PAGE)?;
+    Ok(page.groups)
+}
+
 /// What a results page is called in decode errors.
 const RESULTS_PAGE: &str = "results page";
 
@@ -472,17 +493,38 @@ pub fn counts_of_metric(metric: &MetricValue) -> RawCounts {
 /// go to the table's unattributed counts.
 pub fn add_groups(table: &mut MetricTable, groups: &[AggregateGroup], dimension: &str) {
     for group in groups {
-        let strategy = group.group.get(dimension);
+        let strategy = group.group.get(dimension).map(String::as_str);
         for bucket in &group.data {
-            let mut counts = RawCounts::default();
-            for metric in &bucket.metrics {
-                counts.add(&counts_of_metric(metric));
-            }
-            match strategy {
-                Some(id) => table.push(id, bucket.interval.clone(), counts),
-                None => table.push_unattributed(counts),
-            }
+            add_bucket(
+                table,
+                strategy,
+                bucket.interval.clone(),
+                bucket_counts(bucket),
+            );
         }
+    }
+}
+
+/// The raw counts of one bucket: its metrics' counts merged.
+fn bucket_counts(bucket: &IntervalData) -> RawCounts {
+    let mut counts = RawCounts::default();
+    for metric in &bucket.metrics {
+        counts.add(&counts_of_metric(metric));
+    }
+    counts
+}
+
+/// Adds one bucket to `strategy`, or to the unattributed counts for a group lacking the
+/// dimension.
+fn add_bucket(
+    table: &mut MetricTable,
+    strategy: Option<&str>,
+    interval: String,
+    counts: RawCounts,
+) {
+    match strategy {
+        Some(id) => table.push(id, interval, counts),
+        None => table.push_unattributed(counts),
     }
 }
 
@@ -514,6 +556,15 @@ impl Aggregates {
     pub fn poll_policy(mut self, policy: PollPolicy) -> Self {
         self.poll = policy;
         self
+    }
+
+    /// The results page after `cursor` (the first without one).
+    fn results_url(&self, job_id: &str, cursor: Option<&str>) -> Url {
+        let mut url = self.job_url(job_id, true);
+        if let Some(cursor) = cursor {
+            url.query_pairs_mut().append_pair("cursor", cursor);
+        }
+        url
     }
 
     fn job_url(&self, job_id: &str, results: bool) -> Url {
@@ -562,14 +613,11 @@ impl Aggregates {
         &self,
         job_id: &str,
     ) -> impl Stream<Item = Result<ResultsPage>> + Send + 'static {
-        let client = self.client.clone();
-        let base = self.job_url(job_id, true);
+        let aggregates = self.clone();
+        let job_id = job_id.to_owned();
         cursor_pages(move |cursor: Option<String>| {
-            let client = client.clone();
-            let mut url = base.clone();
-            if let Some(cursor) = cursor {
-                url.query_pairs_mut().append_pair("cursor", &cursor);
-            }
+            let client = aggregates.client.clone();
+            let url = aggregates.results_url(&job_id, cursor.as_deref());
             async move {
                 let page: ResultsPage = client.get_json(url, RESULTS_PAGE).await?;
                 let cursor = page.cursor.clone();
@@ -682,20 +730,42 @@ impl Aggregates {
             }
             Err(JobEnd::Request(e)) => return Err(e),
         }
-        let mut table = MetricTable::new();
-        let mut pages = std::pin::pin!(self.results(&job_id));
-        let mut page_number = 0;
-        while let Some(page) = pages.try_next().await? {
-            page_number += 1;
-            add_groups(&mut table, &page.results, dimension);
-            progress.emit(ProgressEvent::PageFetched {
-                job_id: job_id.clone(),
-                page: page_number,
-                rows: page.results.len(),
-            });
-        }
+        let table = self
+            .results_into_table(&job_id, dimension, progress)
+            .await?;
         guard.disarm();
         Ok(SourceRun { table, job_id })
+    }
+
+    /// Every results page of a fulfilled job, decoded straight into a table (see
+    /// [`into_table`]) rather than through [`results`](Self::results): a decoded page takes
+    /// several times its JSON, and only one page's raw body is held at a time.
+    async fn results_into_table(
+        &self,
+        job_id: &str,
+        dimension: &str,
+        progress: &Progress,
+    ) -> Result<MetricTable> {
+        let mut table = MetricTable::new();
+        let mut cursor: Option<String> = None;
+        for page_number in 1.. {
+            let url = self.results_url(job_id, cursor.as_deref());
+            let response = self.client.get(url).await?;
+            let page =
+                response.decode_seed(PageIntoTable::new(&mut table, dimension), RESULTS_PAGE)?;
+            drop(response);
+            let following = next_cursor(cursor.as_deref(), page.cursor)?;
+            progress.emit(ProgressEvent::PageFetched {
+                job_id: job_id.to_owned(),
+                page: page_number,
+                rows: page.groups,
+            });
+            match following {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        Ok(table)
     }
 
     async fn await_fulfilled(&self, job_id: &str, progress: &Progress) -> Result<(), JobEnd> {
@@ -861,5 +931,71 @@ mod tests {
         );
         assert_eq!(table.unattributed.abandoned, Some(4));
         assert_eq!(table.strategies.len(), 1);
+    }
+
+    /// A page whose groups put `data` before `group`, lack the dimension, repeat a strategy
+    /// and carry fields this crate does not know.
+    const ODD_PAGE: &str = r#"{"extra": [1, {"a": null}], "results": [
+        {"group": {"usedRouting": "Bullseye"}, "data": [
+            {"interval": "i1", "metrics": [{"metric": "nOffered", "stats": {"count": 3}},
+                                           {"metric": "tAnswered", "stats": {"count": 2, "sum": 40.5}}]},
+            {"interval": "i2", "metrics": [{"metric": "tHandle", "stats": {"count": 1, "sum": 9.0}}]}
+        ]},
+        {"data": [{"interval": "i1", "metrics": [{"metric": "nOffered", "stats": {"count": 5}}]}],
+         "group": {"usedRouting": "Standard"}, "new": {}},
+        {"data": [{"interval": "i3", "metrics": [{"metric": "tAbandon", "stats": {"count": 4}}]}]},
+        {"group": {"queueId": "q"}, "data": [{"interval": "i1", "metrics": [{"metric": "nTransferred", "stats": {"count": 1}}]}]},
+        {"group": {"usedRouting": "Bullseye"}, "data": [{"interval": "i3", "metrics": []}]}
+    ], "cursor": "next"}"#;
+
+    #[test]
+    fn decoding_into_the_table_matches_decoding_the_page_then_adding_its_groups() {
+        let page = decode_results_page(ODD_PAGE.as_bytes()).unwrap();
+        let mut expected = MetricTable::new();
+        add_groups(&mut expected, &page.results, "usedRouting");
+
+        let mut table = MetricTable::new();
+        let summary = crate::http::decode_json_seed(
+            ODD_PAGE.as_bytes(),
+            PageIntoTable::new(&mut table, "usedRouting"),
+            RESULTS_PAGE,
+        )
+        .unwrap();
+        assert_eq!(table, expected);
+        let ids: Vec<&str> = table
+            .strategies
+            .iter()
+            .map(|s| s.strategy_id.as_str())
+            .collect();
+        assert_eq!(ids, ["Bullseye", "Standard"]);
+        assert_eq!(table.strategy("Bullseye").unwrap().buckets.len(), 3);
+        assert_eq!(table.unattributed.abandoned, Some(4));
+        assert_eq!(table.unattributed.transferred, Some(1));
+        assert_eq!(summary.groups, 5);
+        assert_eq!(summary.cursor.as_deref(), Some("next"));
+    }
+
+    #[test]
+    fn decoding_into_the_table_reports_the_same_error_and_path_as_the_typed_decoder() {
+        let cases = [
+            r#"{"results": [{"group": {}, "data": [{"interval": "i", "metrics": [{"metric": "nOffered", "stats": {"count": -1}}]}]}]}"#,
+            r#"{"results": [{"group": {"usedRouting": 7}}]}"#,
+            r#"{"results": [{"data": [], "data": []}]}"#,
+            r#"{"results": [], "results": []}"#,
+            r#"{"results": {}}"#,
+            r#"{"results": [{"group": {}, "data": [{"interval": "i", "metrics": [{}]}]}]}"#,
+            r#"{"cursor": 5}"#,
+            r#"{"results": [{"group": {}, "data": [{"interval": "i""#,
+            r#""page""#,
+        ];
+        for body in cases {
+            let typed = decode_results_page(body.as_bytes()).unwrap_err();
+            let streamed =
+                decode_results_page_into(body.as_bytes(), &mut MetricTable::new(), "usedRouting")
+                    .unwrap_err();
+            assert_eq!(streamed.kind(), ErrorKind::Decode, "{body}");
+            assert_eq!(streamed.json_path(), typed.json_path(), "{body}");
+            assert_eq!(streamed.to_string(), typed.to_string(), "{body}");
+        }
     }
 }

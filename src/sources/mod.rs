@@ -85,15 +85,28 @@ where
             return Ok(None);
         };
         let (page, following) = fetch(cursor.clone()).await?;
-        let following = following.filter(|c| !c.is_empty());
-        if following.is_some() && following == cursor {
-            return Err(Error::new(
-                ErrorKind::Decode,
-                "the server repeated a results cursor; paging stopped to avoid an endless loop",
-            ));
-        }
+        let following = next_cursor(cursor.as_deref(), following)?;
         Ok(Some((page, (fetch, following.map(Some)))))
     })
+}
+
+/// The cursor of the page after the one fetched with `current`: none when the server sent
+/// none or an empty one.
+///
+/// # Errors
+/// [`ErrorKind::Decode`] when the server repeated `current`, which would page forever.
+pub(crate) fn next_cursor(
+    current: Option<&str>,
+    following: Option<String>,
+) -> Result<Option<String>> {
+    let following = following.filter(|c| !c.is_empty());
+    if following.is_some() && following.as_deref() == current {
+        return Err(Error::new(
+            ErrorKind::Decode,
+            "the server repeated a results cursor; paging stopped to avoid an endless loop",
+        ));
+    }
+    Ok(following)
 }
 
 #[cfg(test)]
