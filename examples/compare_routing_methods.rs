@@ -8,12 +8,12 @@
 //! Runs against the embedded emulator unless `GENESYS_CLIENT_ID` / `GENESYS_CLIENT_SECRET`
 //! (and `GENESYS_REGION` or `GENESYS_API_HOST`) are set.
 
-use genesys_routing_eval::emulator::Emulator;
+use genesys_routing_eval::Result;
+use genesys_routing_eval::emulator;
 use genesys_routing_eval::evaluation::Evaluation;
 use genesys_routing_eval::metrics::Kpi;
 use genesys_routing_eval::progress::ProgressEvent;
 use genesys_routing_eval::scoring::ScoringConfig;
-use genesys_routing_eval::{Client, ClientBuilder, Result};
 
 const METHODS: [&str; 3] = ["Bullseye", "Standard", "Predictive"];
 const DAYS: u32 = 60;
@@ -21,7 +21,13 @@ const DAYS_PER_JOB: u32 = 30;
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let (client, _emulator) = connect().await?;
+    let (client, emulator) = emulator::client_from_env_or_start().await?;
+    if let Some(emulator) = &emulator {
+        eprintln!(
+            "no GENESYS_* settings: using the embedded emulator at {}",
+            emulator.base_url()
+        );
+    }
     let outcome = Evaluation::builder()
         .client(client)
         .strategies(METHODS)
@@ -75,23 +81,4 @@ async fn main() -> Result<()> {
         println!("no data for: {}", report.missing_strategies.join(", "));
     }
     Ok(())
-}
-
-/// A client for the organisation in the environment, or for an embedded emulator.
-async fn connect() -> Result<(Client, Option<Emulator>)> {
-    let has_credentials = std::env::var_os("GENESYS_CLIENT_ID").is_some()
-        && std::env::var_os("GENESYS_CLIENT_SECRET").is_some();
-    if has_credentials {
-        return Ok((ClientBuilder::from_env().build()?, None));
-    }
-    let emulator = Emulator::start().await?;
-    eprintln!(
-        "no GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET: using the embedded emulator at {}",
-        emulator.base_url()
-    );
-    let client = Client::builder()
-        .api_base(emulator.base_url().as_str())
-        .credentials(emulator.client_id(), emulator.client_secret().to_owned())
-        .build()?;
-    Ok((client, Some(emulator)))
 }

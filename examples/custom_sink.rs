@@ -10,11 +10,11 @@
 use std::io::Write;
 
 use async_trait::async_trait;
-use genesys_routing_eval::emulator::Emulator;
+use genesys_routing_eval::emulator;
 use genesys_routing_eval::evaluation::{AuditRecord, Evaluation, Report};
 use genesys_routing_eval::metrics::Kpi;
 use genesys_routing_eval::sink::{Delivered, Sink};
-use genesys_routing_eval::{Client, ClientBuilder, Error, ErrorKind, Result};
+use genesys_routing_eval::{Error, ErrorKind, Result};
 use tokio::sync::mpsc;
 
 /// Writes a Markdown table of the ranked strategies to stdout.
@@ -76,7 +76,13 @@ impl Sink<AuditRecord> for ChannelSink {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let (client, _emulator) = connect().await?;
+    let (client, emulator) = emulator::client_from_env_or_start().await?;
+    if let Some(emulator) = &emulator {
+        eprintln!(
+            "no GENESYS_* settings: using the embedded emulator at {}",
+            emulator.base_url()
+        );
+    }
     let (sender, mut records) = mpsc::channel(8);
     let outcome = Evaluation::builder()
         .client(client)
@@ -103,23 +109,4 @@ async fn main() -> Result<()> {
             .join(", ")
     );
     Ok(())
-}
-
-/// A client for the organisation in the environment, or for an embedded emulator.
-async fn connect() -> Result<(Client, Option<Emulator>)> {
-    let has_credentials = std::env::var_os("GENESYS_CLIENT_ID").is_some()
-        && std::env::var_os("GENESYS_CLIENT_SECRET").is_some();
-    if has_credentials {
-        return Ok((ClientBuilder::from_env().build()?, None));
-    }
-    let emulator = Emulator::start().await?;
-    eprintln!(
-        "no GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET: using the embedded emulator at {}",
-        emulator.base_url()
-    );
-    let client = Client::builder()
-        .api_base(emulator.base_url().as_str())
-        .credentials(emulator.client_id(), emulator.client_secret().to_owned())
-        .build()?;
-    Ok((client, Some(emulator)))
 }

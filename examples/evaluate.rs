@@ -9,16 +9,22 @@
 //! emulator. With `BI_WEBHOOK_URL` (and optionally `BI_WEBHOOK_SECRET`) set, the report is also
 //! posted there.
 
-use genesys_routing_eval::emulator::Emulator;
+use genesys_routing_eval::Result;
+use genesys_routing_eval::emulator;
 use genesys_routing_eval::evaluation::{Evaluation, Outcome};
 use genesys_routing_eval::metrics::Kpi;
 use genesys_routing_eval::sink::{MemorySink, WebhookSink};
-use genesys_routing_eval::{Client, ClientBuilder, Result};
 
 #[tokio::main]
 async fn main() -> Result<()> {
     // Kept alive until the end: dropping it stops the embedded emulator.
-    let (client, _emulator) = connect().await?;
+    let (client, emulator) = emulator::client_from_env_or_start().await?;
+    if let Some(emulator) = &emulator {
+        eprintln!(
+            "no GENESYS_* settings: using the embedded emulator at {}",
+            emulator.base_url()
+        );
+    }
     let kept = MemorySink::new().with_name("memory");
     let mut builder = Evaluation::builder()
         .client(client)
@@ -37,25 +43,6 @@ async fn main() -> Result<()> {
     print_audit(&outcome);
     assert_eq!(kept.len(), 1, "the memory sink kept the report");
     Ok(())
-}
-
-/// A client for the organisation in the environment, or for an embedded emulator.
-async fn connect() -> Result<(Client, Option<Emulator>)> {
-    let has_credentials = std::env::var_os("GENESYS_CLIENT_ID").is_some()
-        && std::env::var_os("GENESYS_CLIENT_SECRET").is_some();
-    if has_credentials {
-        return Ok((ClientBuilder::from_env().build()?, None));
-    }
-    let emulator = Emulator::start().await?;
-    eprintln!(
-        "no GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET: using the embedded emulator at {}",
-        emulator.base_url()
-    );
-    let client = Client::builder()
-        .api_base(emulator.base_url().as_str())
-        .credentials(emulator.client_id(), emulator.client_secret().to_owned())
-        .build()?;
-    Ok((client, Some(emulator)))
 }
 
 fn print_ranked(outcome: &Outcome) {

@@ -409,3 +409,50 @@ impl Drop for Emulator {
         let _ = self.shutdown.send(true);
     }
 }
+
+/// Environment variables that say the caller means a real organisation.
+pub const GENESYS_SETTINGS: [&str; 5] = [
+    "GENESYS_CLIENT_ID",
+    "GENESYS_CLIENT_SECRET",
+    "GENESYS_API_HOST",
+    "GENESYS_REGION",
+    "GENESYS_LOGIN_HOST",
+];
+
+/// A client for the organisation the environment names, or, when no `GENESYS_*` variable is
+/// set at all, for a freshly started embedded emulator (returned too: keep it alive while
+/// the client is in use). This is how `routing-eval evaluate` and the examples run with no
+/// credentials.
+///
+/// Any one `GENESYS_*` variable means a real organisation, so incomplete settings are a
+/// configuration error, never a quiet fallback to the emulator.
+///
+/// # Errors
+/// [`ErrorKind::Config`] listing every missing or invalid setting; an error when the emulator
+/// cannot bind its port.
+///
+/// # Example
+/// ```no_run
+/// # async fn run() -> genesys_routing_eval::Result<()> {
+/// let (client, emulator) = genesys_routing_eval::emulator::client_from_env_or_start().await?;
+/// if let Some(emulator) = &emulator {
+///     eprintln!("no GENESYS_* settings: using the emulator at {}", emulator.base_url());
+/// }
+/// # let _ = client;
+/// # Ok(())
+/// # }
+/// ```
+pub async fn client_from_env_or_start() -> crate::Result<(crate::Client, Option<Emulator>)> {
+    if GENESYS_SETTINGS
+        .iter()
+        .any(|name| std::env::var_os(name).is_some())
+    {
+        return Ok((crate::ClientBuilder::from_env().build()?, None));
+    }
+    let emulator = Emulator::start().await?;
+    let client = crate::Client::builder()
+        .api_base(emulator.base_url().as_str())
+        .credentials(emulator.client_id(), emulator.client_secret().to_owned())
+        .build()?;
+    Ok((client, Some(emulator)))
+}

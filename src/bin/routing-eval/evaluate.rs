@@ -8,14 +8,14 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
 use chrono::{DateTime, Utc};
-use genesys_routing_eval::emulator::Emulator;
+use genesys_routing_eval::emulator;
 use genesys_routing_eval::evaluation::{
     Evaluation, EvaluationBuilder, Outcome, Report, SourceKind,
 };
 use genesys_routing_eval::progress::ProgressEvent;
 use genesys_routing_eval::scoring::ScoringConfig;
 use genesys_routing_eval::sink::{JsonLinesSink, WebhookSink};
-use genesys_routing_eval::{Client, ClientBuilder, Error, ErrorKind};
+use genesys_routing_eval::{Client, Error, ErrorKind};
 
 use crate::exit;
 
@@ -87,7 +87,7 @@ const DEFAULT_DAYS: u32 = 7;
 /// Runs the subcommand and returns the exit code.
 pub async fn run(args: Args) -> u8 {
     // Kept alive for the whole run: dropping it stops the embedded emulator.
-    let (client, emulator) = match client().await {
+    let (client, emulator) = match emulator::client_from_env_or_start().await {
         Ok(pair) => pair,
         Err(e) => return fail(&e),
     };
@@ -118,32 +118,6 @@ pub async fn run(args: Args) -> u8 {
         Ok(outcome) => print_outcome(&outcome, args.format),
         Err(e) => fail(&e),
     }
-}
-
-/// Environment variables that say the caller means a real organisation.
-const GENESYS_SETTINGS: [&str; 5] = [
-    "GENESYS_CLIENT_ID",
-    "GENESYS_CLIENT_SECRET",
-    "GENESYS_API_HOST",
-    "GENESYS_REGION",
-    "GENESYS_LOGIN_HOST",
-];
-
-/// A client from `GENESYS_*` (incomplete settings are a configuration error, never a silent
-/// fallback), or one for an embedded emulator when none is set.
-async fn client() -> Result<(Client, Option<Emulator>), Error> {
-    if GENESYS_SETTINGS
-        .iter()
-        .any(|name| std::env::var_os(name).is_some())
-    {
-        return Ok((ClientBuilder::from_env().build()?, None));
-    }
-    let emu = Emulator::start().await?;
-    let client = Client::builder()
-        .api_base(emu.base_url().as_str())
-        .credentials(emu.client_id(), emu.client_secret().to_owned())
-        .build()?;
-    Ok((client, Some(emu)))
 }
 
 /// How long an interrupted run waits for its jobs' cancellations.
