@@ -109,6 +109,25 @@ pub(crate) fn next_cursor(
     Ok(following)
 }
 
+/// `{jobs_path}/{job_id}`, or its `/results`, on the client's API host; the job id is one
+/// percent-encoded path segment whatever the server put in it.
+pub(crate) fn job_url(
+    client: &crate::Client,
+    jobs_path: &str,
+    job_id: &str,
+    results: bool,
+) -> url::Url {
+    let mut url = client.api_url(jobs_path);
+    {
+        let mut segments = url.path_segments_mut().expect("http urls have paths");
+        segments.push(job_id);
+        if results {
+            segments.push("results");
+        }
+    }
+    url
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

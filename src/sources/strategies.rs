@@ -317,15 +317,7 @@ impl Strategies {
     }
 
     fn job_url(&self, job_id: &str, results: bool) -> Url {
-        let mut url = self.client.api_url(JOBS_PATH);
-        {
-            let mut segments = url.path_segments_mut().expect("http urls have paths");
-            segments.push(job_id);
-            if results {
-                segments.push("results");
-            }
-        }
-        url
+        super::job_url(&self.client, JOBS_PATH, job_id, results)
     }
 
     /// Validates `query`, submits it and returns the job id. Any 2xx answer is accepted.
