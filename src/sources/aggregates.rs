@@ -19,7 +19,7 @@ use crate::error::{Error, ErrorKind, Result, ValidationError};
 use crate::http::CallKind;
 use crate::metrics::{MetricTable, RawCounts};
 use crate::progress::{Progress, ProgressEvent};
-use crate::sources::{PollSchedule, SourceRun, cursor_pages, next_cursor};
+use crate::sources::{PollSchedule, SourceRun, next_cursor};
 
 mod into_table;
 
@@ -560,11 +560,7 @@ impl Aggregates {
 
     /// The results page after `cursor` (the first without one).
     fn results_url(&self, job_id: &str, cursor: Option<&str>) -> Url {
-        let mut url = self.job_url(job_id, true);
-        if let Some(cursor) = cursor {
-            url.query_pairs_mut().append_pair("cursor", cursor);
-        }
-        url
+        super::with_cursor(self.job_url(job_id, true), cursor)
     }
 
     fn job_url(&self, job_id: &str, results: bool) -> Url {
@@ -605,17 +601,12 @@ impl Aggregates {
         &self,
         job_id: &str,
     ) -> impl Stream<Item = Result<ResultsPage>> + Send + 'static {
-        let aggregates = self.clone();
-        let job_id = job_id.to_owned();
-        cursor_pages(move |cursor: Option<String>| {
-            let client = aggregates.client.clone();
-            let url = aggregates.results_url(&job_id, cursor.as_deref());
-            async move {
-                let page: ResultsPage = client.get_json(url, RESULTS_PAGE).await?;
-                let cursor = page.cursor.clone();
-                Ok((page, cursor))
-            }
-        })
+        super::job_pages(
+            self.client.clone(),
+            self.job_url(job_id, true),
+            RESULTS_PAGE,
+            |page: &ResultsPage| page.cursor.clone(),
+        )
     }
 
     /// Cancels (deletes) a job.

@@ -128,6 +128,36 @@ pub(crate) fn job_url(
     url
 }
 
+/// `url` asking for the results page after `cursor` (the first page without one).
+pub(crate) fn with_cursor(mut url: url::Url, cursor: Option<&str>) -> url::Url {
+    if let Some(cursor) = cursor {
+        url.query_pairs_mut().append_pair("cursor", cursor);
+    }
+    url
+}
+
+/// Every results page at `results_url`, fetched by cursor as the stream is polled and decoded
+/// as `what`; `cursor_of` reads the next cursor off a page. Both job APIs page this way.
+pub(crate) fn job_pages<P>(
+    client: crate::Client,
+    results_url: url::Url,
+    what: &'static str,
+    cursor_of: fn(&P) -> Option<String>,
+) -> impl Stream<Item = Result<P>> + Send + 'static
+where
+    P: serde::de::DeserializeOwned + Send + 'static,
+{
+    cursor_pages(move |cursor: Option<String>| {
+        let client = client.clone();
+        let url = with_cursor(results_url.clone(), cursor.as_deref());
+        async move {
+            let page: P = client.get_json(url, what).await?;
+            let cursor = cursor_of(&page);
+            Ok((page, cursor))
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

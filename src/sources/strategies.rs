@@ -18,7 +18,7 @@ use crate::http::CallKind;
 use crate::metrics::{MeanParts, MetricTable, RawCounts};
 use crate::progress::{Progress, ProgressEvent};
 use crate::sources::aggregates::format_interval;
-use crate::sources::{PollSchedule, SourceRun, cursor_pages};
+use crate::sources::{PollSchedule, SourceRun};
 
 const SUBMIT_PATH: &str = "api/v2/analytics/routing/strategies/query";
 const JOBS_PATH: &str = "api/v2/analytics/jobs";
@@ -357,20 +357,12 @@ impl Strategies {
         &self,
         job_id: &str,
     ) -> impl Stream<Item = Result<StrategiesPage>> + Send + 'static {
-        let client = self.client.clone();
-        let base = self.job_url(job_id, true);
-        cursor_pages(move |cursor: Option<String>| {
-            let client = client.clone();
-            let mut url = base.clone();
-            if let Some(cursor) = cursor {
-                url.query_pairs_mut().append_pair("cursor", &cursor);
-            }
-            async move {
-                let page: StrategiesPage = client.get_json(url, "strategies results page").await?;
-                let cursor = page.cursor.clone();
-                Ok((page, cursor))
-            }
-        })
+        super::job_pages(
+            self.client.clone(),
+            self.job_url(job_id, true),
+            "strategies results page",
+            |page: &StrategiesPage| page.cursor.clone(),
+        )
     }
 
     /// Runs `query` to completion and returns its results as a metric table, one strategy
