@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::ids::StrategyIds;
 use crate::metrics::{Kpi, Kpis};
 
 /// The most distinct metric names a score file may hold.
@@ -10,8 +11,9 @@ pub(crate) const MAX_FILE_METRICS: usize = 256;
 /// The strategies to score and their metric values, one column per metric name.
 ///
 /// A value that is absent, NaN or infinite is missing for that row; columns store missing as
-/// NaN. Rows keep their input order. Pushing a row allocates nothing but its strategy id
-/// (columns grow amortised); scoring shares the ids rather than copying them.
+/// NaN. Rows keep their input order. Pushing a row allocates nothing of its own: its strategy
+/// id joins the others in one buffer and columns grow amortised. Scoring shares the ids
+/// rather than copying them.
 ///
 /// # Example
 /// ```
@@ -25,7 +27,7 @@ pub(crate) const MAX_FILE_METRICS: usize = 256;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Cohort {
     /// Shared with the [`Scores`](super::Scores) computed from it, so scoring copies no id.
-    ids: Arc<Vec<String>>,
+    ids: Arc<StrategyIds>,
     names: Vec<String>,
     columns: Vec<Vec<f64>>,
     /// A row has been begun and not yet finished, so columns are one longer than `ids`.
@@ -40,8 +42,13 @@ impl Cohort {
 
     /// An empty cohort with room for `rows` rows.
     pub fn with_capacity(rows: usize) -> Self {
+        Cohort::with_capacity_for_ids(rows, 0)
+    }
+
+    /// An empty cohort with room for `rows` rows whose ids take `id_bytes` bytes together.
+    pub(crate) fn with_capacity_for_ids(rows: usize, id_bytes: usize) -> Self {
         Cohort {
-            ids: Arc::new(Vec::with_capacity(rows)),
+            ids: Arc::new(StrategyIds::with_capacity(rows, id_bytes)),
             ..Cohort::default()
         }
     }
@@ -61,7 +68,7 @@ impl Cohort {
     /// become new columns, missing in earlier rows; a name given twice keeps the last value.
     pub fn push<'a>(
         &mut self,
-        strategy_id: impl Into<String>,
+        strategy_id: impl AsRef<str>,
         metrics: impl IntoIterator<Item = (&'a str, f64)>,
     ) {
         let row = self.begin_row();
@@ -69,11 +76,11 @@ impl Cohort {
             let col = self.column_index_or_insert(name);
             self.columns[col][row] = value;
         }
-        self.finish_row(strategy_id.into());
+        self.finish_row(strategy_id.as_ref());
     }
 
     /// Appends a row holding every derived KPI of one strategy, by [`Kpi::name`].
-    pub fn push_kpis(&mut self, strategy_id: impl Into<String>, kpis: &Kpis) {
+    pub fn push_kpis(&mut self, strategy_id: impl AsRef<str>, kpis: &Kpis) {
         self.push(
             strategy_id,
             Kpi::ALL
@@ -93,12 +100,12 @@ impl Cohort {
     }
 
     /// The strategy ids, in input order.
-    pub fn ids(&self) -> &[String] {
+    pub fn ids(&self) -> &StrategyIds {
         &self.ids
     }
 
     /// The ids, shared.
-    pub(crate) fn shared_ids(&self) -> Arc<Vec<String>> {
+    pub(crate) fn shared_ids(&self) -> Arc<StrategyIds> {
         Arc::clone(&self.ids)
     }
 
@@ -133,7 +140,7 @@ impl Cohort {
     }
 
     /// Ends the row started by [`Cohort::begin_row`].
-    pub(crate) fn finish_row(&mut self, strategy_id: String) {
+    pub(crate) fn finish_row(&mut self, strategy_id: &str) {
         Arc::make_mut(&mut self.ids).push(strategy_id);
         self.row_open = false;
     }
@@ -174,8 +181,7 @@ impl Cohort {
         for (column, _) in seen.iter().enumerate().filter(|(_, seen)| !**seen) {
             self.columns[column].resize(before + added, f64::NAN);
         }
-        let ids = Arc::try_unwrap(other.ids).unwrap_or_else(|shared| (*shared).clone());
-        Arc::make_mut(&mut self.ids).extend(ids);
+        Arc::make_mut(&mut self.ids).extend_from(&other.ids);
         Some(())
     }
 

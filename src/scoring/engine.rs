@@ -2,6 +2,7 @@
 
 use super::cohort::Cohort;
 use super::config::{Direction, MissingPolicy, Normalization, ScoringConfig};
+use super::ids::StrategyIds;
 use super::results::Scores;
 use crate::error::{Error, ErrorKind};
 
@@ -209,7 +210,7 @@ fn for_each_tie_group(items: &[(f64, u32)], mut f: impl FnMut(&[(f64, u32)], f64
 fn reject_missing(
     config: &ScoringConfig,
     columns: &[Option<&[f64]>],
-    ids: &[String],
+    ids: &StrategyIds,
 ) -> Result<(), Error> {
     let mut offences = Vec::new();
     for (i, id) in ids.iter().enumerate() {

@@ -29,6 +29,7 @@ mod config;
 mod engine;
 pub(crate) mod fast_parse;
 mod file;
+mod ids;
 mod results;
 
 pub use cohort::Cohort;
@@ -38,4 +39,5 @@ pub use config::{
 };
 pub use engine::score;
 pub use file::{ScoreFile, write_csv, write_json};
+pub use ids::{Iter as StrategyIdsIter, StrategyIds};
 pub use results::{ScoreResult, ScoreRow, Scores};

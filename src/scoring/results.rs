@@ -7,6 +7,7 @@ use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::config::KpiWeight;
+use super::ids::StrategyIds;
 
 /// The scores of a cohort, one row per input row in input order.
 ///
@@ -15,7 +16,7 @@ use super::config::KpiWeight;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scores {
     kpis: Vec<KpiWeight>,
-    ids: Arc<Vec<String>>,
+    ids: Arc<StrategyIds>,
     scores: Vec<f64>,
     coverage: Vec<f64>,
     percentile: Vec<f64>,
@@ -51,7 +52,7 @@ fn finite(v: f64) -> Option<f64> {
 impl Scores {
     pub(crate) fn new(
         kpis: Vec<KpiWeight>,
-        ids: Arc<Vec<String>>,
+        ids: Arc<StrategyIds>,
         scores: Vec<f64>,
         coverage: Vec<f64>,
         percentile: Vec<f64>,
@@ -95,6 +96,11 @@ impl Scores {
             normalized: &self.normalized,
             rows: self.ids.len(),
         })
+    }
+
+    /// The strategy ids, in input order.
+    pub fn ids(&self) -> &StrategyIds {
+        &self.ids
     }
 
     /// The first row for `strategy_id`.
