@@ -5,6 +5,8 @@
 
 use std::fmt;
 use std::io::{self, Write};
+use std::ops::Range;
+use std::sync::mpsc;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -305,54 +307,89 @@ impl Visitor<'_> for ColumnSeed<'_> {
 /// # Errors
 /// [`ErrorKind::Io`] when writing fails.
 pub fn write_json<W: Write>(scores: &Scores, mut writer: W) -> Result<(), Error> {
-    let rows = scores.len();
-    // Formatting dominates the output cost, so a large cohort's second half is formatted on
-    // another core into memory while this thread formats and writes the first half.
-    let split = if rows >= PARALLEL_MIN_ROWS {
-        rows / 2
-    } else {
-        rows
-    };
-    let written = std::thread::scope(|scope| {
-        let tail = (split < rows).then(|| {
-            scope.spawn(move || {
-                let mut out = Vec::with_capacity((rows - split) * ROW_BYTES_GUESS);
-                for index in split..rows {
-                    out.push(b',');
-                    write_json_row(&mut out, scores, index);
-                }
-                out
-            })
-        });
-        let mut out = Vec::with_capacity(FLUSH_BYTES + 1024);
-        out.extend_from_slice(b"{\"scores\":[");
-        for index in 0..split {
-            if index > 0 {
-                out.push(b',');
-            }
-            write_json_row(&mut out, scores, index);
-            if out.len() >= FLUSH_BYTES {
+    let written = (|| {
+        writer.write_all(b"{\"scores\":[")?;
+        if scores.len() >= PARALLEL_MIN_ROWS {
+            write_rows_on_two_threads(scores, &mut writer)?;
+        } else {
+            let mut out = Vec::with_capacity(CHUNK_ROWS * ROW_BYTES_GUESS);
+            for rows in chunks(scores.len()) {
+                format_rows(&mut out, scores, rows);
                 writer.write_all(&out)?;
-                out.clear();
             }
-        }
-        writer.write_all(&out)?;
-        if let Some(tail) = tail {
-            let tail = tail.join().expect("formatting the scores does not panic");
-            writer.write_all(&tail)?;
         }
         writer.write_all(b"]}\n")?;
         writer.flush()
-    });
+    })();
     written.map_err(io_error)
+}
+
+/// Formatting dominates the output cost, so a large cohort's rows are formatted on two cores:
+/// another thread formats every odd chunk while this one formats the even ones and writes all
+/// of them in order. The other thread's buffers come back to it once written, so a handful
+/// of buffers serve the whole output and stay warm in cache.
+fn write_rows_on_two_threads<W: Write>(scores: &Scores, writer: &mut W) -> io::Result<()> {
+    let (formatted, ready) = mpsc::sync_channel::<Vec<u8>>(2);
+    let (recycle, spare) = mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for rows in chunks(scores.len()).skip(1).step_by(2) {
+                let mut out = spare.try_recv().unwrap_or_default();
+                format_rows(&mut out, scores, rows);
+                // The writer stopped (an error): nothing more to format.
+                if formatted.send(out).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut out = Vec::with_capacity(CHUNK_ROWS * ROW_BYTES_GUESS);
+        let mut write_all = || -> io::Result<()> {
+            for (n, rows) in chunks(scores.len()).enumerate() {
+                if n % 2 == 0 {
+                    format_rows(&mut out, scores, rows);
+                    writer.write_all(&out)?;
+                } else {
+                    let theirs = ready.recv().expect("the formatting thread does not panic");
+                    writer.write_all(&theirs)?;
+                    // The other thread may have finished; a buffer it no longer needs drops.
+                    let _ = recycle.send(theirs);
+                }
+            }
+            Ok(())
+        };
+        let written = write_all();
+        // On an error the other thread may be waiting to hand over a chunk: closing the
+        // channel ends it, so the scope can join it.
+        drop(ready);
+        written
+    })
+}
+
+/// The row ranges `write_json` formats and writes as one piece each.
+fn chunks(rows: usize) -> impl Iterator<Item = Range<usize>> {
+    (0..rows)
+        .step_by(CHUNK_ROWS)
+        .map(move |start| start..rows.min(start + CHUNK_ROWS))
+}
+
+/// Replaces `out` with `rows` formatted, each after a `,` but the very first row.
+fn format_rows(out: &mut Vec<u8>, scores: &Scores, rows: Range<usize>) {
+    out.clear();
+    for index in rows {
+        if index > 0 {
+            out.push(b',');
+        }
+        write_json_row(out, scores, index);
+    }
 }
 
 /// Below this many rows a second formatting thread costs more than it saves.
 const PARALLEL_MIN_ROWS: usize = 50_000;
-/// What a row of output usually takes, to size the second half's buffer once.
+/// Rows per piece of output: about 400 KiB, big enough to make each write and hand-over
+/// cheap, small enough to stay in cache.
+const CHUNK_ROWS: usize = 4096;
+/// What a row of output usually takes, to size a buffer once.
 const ROW_BYTES_GUESS: usize = 100;
-/// The first half goes to the writer in pieces this large.
-const FLUSH_BYTES: usize = 1 << 16;
 
 /// One row of `write_json`, byte for byte what serde_json writes for it.
 fn write_json_row(out: &mut Vec<u8>, scores: &Scores, index: usize) {
@@ -493,7 +530,8 @@ mod tests {
             "\u{1}\u{7f}",
             "ünï©ødé",
         ];
-        for rows in [0, 1, 7, PARALLEL_MIN_ROWS + 3] {
+        // Serial, then two threads ending on this thread's chunk and on the other thread's.
+        for rows in [0, 1, 7, PARALLEL_MIN_ROWS + 3, 14 * CHUNK_ROWS] {
             let mut cohort = Cohort::new();
             for i in 0..rows {
                 let id = format!("{}-{i}", odd_ids[i % odd_ids.len()]);
@@ -523,6 +561,44 @@ mod tests {
             let scores = score(&ScoringConfig::default(), &cohort).unwrap();
             let (ours, reference) = (output(&scores), serde_output(&scores));
             assert!(ours == reference, "{rows} rows differ");
+        }
+    }
+
+    /// Accepts `budget` bytes, then fails every write.
+    struct FailingWriter {
+        budget: usize,
+    }
+
+    impl Write for FailingWriter {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.budget == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::BrokenPipe,
+                    "reader went away",
+                ));
+            }
+            let n = buf.len().min(self.budget);
+            self.budget -= n;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failing_writer_stops_both_threads_with_an_io_error() {
+        let mut cohort = Cohort::new();
+        for i in 0..PARALLEL_MIN_ROWS * 2 {
+            cohort.push(format!("s{i}"), [("handledCalls", i as f64)]);
+        }
+        let scores = score(&ScoringConfig::default(), &cohort).unwrap();
+        // Failing in the first chunk, in a chunk of the other thread, and near the end.
+        for budget in [10, CHUNK_ROWS * ROW_BYTES_GUESS * 3 / 2, 9_000_000] {
+            let err = write_json(&scores, FailingWriter { budget }).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Io, "{budget}");
+            assert!(err.to_string().contains("reader went away"), "{err}");
         }
     }
 }
