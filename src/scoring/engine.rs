@@ -4,6 +4,7 @@ use super::cohort::Cohort;
 use super::config::{Direction, MissingPolicy, Normalization, ScoringConfig};
 use super::ids::StrategyIds;
 use super::results::Scores;
+use super::sort::{Pair, sort_by_value};
 use crate::error::{Error, ErrorKind};
 
 /// Scores every row of `cohort` under `config`, as SCORING.md specifies.
@@ -39,7 +40,7 @@ pub fn score(config: &ScoringConfig, cohort: &Cohort) -> Result<Scores, Error> {
     let mut normalized = vec![f64::NAN; rows * config.kpis.len()];
     let mut weighted = vec![0.0_f64; rows];
     let mut present_weight = vec![0.0_f64; rows];
-    let mut scratch = Vec::new();
+    let mut scratch = Scratch::default();
     let kpi_columns = normalized.chunks_exact_mut(rows.max(1));
     for ((kpi, values), column) in config.kpis.iter().zip(&columns).zip(kpi_columns) {
         let mut sums = WeightSums {
@@ -134,13 +135,13 @@ fn min_max(values: &[f64], direction: Direction, out: &mut [f64], sums: &mut Wei
 
 /// Average-tie rank onto 0..1 (`(r - 1) / (m - 1)`), flipped where lower is better; 0.5 for
 /// all when fewer than two values or all equal; NaN where missing.
-fn rank(values: &[f64], direction: Direction, out: &mut [f64], scratch: &mut Vec<(f64, u32)>) {
+fn rank(values: &[f64], direction: Direction, out: &mut [f64], scratch: &mut Scratch) {
     out.fill(f64::NAN);
-    sorted_present(values, scratch);
-    let m = scratch.len();
-    let all_equal = m > 0 && scratch[0].0 == scratch[m - 1].0;
+    let sorted = scratch.sorted_present(values);
+    let m = sorted.len();
+    let all_equal = m > 0 && sorted[0].0 == sorted[m - 1].0;
     let flip = direction == Direction::LowerIsBetter;
-    for_each_tie_group(scratch, |group, average_rank| {
+    for_each_tie_group(sorted, |group, average_rank| {
         let n = if m < 2 || all_equal {
             0.5
         } else {
@@ -154,11 +155,11 @@ fn rank(values: &[f64], direction: Direction, out: &mut [f64], scratch: &mut Vec
 }
 
 /// pandas `rank(pct=True, method="average")` over the scored (non-NaN) rows; NaN elsewhere.
-fn percentile_ranks(scores: &[f64], scratch: &mut Vec<(f64, u32)>) -> Vec<f64> {
+fn percentile_ranks(scores: &[f64], scratch: &mut Scratch) -> Vec<f64> {
     let mut out = vec![f64::NAN; scores.len()];
-    sorted_present(scores, scratch);
-    let scored = scratch.len() as f64;
-    for_each_tie_group(scratch, |group, average_rank| {
+    let sorted = scratch.sorted_present(scores);
+    let scored = sorted.len() as f64;
+    for_each_tie_group(sorted, |group, average_rank| {
         let pct = average_rank / scored;
         for &(_, i) in group {
             out[i as usize] = pct;
@@ -167,35 +168,33 @@ fn percentile_ranks(scores: &[f64], scratch: &mut Vec<(f64, u32)>) -> Vec<f64> {
     out
 }
 
-/// Fills `scratch` with the present values and their row indices, ascending.
-fn sorted_present(values: &[f64], scratch: &mut Vec<(f64, u32)>) {
-    scratch.clear();
-    scratch.extend(
-        values
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| is_present(**v))
-            // +0.0 turns -0.0 into 0.0, so equal values sort and tie as equal.
-            .map(|(i, &v)| (v + 0.0, i as u32)),
-    );
-    // Sorting by an integer key that orders like the floats is cheaper than `total_cmp` on
-    // the pairs; NaN never gets here and -0.0 was folded into 0.0 above.
-    scratch.sort_unstable_by_key(|&(v, _)| order_key(v));
+/// Buffers for ranking, reused across the KPIs and the percentile ranks.
+#[derive(Default)]
+struct Scratch {
+    pairs: Vec<Pair>,
+    spare: Vec<Pair>,
 }
 
-/// An integer that sorts like `v` among non-NaN floats: positives keep their bit order above
-/// the negatives, whose bits are flipped so larger magnitudes come first.
-fn order_key(v: f64) -> u64 {
-    let bits = v.to_bits();
-    if bits >> 63 == 1 {
-        !bits
-    } else {
-        bits | 1 << 63
+impl Scratch {
+    /// The present values and their row indices, ascending.
+    fn sorted_present(&mut self, values: &[f64]) -> &[Pair] {
+        self.pairs.clear();
+        self.pairs.reserve(values.len());
+        self.pairs.extend(
+            values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| is_present(**v))
+                // +0.0 turns -0.0 into 0.0, so equal values sort and tie as equal.
+                .map(|(i, &v)| (v + 0.0, i as u32)),
+        );
+        sort_by_value(&mut self.pairs, &mut self.spare);
+        &self.pairs
     }
 }
 
 /// Calls `f` with each run of equal values in sorted `items` and its average 1-based rank.
-fn for_each_tie_group(items: &[(f64, u32)], mut f: impl FnMut(&[(f64, u32)], f64)) {
+fn for_each_tie_group(items: &[Pair], mut f: impl FnMut(&[Pair], f64)) {
     let mut start = 0;
     while start < items.len() {
         let value = items[start].0;

@@ -31,6 +31,7 @@ pub(crate) mod fast_parse;
 mod file;
 mod ids;
 mod results;
+mod sort;
 
 pub use cohort::Cohort;
 pub use confidence::{Confidence, Interval};
