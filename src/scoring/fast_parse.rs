@@ -227,15 +227,11 @@ impl<'a> Parser<'a> {
     fn rows(&mut self) -> Option<Cohort> {
         self.ws();
         let split = self.split_point();
-        // A row with a metric is never shorter than MIN_ROW_BYTES and the ids are never longer
-        // than the input, so neither columns nor ids move while they grow; capacity beyond
-        // the real rows is untouched address space (and leaves room to append the second half
-        // without moving).
         let rest = self.bytes.len() - self.pos;
-        let mut rows = Cohort::with_capacity_for_ids(rest / MIN_ROW_BYTES, rest);
+        let mut rows = Rows::with_capacity(rest);
         let Some(split) = split else {
             self.array(|p| p.row(&mut rows))?;
-            return Some(rows);
+            return Some(rows.cohort);
         };
         std::thread::scope(|scope| {
             let (text, depth) = (self.text, self.depth);
@@ -246,14 +242,13 @@ impl<'a> Parser<'a> {
                     pos: split + 1,
                     depth,
                 };
-                let rest = p.bytes.len() - p.pos;
-                let mut rows = Cohort::with_capacity_for_ids(rest / MIN_ROW_BYTES, rest);
+                let mut rows = Rows::with_capacity(p.bytes.len() - p.pos);
                 p.rest_of_array(|p| p.row(&mut rows))?;
-                Some((rows, p.pos))
+                Some((rows.cohort, p.pos))
             });
             self.eat(b'[')?;
             if self.eat(b']').is_some() {
-                return Some(rows);
+                return Some(rows.cohort);
             }
             loop {
                 self.row(&mut rows)?;
@@ -263,15 +258,15 @@ impl<'a> Parser<'a> {
                     b']' => {
                         // The array ended before the guess: it was inside a later value.
                         self.pos += 1;
-                        return Some(rows);
+                        return Some(rows.cohort);
                     }
                     _ => return None,
                 }
             }
             let (tail_rows, end) = tail.join().ok()??;
-            rows.append(tail_rows)?;
+            rows.cohort.append(tail_rows)?;
             self.pos = end;
-            Some(rows)
+            Some(rows.cohort)
         })
     }
 
@@ -302,8 +297,57 @@ impl<'a> Parser<'a> {
         None
     }
 
-    fn row(&mut self, cohort: &mut Cohort) -> Option<()> {
+    /// One row into `rows`: first as the previous row predicts, byte for byte; when that
+    /// does not fit, by the grammar.
+    fn row(&mut self, rows: &mut Rows) -> Option<()> {
+        if rows.predicting() {
+            let start = self.pos;
+            if self.predicted_row(rows).is_some() {
+                rows.misses = 0;
+                return Some(());
+            }
+            self.pos = start;
+            rows.misses += 1;
+        }
+        self.general_row(rows)
+    }
+
+    /// A row laid out exactly like the previous one: `{"strategyId":"…","metrics":{` then the
+    /// same metric names in the same order, each `"name":` followed by a number or `null`,
+    /// then `}}`, no whitespace. Nothing is stored unless the whole row fits.
+    fn predicted_row(&mut self, rows: &mut Rows) -> Option<()> {
+        self.expect(b"{\"strategyId\":\"")?;
+        let id_start = self.pos;
+        let id_len = string_len(&self.bytes[id_start..])?;
+        self.pos += id_len;
+        self.expect(b"\",\"metrics\":{")?;
+        let id = self.text.get(id_start..id_start + id_len)?;
+        let Rows { shape, values, .. } = rows;
+        values.clear();
+        for (k, metric) in shape.iter().enumerate() {
+            if k > 0 {
+                self.eat_raw(b',')?;
+            }
+            self.eat_raw(b'"')?;
+            self.expect(&self.bytes[metric.name.clone()])?;
+            self.expect(b"\":")?;
+            values.push(self.metric_value()?);
+        }
+        self.expect(b"}}")?;
+        let row = rows.cohort.begin_row();
+        for (metric, &value) in rows.shape.iter().zip(&rows.values) {
+            rows.cohort.set(metric.column, row, value);
+        }
+        rows.cohort.finish_row(id);
+        Some(())
+    }
+
+    /// A row by the grammar: keys in any order and whitespace anywhere. Its metric names
+    /// become the prediction for the next row.
+    fn general_row(&mut self, rows: &mut Rows) -> Option<()> {
+        let Rows { cohort, shape, .. } = rows;
         let row = cohort.begin_row();
+        shape.clear();
         let mut id = None;
         self.object(|p, key| match key {
             "strategyId" => {
@@ -311,20 +355,80 @@ impl<'a> Parser<'a> {
                 Some(())
             }
             "metrics" => p.object(|p, name| {
-                let value = if p.peek()? == b'n' {
-                    p.eat_literal(b"null")?;
-                    f64::NAN
-                } else {
-                    p.number()?
-                };
+                let value = p.metric_value()?;
                 let column = cohort.column_index_capped(name)?;
                 cohort.set(column, row, value);
+                // The key was just read, so it ends one byte before the `:` and its value.
+                let end = p.bytes[..p.pos].iter().rposition(|&b| b == b':')?;
+                let end = p.bytes[..end].iter().rposition(|&b| b == b'"')?;
+                shape.push(PredictedMetric {
+                    name: end - name.len()..end,
+                    column,
+                });
                 Some(())
             }),
             _ => p.skip_value(),
         })?;
         cohort.finish_row(id?);
         Some(())
+    }
+
+    /// A metric's value: a number, or `null` (missing, NaN).
+    fn metric_value(&mut self) -> Option<f64> {
+        if self.peek()? == b'n' {
+            self.eat_literal(b"null")?;
+            Some(f64::NAN)
+        } else {
+            self.number()
+        }
+    }
+
+    /// `literal` exactly, here, without skipping whitespace.
+    fn expect(&mut self, literal: &[u8]) -> Option<()> {
+        let end = self.pos + literal.len();
+        (self.bytes.get(self.pos..end)? == literal).then(|| self.pos = end)
+    }
+}
+
+/// The rows parsed so far, and what the next row is predicted to look like.
+struct Rows {
+    cohort: Cohort,
+    /// The last row's metrics, in order.
+    shape: Vec<PredictedMetric>,
+    /// The values of the row being read the predicted way, committed when it all fits.
+    values: Vec<f64>,
+    /// Rows in a row that did not fit the prediction.
+    misses: usize,
+}
+
+/// A metric of the predicted row layout.
+struct PredictedMetric {
+    /// Where its name (without quotes) is in the input, in the row it was seen in.
+    name: std::ops::Range<usize>,
+    column: usize,
+}
+
+/// After this many rows in a row that miss the prediction (pretty-printed input, say),
+/// rows are read by the grammar only.
+const MAX_MISSES: usize = 16;
+
+impl Rows {
+    /// Room for the rows in `bytes` bytes of input.
+    fn with_capacity(bytes: usize) -> Self {
+        // A row with a metric is never shorter than MIN_ROW_BYTES and the ids are never longer
+        // than the input, so neither columns nor ids move while they grow; capacity beyond
+        // the real rows is untouched address space (and leaves room to append the second half
+        // without moving).
+        Rows {
+            cohort: Cohort::with_capacity_for_ids(bytes / MIN_ROW_BYTES, bytes),
+            shape: Vec::new(),
+            values: Vec::new(),
+            misses: 0,
+        }
+    }
+
+    fn predicting(&self) -> bool {
+        self.misses < MAX_MISSES && !self.cohort.is_empty()
     }
 }
 
@@ -462,6 +566,49 @@ mod tests {
         let file = parse(doc.as_bytes()).expect("takes the fast path");
         same(doc.as_bytes());
         file
+    }
+
+    #[test]
+    fn rows_that_differ_from_the_previous_row_are_read_by_the_grammar() {
+        let rows = [
+            r#"{"strategyId":"a","metrics":{"x":1,"y":2}}"#,
+            // Same layout: read as predicted.
+            r#"{"strategyId":"b","metrics":{"x":3,"y":null}}"#,
+            // A metric fewer, more, renamed, reordered, an empty metrics object.
+            r#"{"strategyId":"c","metrics":{"x":4}}"#,
+            r#"{"strategyId":"d","metrics":{"x":5,"y":6,"z":7}}"#,
+            r#"{"strategyId":"e","metrics":{"x":5,"w":6,"z":7}}"#,
+            r#"{"strategyId":"f","metrics":{"z":8,"x":9,"w":1}}"#,
+            r#"{"strategyId":"g","metrics":{}}"#,
+            r#"{"strategyId":"h","metrics":{}}"#,
+            // Whitespace, keys swapped, an extra key, a duplicate name, an escaped id.
+            r#"{"strategyId":"i","metrics":{"x": 1,"y":2}}"#,
+            r#"{"metrics":{"x":1,"y":2},"strategyId":"j"}"#,
+            r#"{"strategyId":"k","metrics":{"x":1,"y":2},"note":true}"#,
+            r#"{"strategyId":"l","metrics":{"x":1,"x":2}}"#,
+            r#"{"strategyId":"m","metrics":{"x":1,"x":3}}"#,
+            r#"{"strategyId":"nA","metrics":{"x":1,"x":3}}"#,
+            // A name that starts like the predicted one.
+            r#"{"strategyId":"o","metrics":{"x":1,"y":2}}"#,
+            r#"{"strategyId":"p","metrics":{"xx":1,"y":2}}"#,
+        ];
+        let doc = format!(r#"{{"rows":[{}]}}"#, rows.join(","));
+        same(doc.as_bytes());
+        let without_escape = doc.replace(r#"n\u0041"#, "nA");
+        let file = assert_fast_and_same(&without_escape);
+        assert_eq!(file.cohort.len(), rows.len());
+        assert_eq!(
+            file.cohort.column("x").unwrap()[12],
+            3.0,
+            "the last duplicate wins"
+        );
+        assert!(file.cohort.column("y").unwrap()[1].is_nan());
+        // Pretty-printed rows miss every prediction; the parser stops predicting and reads on.
+        let pretty: Vec<String> = (0..100)
+            .map(|i| format!("{{ \"strategyId\": \"s{i}\", \"metrics\": {{ \"x\": {i} }} }}"))
+            .collect();
+        let file = assert_fast_and_same(&format!(r#"{{"rows":[{}]}}"#, pretty.join(",\n")));
+        assert_eq!(file.cohort.column("x").unwrap()[99], 99.0);
     }
 
     #[test]
