@@ -3,8 +3,8 @@
 use super::cohort::Cohort;
 use super::config::{Direction, MissingPolicy, Normalization, ScoringConfig};
 use super::ids::StrategyIds;
+use super::ranking::Ranker;
 use super::results::Scores;
-use super::sort::{Pair, sort_by_value};
 use crate::error::{Error, ErrorKind};
 
 /// Scores every row of `cohort` under `config`, as SCORING.md specifies.
@@ -37,42 +37,22 @@ pub fn score(config: &ScoringConfig, cohort: &Cohort) -> Result<Scores, Error> {
     if config.missing == MissingPolicy::Reject {
         reject_missing(config, &columns, &ids)?;
     }
-    let mut normalized = vec![f64::NAN; rows * config.kpis.len()];
-    let mut weighted = vec![0.0_f64; rows];
-    let mut present_weight = vec![0.0_f64; rows];
-    let mut scratch = Scratch::default();
+    // Column-major, one column per KPI. Every element is written below; fresh zeroed memory
+    // costs no pass of its own.
+    let mut normalized = vec![0.0_f64; rows * config.kpis.len()];
+    let mut ranker = Ranker::default();
     let kpi_columns = normalized.chunks_exact_mut(rows.max(1));
     for ((kpi, values), column) in config.kpis.iter().zip(&columns).zip(kpi_columns) {
-        let mut sums = WeightSums {
-            weight: kpi.weight,
-            weighted: &mut weighted,
-            present: &mut present_weight,
-        };
         match values {
             Some(values) => match config.normalization {
-                Normalization::MinMax => min_max(values, kpi.direction, column, &mut sums),
-                Normalization::Rank => {
-                    rank(values, kpi.direction, column, &mut scratch);
-                    for (i, &n) in column.iter().enumerate() {
-                        sums.add(i, n);
-                    }
-                }
+                Normalization::MinMax => min_max(values, kpi.direction, column),
+                Normalization::Rank => rank(values, kpi.direction, column, &mut ranker),
             },
             None => column.fill(f64::NAN),
         }
     }
-    let total_weight: f64 = config.kpis.iter().map(|k| k.weight).sum();
-    let mut scores = weighted;
-    let mut coverage = present_weight;
-    for (s, c) in scores.iter_mut().zip(coverage.iter_mut()) {
-        *s = match config.missing {
-            MissingPolicy::Worst => *s / total_weight,
-            MissingPolicy::Renormalize | MissingPolicy::Reject if *c > 0.0 => *s / *c,
-            MissingPolicy::Renormalize | MissingPolicy::Reject => f64::NAN,
-        };
-        *c /= total_weight;
-    }
-    let percentile = percentile_ranks(&scores, &mut scratch);
+    let (scores, coverage) = combine(config, &normalized, rows);
+    let percentile = percentile_ranks(&scores, &mut ranker);
     Ok(Scores::new(
         config.kpis.clone(),
         ids,
@@ -87,26 +67,42 @@ fn is_present(v: f64) -> bool {
     v.is_finite()
 }
 
-/// Running per-row sums of `weight * n` and of `weight` over the KPIs present so far.
-struct WeightSums<'a> {
-    weight: f64,
-    weighted: &'a mut [f64],
-    present: &'a mut [f64],
-}
-
-impl WeightSums<'_> {
-    #[inline]
-    fn add(&mut self, row: usize, n: f64) {
-        if !n.is_nan() {
-            self.weighted[row] += self.weight * n;
-            self.present[row] += self.weight;
+/// Each row's score and coverage from its normalised KPI values (column-major, `rows` per
+/// column), in one pass over the rows: the weighted sum and the weight of the KPIs present,
+/// added in config order.
+fn combine(config: &ScoringConfig, normalized: &[f64], rows: usize) -> (Vec<f64>, Vec<f64>) {
+    let total_weight: f64 = config.kpis.iter().map(|k| k.weight).sum();
+    let columns: Vec<(&[f64], f64)> = normalized
+        .chunks_exact(rows.max(1))
+        .zip(&config.kpis)
+        .map(|(column, kpi)| (column, kpi.weight))
+        .collect();
+    let mut scores = Vec::with_capacity(rows);
+    let mut coverage = Vec::with_capacity(rows);
+    for row in 0..rows {
+        let (mut weighted, mut present) = (0.0_f64, 0.0_f64);
+        for &(column, weight) in &columns {
+            let n = column[row];
+            if !n.is_nan() {
+                weighted += weight * n;
+                present += weight;
+            }
         }
+        scores.push(match config.missing {
+            MissingPolicy::Worst => weighted / total_weight,
+            MissingPolicy::Renormalize | MissingPolicy::Reject if present > 0.0 => {
+                weighted / present
+            }
+            MissingPolicy::Renormalize | MissingPolicy::Reject => f64::NAN,
+        });
+        coverage.push(present / total_weight);
     }
+    (scores, coverage)
 }
 
 /// Min-max onto 0..1, flipped where lower is better; 0.5 for all when every present value is
-/// equal; NaN where missing. Adds each row's value into `sums` in the same pass.
-fn min_max(values: &[f64], direction: Direction, out: &mut [f64], sums: &mut WeightSums<'_>) {
+/// equal; NaN where missing.
+fn min_max(values: &[f64], direction: Direction, out: &mut [f64]) {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for &v in values.iter().filter(|v| is_present(**v)) {
         lo = lo.min(v);
@@ -126,84 +122,53 @@ fn min_max(values: &[f64], direction: Direction, out: &mut [f64], sums: &mut Wei
             if flip { 1.0 - n } else { n }
         }
     };
-    for (i, (o, &v)) in out.iter_mut().zip(values).enumerate() {
-        let n = normalize(v);
-        *o = n;
-        sums.add(i, n);
+    for (o, &v) in out.iter_mut().zip(values) {
+        *o = normalize(v);
     }
 }
 
 /// Average-tie rank onto 0..1 (`(r - 1) / (m - 1)`), flipped where lower is better; 0.5 for
 /// all when fewer than two values or all equal; NaN where missing.
-fn rank(values: &[f64], direction: Direction, out: &mut [f64], scratch: &mut Scratch) {
+fn rank(values: &[f64], direction: Direction, out: &mut [f64], ranker: &mut Ranker) {
     out.fill(f64::NAN);
-    let sorted = scratch.sorted_present(values);
-    let m = sorted.len();
-    let all_equal = m > 0 && sorted[0].0 == sorted[m - 1].0;
+    let ranked = ranker.sort(values);
+    let m = ranked.len();
+    let all_equal = ranked.all_equal();
     let flip = direction == Direction::LowerIsBetter;
-    for_each_tie_group(sorted, |group, average_rank| {
+    ranked.for_each_tie_group(|rows, average_rank| {
         let n = if m < 2 || all_equal {
             0.5
         } else {
             let n = (average_rank - 1.0) / (m as f64 - 1.0);
             if flip { 1.0 - n } else { n }
         };
-        for &(_, i) in group {
-            out[i as usize] = n;
+        for row in rows.iter() {
+            out[row] = n;
         }
     });
 }
 
 /// pandas `rank(pct=True, method="average")` over the scored (non-NaN) rows; NaN elsewhere.
-fn percentile_ranks(scores: &[f64], scratch: &mut Scratch) -> Vec<f64> {
-    let mut out = vec![f64::NAN; scores.len()];
-    let sorted = scratch.sorted_present(scores);
-    let scored = sorted.len() as f64;
-    for_each_tie_group(sorted, |group, average_rank| {
+fn percentile_ranks(scores: &[f64], ranker: &mut Ranker) -> Vec<f64> {
+    // Fresh zeroed memory: unscored rows are marked first (when there are any), then every
+    // scored row is written.
+    let mut out = vec![0.0; scores.len()];
+    let ranked = ranker.sort(scores);
+    let scored = ranked.len() as f64;
+    if ranked.len() < scores.len() {
+        for (o, &s) in out.iter_mut().zip(scores) {
+            if !is_present(s) {
+                *o = f64::NAN;
+            }
+        }
+    }
+    ranked.for_each_tie_group(|rows, average_rank| {
         let pct = average_rank / scored;
-        for &(_, i) in group {
-            out[i as usize] = pct;
+        for row in rows.iter() {
+            out[row] = pct;
         }
     });
     out
-}
-
-/// Buffers for ranking, reused across the KPIs and the percentile ranks.
-#[derive(Default)]
-struct Scratch {
-    pairs: Vec<Pair>,
-    spare: Vec<Pair>,
-}
-
-impl Scratch {
-    /// The present values and their row indices, ascending.
-    fn sorted_present(&mut self, values: &[f64]) -> &[Pair] {
-        self.pairs.clear();
-        self.pairs.reserve(values.len());
-        self.pairs.extend(
-            values
-                .iter()
-                .enumerate()
-                .filter(|(_, v)| is_present(**v))
-                // +0.0 turns -0.0 into 0.0, so equal values sort and tie as equal.
-                .map(|(i, &v)| (v + 0.0, i as u32)),
-        );
-        sort_by_value(&mut self.pairs, &mut self.spare);
-        &self.pairs
-    }
-}
-
-/// Calls `f` with each run of equal values in sorted `items` and its average 1-based rank.
-fn for_each_tie_group(items: &[Pair], mut f: impl FnMut(&[Pair], f64)) {
-    let mut start = 0;
-    while start < items.len() {
-        let value = items[start].0;
-        let end = start + items[start..].iter().take_while(|x| x.0 == value).count();
-        // The mean of the 1-based positions start+1..=end; exact in f64, as pandas computes it.
-        let average_rank = (start + 1 + end) as f64 / 2.0;
-        f(&items[start..end], average_rank);
-        start = end;
-    }
 }
 
 fn reject_missing(

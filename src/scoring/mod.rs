@@ -30,8 +30,8 @@ mod engine;
 pub(crate) mod fast_parse;
 mod file;
 mod ids;
+mod ranking;
 mod results;
-mod sort;
 
 pub use cohort::Cohort;
 pub use confidence::{Confidence, Interval};
