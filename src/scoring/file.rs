@@ -421,6 +421,9 @@ fn write_json_str(out: &mut Vec<u8>, s: &str) {
 /// shortest round-trip form (the same call serde_json makes).
 fn write_json_number(out: &mut Vec<u8>, v: Option<f64>) {
     match v.filter(|v| v.is_finite()) {
+        // Full coverage and the best percentile rank are 1 for most rows: serde_json's own
+        // form for 1, without the general formatter.
+        Some(1.0) => out.extend_from_slice(b"1.0"),
         Some(v) => serde_json::ser::CompactFormatter
             .write_f64(out, v)
             .expect("writing to memory cannot fail"),

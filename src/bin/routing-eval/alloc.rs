@@ -41,9 +41,18 @@ unsafe impl GlobalAlloc for HugePageAlloc {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if system_layout(layout) == layout {
+            // SAFETY: as for `alloc`.
+            return unsafe { System.alloc_zeroed(layout) };
+        }
+        // `System` zeroes an over-aligned allocation by writing it, which would fault in every
+        // 4 KiB page before the advice: advise first, then zero.
         // SAFETY: as for `alloc`.
-        let ptr = unsafe { System.alloc_zeroed(system_layout(layout)) };
-        advise(ptr, layout.size());
+        let ptr = unsafe { self.alloc(layout) };
+        if !ptr.is_null() {
+            // SAFETY: the block was just allocated with at least this size.
+            unsafe { ptr.write_bytes(0, layout.size()) };
+        }
         ptr
     }
 
@@ -122,6 +131,19 @@ mod tests {
             HugePageAlloc.dealloc(large, large_layout);
             HugePageAlloc.dealloc(small, small_layout);
         }
+    }
+
+    #[test]
+    fn large_zeroed_allocations_are_zero() {
+        let layout = Layout::from_size_align(5 << 20, 8).unwrap();
+        // Dirty a large block and free it, so the next one may reuse its memory.
+        let (dirty, dirty_layout) = filled(5 << 20);
+        unsafe { HugePageAlloc.dealloc(dirty, dirty_layout) };
+        // SAFETY: non-zero size; read within its length.
+        let ptr = unsafe { HugePageAlloc.alloc_zeroed(layout) };
+        assert!(!ptr.is_null());
+        assert!((0..layout.size()).all(|i| unsafe { ptr.add(i).read() } == 0));
+        unsafe { HugePageAlloc.dealloc(ptr, layout) };
     }
 
     #[test]
