@@ -144,7 +144,11 @@ impl<'a> Parser<'a> {
         // Clinger's fast path: an exact integer mantissa below 2^53 over an exact power of ten
         // is one correctly rounded division. Everything else goes to the full algorithm.
         let value = if !exponent && digits <= 15 && fraction <= 22 {
-            let v = mantissa as f64 / POW10[fraction];
+            // An integer needs no division (a slow instruction the loop would wait on).
+            let v = match fraction {
+                0 => mantissa as f64,
+                _ => mantissa as f64 / POW10[fraction],
+            };
             if negative { -v } else { v }
         } else {
             let text = std::str::from_utf8(&b[start..self.pos]).ok()?;
