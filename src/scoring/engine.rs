@@ -4,7 +4,7 @@ use super::cohort::Cohort;
 use super::config::{Direction, MissingPolicy, Normalization, ScoringConfig};
 use super::ids::StrategyIds;
 use super::ranking::Ranker;
-use super::results::Scores;
+use super::results::{Scores, total_weight};
 use crate::error::{Error, ErrorKind};
 
 /// Scores every row of `cohort` under `config`, as SCORING.md specifies.
@@ -51,13 +51,12 @@ pub fn score(config: &ScoringConfig, cohort: &Cohort) -> Result<Scores, Error> {
             None => column.fill(f64::NAN),
         }
     }
-    let (scores, coverage) = combine(config, &normalized, rows);
+    let scores = combine(config, &normalized, rows);
     let percentile = percentile_ranks(&scores, &mut ranker);
     Ok(Scores::new(
         config.kpis.clone(),
         ids,
         scores,
-        coverage,
         percentile,
         normalized,
     ))
@@ -67,19 +66,20 @@ fn is_present(v: f64) -> bool {
     v.is_finite()
 }
 
-/// Each row's score and coverage from its normalised KPI values (column-major, `rows` per
-/// column), in one pass over the rows: the weighted sum and the weight of the KPIs present,
-/// added in config order.
-fn combine(config: &ScoringConfig, normalized: &[f64], rows: usize) -> (Vec<f64>, Vec<f64>) {
-    let total_weight: f64 = config.kpis.iter().map(|k| k.weight).sum();
+/// Each row's score from its normalised KPI values (column-major, `rows` per column), in one
+/// pass over the rows: the weighted sum and the weight of the KPIs present, added in config
+/// order. (Coverage, the weight present over the total, is derived the same way by
+/// [`Scores`].)
+fn combine(config: &ScoringConfig, normalized: &[f64], rows: usize) -> Vec<f64> {
+    let total_weight = total_weight(&config.kpis);
     let columns: Vec<(&[f64], f64)> = normalized
         .chunks_exact(rows.max(1))
         .zip(&config.kpis)
         .map(|(column, kpi)| (column, kpi.weight))
         .collect();
-    let mut scores = Vec::with_capacity(rows);
-    let mut coverage = Vec::with_capacity(rows);
-    for row in 0..rows {
+    // Filled in place rather than pushed, so the loop keeps its sums in registers.
+    let mut scores = vec![0.0; rows];
+    for (row, score) in scores.iter_mut().enumerate() {
         let (mut weighted, mut present) = (0.0_f64, 0.0_f64);
         for &(column, weight) in &columns {
             let n = column[row];
@@ -88,16 +88,15 @@ fn combine(config: &ScoringConfig, normalized: &[f64], rows: usize) -> (Vec<f64>
                 present += weight;
             }
         }
-        scores.push(match config.missing {
+        *score = match config.missing {
             MissingPolicy::Worst => weighted / total_weight,
             MissingPolicy::Renormalize | MissingPolicy::Reject if present > 0.0 => {
                 weighted / present
             }
             MissingPolicy::Renormalize | MissingPolicy::Reject => f64::NAN,
-        });
-        coverage.push(present / total_weight);
+        };
     }
-    (scores, coverage)
+    scores
 }
 
 /// Min-max onto 0..1, flipped where lower is better; 0.5 for all when every present value is

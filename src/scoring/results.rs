@@ -18,7 +18,8 @@ pub struct Scores {
     kpis: Vec<KpiWeight>,
     ids: Arc<StrategyIds>,
     scores: Vec<f64>,
-    coverage: Vec<f64>,
+    /// The sum of the KPI weights, which coverage is a share of.
+    total_weight: f64,
     percentile: Vec<f64>,
     /// Column-major: row `i`'s KPI `j` is at `j * len + i`.
     normalized: Vec<f64>,
@@ -45,6 +46,11 @@ pub struct ScoreRow<'a> {
     rows: usize,
 }
 
+/// The sum of the KPI weights, as scoring computes it.
+pub(crate) fn total_weight(kpis: &[KpiWeight]) -> f64 {
+    kpis.iter().map(|k| k.weight).sum()
+}
+
 fn finite(v: f64) -> Option<f64> {
     Some(v).filter(|v| v.is_finite())
 }
@@ -54,15 +60,14 @@ impl Scores {
         kpis: Vec<KpiWeight>,
         ids: Arc<StrategyIds>,
         scores: Vec<f64>,
-        coverage: Vec<f64>,
         percentile: Vec<f64>,
         normalized: Vec<f64>,
     ) -> Self {
         Scores {
+            total_weight: total_weight(&kpis),
             kpis,
             ids,
             scores,
-            coverage,
             percentile,
             normalized,
         }
@@ -90,7 +95,7 @@ impl Scores {
             index,
             strategy_id: id,
             score: finite(self.scores[index]),
-            coverage: self.coverage[index],
+            coverage: self.coverage(index),
             percentile_rank: finite(self.percentile[index]),
             kpis: &self.kpis,
             normalized: &self.normalized,
@@ -101,6 +106,20 @@ impl Scores {
     /// The strategy ids, in input order.
     pub fn ids(&self) -> &StrategyIds {
         &self.ids
+    }
+
+    /// Row `index`'s share of the total weight whose KPIs are present: the weights of its
+    /// normalised values that are not missing, added in config order, as scoring adds them.
+    /// Derived rather than stored, so a million rows keep one vector fewer.
+    fn coverage(&self, index: usize) -> f64 {
+        let rows = self.len();
+        let present = self
+            .kpis
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| !self.normalized[j * rows + index].is_nan())
+            .fold(0.0_f64, |present, (_, kpi)| present + kpi.weight);
+        present / self.total_weight
     }
 
     /// The first row for `strategy_id`.
