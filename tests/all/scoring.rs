@@ -873,6 +873,98 @@ mod cli {
         }
     }
 
+    /// A score file large enough for every fast path of the command (two parsing threads,
+    /// rows read as predicted, output formatted on two threads in pieces), with the odd row
+    /// that breaks the prediction: a metric missing, a new one, whitespace, keys swapped.
+    fn large_score_file(rows: usize) -> String {
+        let mut doc = String::from(r#"{"name":"large","rows":["#);
+        for i in 0..rows {
+            if i > 0 {
+                doc.push(',');
+            }
+            let speed = match i % 50 {
+                0 => "null".to_owned(),
+                _ => format!("{}.{:03}", i * 7 % 900, i % 1000),
+            };
+            let (handled, abandoned) = (i * 31 % 5000, i * 17 % 400);
+            let row = match i % 997 {
+                1 => format!(r#"{{"strategyId":"s{i}","metrics":{{"handledCalls":{handled}}}}}"#),
+                2 => format!(
+                    r#"{{"strategyId":"s{i}","metrics":{{"handledCalls":{handled},"avgSpeedOfAnswer":{speed},"abandonedCalls":{abandoned},"offered":{i}}}}}"#
+                ),
+                3 => format!(
+                    r#"{{ "strategyId": "s{i}", "metrics": {{ "handledCalls": {handled}, "abandonedCalls": {abandoned} }} }}"#
+                ),
+                4 => format!(
+                    r#"{{"metrics":{{"abandonedCalls":{abandoned},"handledCalls":{handled}}},"strategyId":"s{i}"}}"#
+                ),
+                _ => format!(
+                    r#"{{"strategyId":"s{i}","metrics":{{"handledCalls":{handled},"avgSpeedOfAnswer":{speed},"abandonedCalls":{abandoned}}}}}"#
+                ),
+            };
+            doc.push_str(&row);
+        }
+        doc.push_str("]}");
+        doc
+    }
+
+    /// What `score` must print for `doc`: rows read through `serde_json::Value` (not the
+    /// crate's reader), scored by the library, written by serde_json.
+    fn expected_output(doc: &str) -> String {
+        let value: Value = serde_json::from_str(doc).unwrap();
+        let scores = score(&ScoringConfig::default(), &cohort_of(&value["rows"])).unwrap();
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Row<'a> {
+            strategy_id: &'a str,
+            score: Option<f64>,
+            coverage: f64,
+            percentile_rank: Option<f64>,
+        }
+        #[derive(serde::Serialize)]
+        struct Output<'a> {
+            scores: Vec<Row<'a>>,
+        }
+        let scores = Output {
+            scores: scores
+                .iter()
+                .map(|r| Row {
+                    strategy_id: r.strategy_id,
+                    score: r.score,
+                    coverage: r.coverage,
+                    percentile_rank: r.percentile_rank,
+                })
+                .collect(),
+        };
+        let mut out = serde_json::to_string(&scores).unwrap();
+        out.push('\n');
+        out
+    }
+
+    #[test]
+    fn score_command_output_on_a_large_file_is_byte_identical_to_serde_json() {
+        let doc = large_score_file(120_000);
+        assert!(doc.len() > 2 << 20, "large enough for two parsing threads");
+        let expected = expected_output(&doc);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("large.json");
+        std::fs::write(&path, &doc).unwrap();
+        // Mapped from a path, and read from standard input.
+        let (code, stdout, stderr) =
+            routing_eval(&["score", "--input", path.to_str().unwrap()], None);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(
+            stdout == expected,
+            "output from a file differs from serde_json's"
+        );
+        let (code, stdout, stderr) = routing_eval(&["score", "--input", "-"], Some(doc.as_bytes()));
+        assert_eq!(code, 0, "{stderr}");
+        assert!(
+            stdout == expected,
+            "output from stdin differs from serde_json's"
+        );
+    }
+
     #[test]
     fn score_command_reads_stdin_and_prints_table_and_csv() {
         let input = br#"{"rows": [{"strategyId": "Slow", "metrics": {"handledCalls": 10, "avgSpeedOfAnswer": 120, "abandonedCalls": 4}},
