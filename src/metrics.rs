@@ -175,7 +175,7 @@ impl StrategyMetrics {
 /// strategy (groups that lack the grouping dimension, typically abandons that never reached
 /// routing).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", from = "MetricTableFields")]
 pub struct MetricTable {
     /// One entry per strategy, in order of first appearance.
     pub strategies: Vec<StrategyMetrics>,
@@ -189,6 +189,23 @@ pub struct MetricTable {
     index: HashMap<String, usize>,
 }
 
+/// What a [`MetricTable`] deserialises from; the index is rebuilt from it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MetricTableFields {
+    strategies: Vec<StrategyMetrics>,
+    #[serde(default)]
+    unattributed: RawCounts,
+}
+
+impl From<MetricTableFields> for MetricTable {
+    fn from(fields: MetricTableFields) -> Self {
+        let mut table = MetricTable::from_strategies(fields.strategies);
+        table.unattributed = fields.unattributed;
+        table
+    }
+}
+
 impl PartialEq for MetricTable {
     fn eq(&self, other: &Self) -> bool {
         self.strategies == other.strategies && self.unattributed == other.unattributed
@@ -199,6 +216,35 @@ impl MetricTable {
     /// An empty table.
     pub fn new() -> Self {
         MetricTable::default()
+    }
+
+    /// A table of strategies measured by a source of the caller's own, indexed so that
+    /// [`MetricTable::strategy`] finds any of them in O(1). Where an id appears twice, lookups
+    /// find its first entry.
+    ///
+    /// Assigning [`MetricTable::strategies`] directly works too, but leaves the table without
+    /// its index: each lookup then scans, which makes looking up every strategy quadratic.
+    ///
+    /// # Example
+    /// ```
+    /// use genesys_routing_eval::metrics::{Bucket, MetricTable, RawCounts, StrategyMetrics};
+    /// let counts = RawCounts { offered: Some(10), answered: Some(9), ..RawCounts::default() };
+    /// let table = MetricTable::from_strategies(vec![StrategyMetrics {
+    ///     strategy_id: "Bullseye".into(),
+    ///     buckets: vec![Bucket { interval: "2024-05-01T00:00:00Z/2024-05-02T00:00:00Z".into(), counts }],
+    /// }]);
+    /// assert_eq!(table.strategy("Bullseye").unwrap().totals().answered, Some(9));
+    /// ```
+    pub fn from_strategies(strategies: Vec<StrategyMetrics>) -> Self {
+        let mut index = HashMap::with_capacity(strategies.len());
+        for (i, s) in strategies.iter().enumerate() {
+            index.entry(s.strategy_id.clone()).or_insert(i);
+        }
+        MetricTable {
+            strategies,
+            unattributed: RawCounts::default(),
+            index,
+        }
     }
 
     /// Adds one bucket of counts for `strategy_id`, creating the strategy on first sight.
@@ -518,6 +564,49 @@ mod tests {
             serde_json::from_str(&serde_json::to_string(&table).unwrap()).unwrap();
         assert_eq!(copy, table);
         assert_eq!(copy.strategy("a").unwrap().buckets.len(), 2);
+    }
+
+    fn strategy(id: &str, offered: u64) -> StrategyMetrics {
+        StrategyMetrics {
+            strategy_id: id.to_owned(),
+            buckets: vec![Bucket {
+                interval: "a".into(),
+                counts: RawCounts {
+                    offered: Some(offered),
+                    ..Default::default()
+                },
+            }],
+        }
+    }
+
+    #[test]
+    fn tables_from_strategies_and_from_json_are_indexed() {
+        let table = MetricTable::from_strategies(vec![
+            strategy("a", 1),
+            strategy("b", 2),
+            strategy("a", 3),
+        ]);
+        assert_eq!(table.index.len(), 2);
+        assert_eq!(
+            table.strategy("a").unwrap().totals().offered,
+            Some(1),
+            "first wins"
+        );
+        assert_eq!(table.strategy("b").unwrap().totals().offered, Some(2));
+        assert!(table.strategy("c").is_none());
+
+        let many = MetricTable::from_strategies(
+            (0..1000).map(|i| strategy(&format!("s{i}"), i)).collect(),
+        );
+        let json = serde_json::to_string(&many).unwrap();
+        let read: MetricTable = serde_json::from_str(&json).unwrap();
+        assert_eq!(read, many);
+        assert_eq!(read.index.len(), 1000, "deserialising rebuilds the index");
+        for i in [0, 499, 999] {
+            let id = format!("s{i}");
+            assert_eq!(read.position(&id), Some(i as usize));
+            assert_eq!(read.index.get(&id), Some(&(i as usize)));
+        }
     }
 
     #[test]
