@@ -362,11 +362,10 @@ impl<'a> Parser<'a> {
                 let value = p.metric_value()?;
                 let column = cohort.column_index_capped(name)?;
                 cohort.set(column, row, value);
-                // The key was just read, so it ends one byte before the `:` and its value.
-                let end = p.bytes[..p.pos].iter().rposition(|&b| b == b':')?;
-                let end = p.bytes[..end].iter().rposition(|&b| b == b'"')?;
+                // `name` borrows from the input: where it starts is its distance from the input's.
+                let start = name.as_ptr() as usize - p.text.as_ptr() as usize;
                 shape.push(PredictedMetric {
-                    name: end - name.len()..end,
+                    name: start..start + name.len(),
                     column,
                 });
                 Some(())

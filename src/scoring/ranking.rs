@@ -54,7 +54,10 @@ impl Ranked<'_> {
     /// Whether every present value is the same (true when there are none).
     pub(crate) fn all_equal(&self) -> bool {
         match (self.entries.first(), self.entries.last()) {
-            (Some(&first), Some(&last)) => self.key(first) == self.key(last),
+            (Some(&first), Some(&last)) => {
+                full_key(self.values, self.row_mask, first)
+                    == full_key(self.values, self.row_mask, last)
+            }
             _ => true,
         }
     }
@@ -63,7 +66,7 @@ impl Ranked<'_> {
     /// their average 1-based rank among the present values (as pandas' `method="average"`).
     pub(crate) fn for_each_tie_group(self, mut f: impl FnMut(Rows<'_>, f64)) {
         let (row_mask, values) = (self.row_mask, self.values);
-        let key = |entry: u64| order_key(values[(entry & row_mask) as usize]);
+        let key = |entry: u64| full_key(values, row_mask, entry);
         let entries = self.entries;
         let mut start = 0;
         while start < entries.len() {
@@ -100,10 +103,11 @@ impl Ranked<'_> {
             start = run_end;
         }
     }
+}
 
-    fn key(&self, entry: u64) -> u64 {
-        order_key(self.values[(entry & self.row_mask) as usize])
-    }
+/// The full order key of the value an entry stands for.
+fn full_key(values: &[f64], row_mask: u64, entry: u64) -> u64 {
+    order_key(values[(entry & row_mask) as usize])
 }
 
 /// The rows of one tie group.

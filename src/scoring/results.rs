@@ -18,8 +18,6 @@ pub struct Scores {
     kpis: Vec<KpiWeight>,
     ids: Arc<StrategyIds>,
     scores: Vec<f64>,
-    /// The sum of the KPI weights, which coverage is a share of.
-    total_weight: f64,
     percentile: Vec<f64>,
     /// Column-major: row `i`'s KPI `j` is at `j * len + i`.
     normalized: Vec<f64>,
@@ -64,7 +62,6 @@ impl Scores {
         normalized: Vec<f64>,
     ) -> Self {
         Scores {
-            total_weight: total_weight(&kpis),
             kpis,
             ids,
             scores,
@@ -119,7 +116,7 @@ impl Scores {
             .enumerate()
             .filter(|(j, _)| !self.normalized[j * rows + index].is_nan())
             .fold(0.0_f64, |present, (_, kpi)| present + kpi.weight);
-        present / self.total_weight
+        present / total_weight(&self.kpis)
     }
 
     /// The first row for `strategy_id`.

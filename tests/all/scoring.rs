@@ -728,6 +728,7 @@ fn cohort_from_kpis_scores_derived_strategies() {
     .unwrap();
     // The tutorial would rank the 120 s strategy first; the corrected direction does not.
     assert_eq!(scores.ranked()[0].strategy_id, "fast");
+    assert!(scores.ids().iter().eq(["fast", "slow"]), "input order");
     assert_eq!(
         scores
             .by_strategy("slow")
