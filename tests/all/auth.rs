@@ -9,11 +9,10 @@ use genesys_routing_eval::time::ManualClock;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::http::{CLIENT_ID, CLIENT_SECRET, STATUS_PATH, client_for, mock_genesys, start_time};
-
-fn fulfilled() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(serde_json::json!({"state": "FULFILLED"}))
-}
+use crate::http::{
+    CLIENT_ID, CLIENT_SECRET, STATUS_PATH, client_for, fulfilled, mock_genesys, start_time,
+    status_answers_then_fulfilled,
+};
 
 async fn token_requests(server: &MockServer) -> usize {
     server
@@ -84,15 +83,7 @@ async fn token_is_reused_until_the_renewal_margin_before_expiry() {
 #[tokio::test]
 async fn a_401_renews_the_token_once_and_replays_the_request() {
     let server = mock_genesys().await;
-    Mock::given(path(STATUS_PATH))
-        .respond_with(ResponseTemplate::new(401))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(path(STATUS_PATH))
-        .respond_with(fulfilled())
-        .mount(&server)
-        .await;
+    status_answers_then_fulfilled(&server, [ResponseTemplate::new(401)]).await;
     let clock = ManualClock::new(start_time());
     let client = client_for(&server, &clock).build().unwrap();
 

@@ -42,8 +42,26 @@ pub(crate) fn client_for(server: &MockServer, clock: &ManualClock) -> ClientBuil
         .time_source(clock.time_source(FixedJitter(1.0)))
 }
 
-fn fulfilled() -> ResponseTemplate {
+pub(crate) fn fulfilled() -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(serde_json::json!({"state": "FULFILLED"}))
+}
+
+/// The job status endpoint answers each of `first` once, in order, then `FULFILLED`.
+pub(crate) async fn status_answers_then_fulfilled(
+    server: &MockServer,
+    first: impl IntoIterator<Item = ResponseTemplate>,
+) {
+    for answer in first {
+        Mock::given(path(STATUS_PATH))
+            .respond_with(answer)
+            .up_to_n_times(1)
+            .mount(server)
+            .await;
+    }
+    Mock::given(path(STATUS_PATH))
+        .respond_with(fulfilled())
+        .mount(server)
+        .await;
 }
 
 async fn api_requests(server: &MockServer, p: &str) -> usize {
@@ -90,18 +108,14 @@ async fn rate_limited_call_waits_the_retry_after_seconds_then_succeeds() {
 #[tokio::test]
 async fn retry_after_as_an_http_date_is_the_wait() {
     let server = mock_genesys().await;
-    Mock::given(path(STATUS_PATH))
-        .respond_with(
+    status_answers_then_fulfilled(
+        &server,
+        [
             ResponseTemplate::new(503)
                 .insert_header("Retry-After", "Thu, 01 Jan 2026 00:00:42 GMT"),
-        )
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(path(STATUS_PATH))
-        .respond_with(fulfilled())
-        .mount(&server)
-        .await;
+        ],
+    )
+    .await;
     let clock = ManualClock::new(start_time());
     let client = client_for(&server, &clock).build().unwrap();
 
@@ -113,17 +127,7 @@ async fn retry_after_as_an_http_date_is_the_wait() {
 #[tokio::test]
 async fn server_error_bursts_back_off_exponentially_with_full_jitter_up_to_the_cap() {
     let server = mock_genesys().await;
-    for status in [502, 503, 504, 408] {
-        Mock::given(path(STATUS_PATH))
-            .respond_with(ResponseTemplate::new(status))
-            .up_to_n_times(1)
-            .mount(&server)
-            .await;
-    }
-    Mock::given(path(STATUS_PATH))
-        .respond_with(fulfilled())
-        .mount(&server)
-        .await;
+    status_answers_then_fulfilled(&server, [502, 503, 504, 408].map(ResponseTemplate::new)).await;
     let clock = ManualClock::new(start_time());
     let client = Client::builder()
         .api_base(server.uri())
@@ -405,15 +409,7 @@ async fn job_submission_is_retried_after_a_connect_failure() {
 #[tokio::test]
 async fn a_counting_clone_measures_only_its_own_calls() {
     let server = mock_genesys().await;
-    Mock::given(path(STATUS_PATH))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(path(STATUS_PATH))
-        .respond_with(fulfilled())
-        .mount(&server)
-        .await;
+    status_answers_then_fulfilled(&server, [ResponseTemplate::new(503)]).await;
     let clock = ManualClock::new(start_time());
     let client = client_for(&server, &clock).build().unwrap();
     client.aggregates().status("job-1").await.unwrap();

@@ -56,7 +56,8 @@ fn recorder() -> (Progress, Arc<Mutex<Vec<ProgressEvent>>>) {
     (progress, events)
 }
 
-fn assert_counts_match(actual: &RawCounts, expected: &RawCounts, what: &str) {
+/// `actual` equals `expected`: counts exactly, sums of milliseconds to 1e-6 relative.
+pub(crate) fn assert_counts_match(actual: &RawCounts, expected: &RawCounts, what: &str) {
     let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
         (Some(a), Some(b)) => (a - b).abs() <= 1e-6 * b.abs().max(1.0),
         (a, b) => a == b,
