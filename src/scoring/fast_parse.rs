@@ -661,7 +661,7 @@ mod tests {
 
     #[test]
     fn fast_path_agrees_with_serde_on_every_vector() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/scoring");
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/scoring");
         let mut seen = 0;
         for entry in std::fs::read_dir(dir).unwrap() {
             let bytes = std::fs::read(entry.unwrap().path()).unwrap();

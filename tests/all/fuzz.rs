@@ -135,7 +135,7 @@ fn load_corpus(target: &str) -> Vec<Vec<u8>> {
         .collect();
     if target == "score_file" {
         // The scoring vectors are real score files too, when the shared folder is beside us.
-        let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors/scoring");
+        let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/scoring");
         if let Ok(entries) = std::fs::read_dir(vectors) {
             files.extend(entries.map(|e| e.unwrap().path()));
         }

@@ -2,11 +2,7 @@
 //! real HTTP on loopback.
 
 mod auth;
-#[cfg(feature = "cli")]
-mod cli;
 mod config;
-#[cfg(feature = "cli")]
-mod conformance;
 mod emulator;
 mod faults;
 mod fuzz;

@@ -12,7 +12,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use base64::Engine;
 use chrono::{DateTime, TimeZone, Timelike, Utc};
-use genesys_routing_eval::emulator::{Emulator, EmulatorBuilder, Endpoint, Fault};
 use genesys_routing_eval::evaluation::{
     AuditRecord, Evaluation, EvaluationBuilder, Outcome, SourceKind, WebhookSyncStatus,
 };
@@ -24,6 +23,7 @@ use genesys_routing_eval::sources::aggregates::ROUTING_METRICS;
 use genesys_routing_eval::time::{Clock, FixedJitter, ManualClock, TimeSource};
 use genesys_routing_eval::{Client, ErrorKind, ValidationError};
 use hmac::{Hmac, KeyInit, Mac};
+use routing_eval_emulator::{Emulator, EmulatorBuilder, Endpoint, Fault};
 use serde_json::Value;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

@@ -954,7 +954,6 @@ async fn one_sink_value_serves_reports_and_audit_records() {
     assert_eq!(lines[1], json!({"audit_id": "aud_9"}));
 }
 
-#[cfg(feature = "tracing-subscriber")]
 #[tokio::test]
 async fn tracing_sink_logs_size_and_summary_at_info() {
     #[derive(Clone, Default)]

@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use genesys_routing_eval::config::{PollPolicy, RetryPolicy, Timeouts};
-use genesys_routing_eval::emulator::{Emulator, EmulatorBuilder, Endpoint, Fault};
 use genesys_routing_eval::metrics::{MeanParts, RawCounts};
 use genesys_routing_eval::progress::{Progress, ProgressEvent};
 use genesys_routing_eval::sources::aggregates::{AggregationQuery, Filter, ROUTING_METRICS};
 use genesys_routing_eval::sources::strategies::{ROUTING_METRIC_TYPES, StrategiesQuery};
 use genesys_routing_eval::time::{FixedJitter, ManualClock, TimeSource};
 use genesys_routing_eval::{Client, ClientBuilder, ErrorKind, ValidationError};
+use routing_eval_emulator::{Emulator, EmulatorBuilder, Endpoint, Fault};
 
 fn from() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap()
