@@ -21,6 +21,8 @@
 //! - [`metrics`]: raw counts per strategy and bucket, and [`Kpis`](metrics::Kpis) derived from
 //!   them exactly (sums first, ratios after).
 //! - [`scoring`]: pure, deterministic scoring as `SCORING.md` specifies it.
+//! - [`score_file`]: the offline score file (`routing-eval score`'s input and output), read
+//!   and written on the caller's thread unless [`score_file::Options::parallel`] allows two.
 //! - [`evaluation`]: the builder that runs all of the above, delivers the
 //!   [`Report`](evaluation::Report) and writes the [`AuditRecord`](evaluation::AuditRecord).
 //! - [`sink`]: the one extension point, [`Sink`](sink::Sink), with webhook, JSON lines, memory
@@ -102,6 +104,7 @@ pub mod fuzzing;
 pub mod http;
 pub mod metrics;
 pub mod progress;
+pub mod score_file;
 pub mod scoring;
 pub mod sink;
 pub mod sources;

@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use genesys_routing_eval::ErrorKind;
 use genesys_routing_eval::ValidationError;
 use genesys_routing_eval::metrics::{Kpi, Kpis, MeanParts, MetricTable, RawCounts};
+use genesys_routing_eval::score_file::ScoreFile;
 use genesys_routing_eval::scoring::{
-    Cohort, Confidence, Direction, Interval, KpiWeight, MissingPolicy, Normalization, ScoreFile,
-    Scores, ScoringConfig, score,
+    Cohort, Confidence, Direction, Interval, KpiWeight, MissingPolicy, Normalization, Scores,
+    ScoringConfig, score,
 };
 use proptest::prelude::*;
 use serde_json::Value;
@@ -25,6 +26,39 @@ fn vector_files() -> Vec<PathBuf> {
     files.sort();
     assert!(!files.is_empty(), "no *.json vectors in {}", dir.display());
     files
+}
+
+/// The repository keeps its own copy of the scoring vectors (a clone has no `../shared`); where
+/// the shared originals sit beside the repository, the copy must equal them file for file.
+#[test]
+fn the_repository_copy_of_the_scoring_vectors_equals_the_shared_vectors() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors/scoring");
+    if !shared.is_dir() {
+        println!(
+            "skipped: no shared vectors at {}, nothing to compare the copy with",
+            shared.display()
+        );
+        return;
+    }
+    let names = |dir: &Path| -> Vec<std::ffi::OsString> {
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .filter(|name| Path::new(name).extension().is_some_and(|e| e == "json"))
+            .collect();
+        names.sort();
+        names
+    };
+    let copy = Path::new(VECTORS);
+    assert_eq!(names(copy), names(&shared), "the same vector files");
+    for name in names(copy) {
+        assert!(
+            std::fs::read(copy.join(&name)).unwrap() == std::fs::read(shared.join(&name)).unwrap(),
+            "{} differs from the shared vector; copy it again from {}",
+            copy.join(&name).display(),
+            shared.display()
+        );
+    }
 }
 
 fn cohort_of(rows: &Value) -> Cohort {
