@@ -5,7 +5,6 @@ mod auth;
 mod config;
 mod emulator;
 mod faults;
-mod fuzz;
 mod http;
 mod load;
 mod pipeline;
