@@ -12,3 +12,4 @@ mod scoring;
 mod security;
 mod sinks;
 mod sources;
+mod support;
