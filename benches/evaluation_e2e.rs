@@ -12,9 +12,9 @@ use chrono::{TimeZone, Utc};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use genesys_routing_eval::Client;
 use genesys_routing_eval::config::PollPolicy;
-use genesys_routing_eval::emulator::Emulator;
 use genesys_routing_eval::evaluation::Evaluation;
 use genesys_routing_eval::progress::ProgressEvent;
+use routing_eval_emulator::Emulator;
 
 const JOB_LATENCY: Duration = Duration::from_millis(200);
 const TUTORIAL_POLL: Duration = Duration::from_secs(5);

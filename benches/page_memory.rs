@@ -19,13 +19,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use genesys_routing_eval::emulator::Emulator;
 use genesys_routing_eval::metrics::{Bucket, StrategyMetrics};
 use genesys_routing_eval::progress::{Progress, ProgressEvent};
 use genesys_routing_eval::sources::aggregates::{
     AggregateGroup, AggregationQuery, IntervalData, MetricValue, ResultsPage, decode_results_page,
 };
 use genesys_routing_eval::{Client, MetricTable};
+use routing_eval_emulator::Emulator;
 
 /// Days of quarter-hour buckets, one group per page: ~50 MB of results when measuring.
 const MEASURED_DAYS: u32 = 60;

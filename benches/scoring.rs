@@ -8,7 +8,8 @@ mod support;
 use std::hint::black_box;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use genesys_routing_eval::scoring::{Normalization, ScoreFile, ScoringConfig, score, write_json};
+use genesys_routing_eval::score_file::{Options, ScoreFile, write_json_with};
+use genesys_routing_eval::scoring::{Normalization, ScoringConfig, score};
 
 const SIZES: [usize; 3] = [1_000, 100_000, 1_000_000];
 
@@ -55,10 +56,12 @@ fn cli_path(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(input.len() as u64));
     group.bench_function(BenchmarkId::new("parse_score_serialise", rows), |b| {
         b.iter(|| {
-            let file = ScoreFile::from_slice(black_box(input.as_bytes())).unwrap();
+            // As `routing-eval score` runs it: a second thread allowed.
+            let options = Options::new().parallel(true);
+            let file = ScoreFile::from_slice_with(black_box(input.as_bytes()), options).unwrap();
             let config = file.config_or_default();
             let scores = score(&config, &file.cohort).unwrap();
-            write_json(&scores, std::io::sink()).unwrap();
+            write_json_with(&scores, std::io::sink(), options).unwrap();
         })
     });
     group.finish();

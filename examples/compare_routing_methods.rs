@@ -3,13 +3,12 @@
 //! exactly; the progress observer shows both jobs.
 //!
 //! ```sh
-//! cargo run --all-features --example compare_routing_methods
+//! cargo run --example compare_routing_methods
 //! ```
 //! Runs against the embedded emulator unless `GENESYS_CLIENT_ID` / `GENESYS_CLIENT_SECRET`
 //! (and `GENESYS_REGION` or `GENESYS_API_HOST`) are set.
 
 use genesys_routing_eval::Result;
-use genesys_routing_eval::emulator;
 use genesys_routing_eval::evaluation::Evaluation;
 use genesys_routing_eval::metrics::Kpi;
 use genesys_routing_eval::progress::ProgressEvent;
@@ -21,7 +20,7 @@ const DAYS_PER_JOB: u32 = 30;
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let (client, emulator) = emulator::client_from_env_or_start().await?;
+    let (client, emulator) = routing_eval_emulator::client_from_env_or_start().await?;
     if let Some(emulator) = &emulator {
         eprintln!(
             "no GENESYS_* settings: using the embedded emulator at {}",

@@ -2,7 +2,7 @@
 //! report as a Markdown summary on stdout, the other forwards audit records into a channel.
 //!
 //! ```sh
-//! cargo run --all-features --example custom_sink
+//! cargo run --example custom_sink
 //! ```
 //! Runs against the embedded emulator unless `GENESYS_CLIENT_ID` / `GENESYS_CLIENT_SECRET`
 //! (and `GENESYS_REGION` or `GENESYS_API_HOST`) are set.
@@ -10,7 +10,6 @@
 use std::io::Write;
 
 use async_trait::async_trait;
-use genesys_routing_eval::emulator;
 use genesys_routing_eval::evaluation::{AuditRecord, Evaluation, Report};
 use genesys_routing_eval::metrics::Kpi;
 use genesys_routing_eval::sink::{Delivered, Sink};
@@ -76,7 +75,7 @@ impl Sink<AuditRecord> for ChannelSink {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let (client, emulator) = emulator::client_from_env_or_start().await?;
+    let (client, emulator) = routing_eval_emulator::client_from_env_or_start().await?;
     if let Some(emulator) = &emulator {
         eprintln!(
             "no GENESYS_* settings: using the embedded emulator at {}",

@@ -2,7 +2,7 @@
 //! audit record's summary.
 //!
 //! ```sh
-//! cargo run --all-features --example evaluate
+//! cargo run --example evaluate
 //! ```
 //! With `GENESYS_CLIENT_ID` and `GENESYS_CLIENT_SECRET` (and `GENESYS_REGION` or
 //! `GENESYS_API_HOST`) set it queries that organisation; otherwise it starts the embedded
@@ -10,7 +10,6 @@
 //! posted there.
 
 use genesys_routing_eval::Result;
-use genesys_routing_eval::emulator;
 use genesys_routing_eval::evaluation::{Evaluation, Outcome};
 use genesys_routing_eval::metrics::Kpi;
 use genesys_routing_eval::sink::{MemorySink, WebhookSink};
@@ -18,7 +17,7 @@ use genesys_routing_eval::sink::{MemorySink, WebhookSink};
 #[tokio::main]
 async fn main() -> Result<()> {
     // Kept alive until the end: dropping it stops the embedded emulator.
-    let (client, emulator) = emulator::client_from_env_or_start().await?;
+    let (client, emulator) = routing_eval_emulator::client_from_env_or_start().await?;
     if let Some(emulator) = &emulator {
         eprintln!(
             "no GENESYS_* settings: using the embedded emulator at {}",

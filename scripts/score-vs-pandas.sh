@@ -19,7 +19,7 @@ python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check "pandas==2.2.3"
 "$work/venv/bin/python" -c 'import pandas, sys; print(f"pandas {pandas.__version__}, python {sys.version.split()[0]}")'
 
-cargo build --quiet --release --features cli --bin routing-eval --example score_input
+cargo build --quiet --release --bin routing-eval --example score_input
 "$target/release/examples/score_input" "$rows" > "$work/rows.json"
 echo "input: $rows rows, $(stat -c %s "$work/rows.json") bytes"
 

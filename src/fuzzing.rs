@@ -15,7 +15,8 @@ use crate::auth::Grant;
 use crate::error::{Error, Result};
 use crate::http::{CappedBody, Response, classify_answer};
 use crate::metrics::{Kpis, MetricTable};
-use crate::scoring::{self, ScoreFile};
+use crate::score_file::{self, Options, ScoreFile};
+use crate::scoring;
 use crate::sources::aggregates::{self, JobStatus};
 use crate::sources::strategies::{self, StrategiesJobStatus, StrategiesPage};
 
@@ -145,10 +146,12 @@ pub fn error_body(status: u16, body: &[u8], headers: &[(&str, &str)]) -> Error {
 /// `Decode` naming the JSON path for a malformed file; `Scoring` or `Config` when the file's
 /// config or rows cannot be scored.
 pub fn score_file(bytes: &[u8]) -> Result<()> {
-    let file = ScoreFile::from_slice(bytes)?;
+    // As the CLI runs it: a second thread allowed.
+    let options = Options::new().parallel(true);
+    let file = ScoreFile::from_slice_with(bytes, options)?;
     let config = file.config_or_default();
     let scores = scoring::score(&config, &file.cohort)?;
-    scoring::write_json(&scores, std::io::sink())
+    score_file::write_json_with(&scores, std::io::sink(), options)
 }
 
 /// Checks that the score file's fast path returns exactly what the serde reader returns
@@ -157,7 +160,7 @@ pub fn score_file(bytes: &[u8]) -> Result<()> {
 /// # Errors
 /// A description of the disagreement.
 pub fn score_file_paths_agree(bytes: &[u8]) -> std::result::Result<(), String> {
-    let Some(fast) = scoring::fast_parse::parse(bytes) else {
+    let Some(fast) = score_file::fast_parse::parse(bytes, true) else {
         return Ok(());
     };
     let reference = ScoreFile::from_slice_serde(bytes)

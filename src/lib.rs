@@ -21,19 +21,21 @@
 //! - [`metrics`]: raw counts per strategy and bucket, and [`Kpis`](metrics::Kpis) derived from
 //!   them exactly (sums first, ratios after).
 //! - [`scoring`]: pure, deterministic scoring as `SCORING.md` specifies it.
+//! - [`score_file`]: the offline score file (`routing-eval score`'s input and output), read
+//!   and written on the caller's thread unless [`score_file::Options::parallel`] allows two.
 //! - [`evaluation`]: the builder that runs all of the above, delivers the
 //!   [`Report`](evaluation::Report) and writes the [`AuditRecord`](evaluation::AuditRecord).
 //! - [`sink`]: the one extension point, [`Sink`](sink::Sink), with webhook, JSON lines, memory
 //!   and tracing sinks provided.
 //!
-//! Here is a whole evaluation against the embedded emulator (feature `emulator`); against a
-//! real organisation, build the client with [`ClientBuilder::from_env`] instead:
+//! Here is a whole evaluation against the Genesys-like emulator of this repository (the
+//! `routing-eval-emulator` crate, `crates/emulator`); against a real organisation, build the
+//! client with [`ClientBuilder::from_env`] instead:
 //!
 //! ```
-//! # #[cfg(feature = "emulator")]
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> genesys_routing_eval::Result<()> {
-//! use genesys_routing_eval::emulator::Emulator;
+//! use routing_eval_emulator::Emulator;
 //! use genesys_routing_eval::evaluation::Evaluation;
 //! use genesys_routing_eval::sink::MemorySink;
 //! use genesys_routing_eval::Client;
@@ -60,8 +62,6 @@
 //! assert_eq!(outcome.audit.evaluation_id, outcome.report.evaluation_id);
 //! # Ok(())
 //! # }
-//! # #[cfg(not(feature = "emulator"))]
-//! # fn main() {}
 //! ```
 //!
 //! # Errors
@@ -79,11 +79,10 @@
 //!
 //! # Feature flags
 //! - `rustls` (default): HTTPS through rustls.
-//! - `emulator`: [`emulator`], an in-process Genesys-like server for tests and demos.
-//! - `cli`: the `routing-eval` binary (implies `emulator`).
 //! - `test-util`: [`time::ManualClock`] and [`time::FixedJitter`] for deterministic tests.
-//! - `tracing-subscriber`: the log output of the `routing-eval` binary (enabled by `cli`); it
-//!   adds no library API.
+//!
+//! The `routing-eval` binary and the emulator are crates of their own in this workspace
+//! (`crates/cli`, `crates/emulator`).
 //!
 //! # Guides
 //!
@@ -97,9 +96,6 @@
 pub mod auth;
 pub mod client;
 pub mod config;
-#[cfg(feature = "emulator")]
-#[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]
-pub mod emulator;
 pub mod error;
 pub mod evaluation;
 #[cfg(feature = "test-util")]
@@ -108,6 +104,7 @@ pub mod fuzzing;
 pub mod http;
 pub mod metrics;
 pub mod progress;
+pub mod score_file;
 pub mod scoring;
 pub mod sink;
 pub mod sources;

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use genesys_routing_eval::emulator::Emulator;
 use genesys_routing_eval::sources::aggregates::ROUTING_METRICS;
+use routing_eval_emulator::Emulator;
 use serde_json::{Value, json};
 
 /// A results query over `days` days from 2024-05-01 (UTC), grouped by routing method and

@@ -27,18 +27,16 @@ mod cohort;
 mod confidence;
 mod config;
 mod engine;
-pub(crate) mod fast_parse;
-mod file;
 mod ids;
 mod ranking;
 mod results;
 
 pub use cohort::Cohort;
+pub(crate) use cohort::MAX_FILE_METRICS;
 pub use confidence::{Confidence, Interval};
 pub use config::{
     DEFAULT_MIN_OFFERED, Direction, KpiWeight, MissingPolicy, Normalization, ScoringConfig,
 };
 pub use engine::score;
-pub use file::{ScoreFile, write_csv, write_json};
 pub use ids::{Iter as StrategyIdsIter, StrategyIds};
 pub use results::{ScoreResult, ScoreRow, Scores};

@@ -647,16 +647,15 @@ impl Aggregates {
     /// or EXPIRED; [`ErrorKind::Timeout`] when the poll deadline passes; the HTTP core's kinds.
     ///
     /// # Example
-    /// Against the embedded emulator (feature `emulator`):
+    /// Against the emulator (the `routing-eval-emulator` crate of this repository):
     /// ```
-    /// # #[cfg(feature = "emulator")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> genesys_routing_eval::Result<()> {
     /// use chrono::{Duration, Utc};
     /// use genesys_routing_eval::Client;
-    /// use genesys_routing_eval::emulator::Emulator;
     /// use genesys_routing_eval::progress::Progress;
     /// use genesys_routing_eval::sources::aggregates::{AggregationQuery, ROUTING_METRICS};
+    /// use routing_eval_emulator::Emulator;
     ///
     /// let emulator = Emulator::builder().job_latency(std::time::Duration::ZERO).start().await?;
     /// let client = Client::builder()
@@ -674,8 +673,6 @@ impl Aggregates {
     /// }
     /// # Ok(())
     /// # }
-    /// # #[cfg(not(feature = "emulator"))]
-    /// # fn main() {}
     /// ```
     #[tracing::instrument(name = "aggregates_job", skip_all, fields(%dimension))]
     pub async fn run(

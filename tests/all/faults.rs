@@ -14,11 +14,11 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use chrono::{Timelike, Utc};
 use genesys_routing_eval::config::{PollPolicy, Timeouts};
-use genesys_routing_eval::emulator::{Emulator, EmulatorStats, Endpoint, Fault};
 use genesys_routing_eval::evaluation::{Evaluation, Outcome, SourceKind, WebhookSyncStatus};
 use genesys_routing_eval::sink::{SinkOutcome, SinkStatus, WebhookSink};
 use genesys_routing_eval::time::{FixedJitter, ManualClock};
 use genesys_routing_eval::{Client, Error, ErrorKind};
+use routing_eval_emulator::{Emulator, EmulatorStats, Endpoint, Fault};
 
 // ---------------------------------------------------------------------------------------------
 // A webhook receiver answering from a script, then 200, recording each body.

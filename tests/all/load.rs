@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use genesys_routing_eval::Client;
 use genesys_routing_eval::config::{PollPolicy, RetryPolicy};
-use genesys_routing_eval::emulator::Emulator;
 use genesys_routing_eval::evaluation::Evaluation;
+use routing_eval_emulator::Emulator;
 
 const EVALUATIONS: usize = 200;
 /// Requests per token per window: well under the ~1,000 the run makes, so the limit bites.

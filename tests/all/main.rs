@@ -2,14 +2,9 @@
 //! real HTTP on loopback.
 
 mod auth;
-#[cfg(feature = "cli")]
-mod cli;
 mod config;
-#[cfg(feature = "cli")]
-mod conformance;
 mod emulator;
 mod faults;
-mod fuzz;
 mod http;
 mod load;
 mod pipeline;
@@ -17,3 +12,4 @@ mod scoring;
 mod security;
 mod sinks;
 mod sources;
+mod support;

@@ -7,12 +7,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::sources::assert_counts_match;
+use crate::support::{client_builder, clock, emulator};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use base64::Engine;
-use chrono::{DateTime, TimeZone, Timelike, Utc};
-use genesys_routing_eval::emulator::{Emulator, EmulatorBuilder, Endpoint, Fault};
+use chrono::{DateTime, TimeZone, Utc};
 use genesys_routing_eval::evaluation::{
     AuditRecord, Evaluation, EvaluationBuilder, Outcome, SourceKind, WebhookSyncStatus,
 };
@@ -24,6 +24,7 @@ use genesys_routing_eval::sources::aggregates::ROUTING_METRICS;
 use genesys_routing_eval::time::{Clock, FixedJitter, ManualClock, TimeSource};
 use genesys_routing_eval::{Client, ErrorKind, ValidationError};
 use hmac::{Hmac, KeyInit, Mac};
+use routing_eval_emulator::{Emulator, Endpoint, Fault};
 use serde_json::Value;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -32,24 +33,8 @@ fn day(d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap() + chrono::Duration::days(i64::from(d))
 }
 
-async fn emulator(configure: impl FnOnce(EmulatorBuilder) -> EmulatorBuilder) -> Emulator {
-    configure(Emulator::builder().job_latency(Duration::ZERO))
-        .start()
-        .await
-        .expect("emulator starts")
-}
-
-fn clock() -> ManualClock {
-    ManualClock::new(Utc::now().with_nanosecond(0).unwrap())
-}
-
 fn client_with(emu: &Emulator, time: TimeSource) -> Client {
-    Client::builder()
-        .api_base(emu.base_url().as_str())
-        .credentials(emu.client_id(), emu.client_secret().to_owned())
-        .time_source(time)
-        .build()
-        .expect("client builds")
+    client_builder(emu, time).build().expect("client builds")
 }
 
 fn client(emu: &Emulator) -> Client {

@@ -6,14 +6,15 @@ use std::path::{Path, PathBuf};
 use genesys_routing_eval::ErrorKind;
 use genesys_routing_eval::ValidationError;
 use genesys_routing_eval::metrics::{Kpi, Kpis, MeanParts, MetricTable, RawCounts};
+use genesys_routing_eval::score_file::ScoreFile;
 use genesys_routing_eval::scoring::{
-    Cohort, Confidence, Direction, Interval, KpiWeight, MissingPolicy, Normalization, ScoreFile,
-    Scores, ScoringConfig, score,
+    Cohort, Confidence, Direction, Interval, KpiWeight, MissingPolicy, Normalization, Scores,
+    ScoringConfig, score,
 };
 use proptest::prelude::*;
 use serde_json::Value;
 
-const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/scoring");
+const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/scoring");
 
 fn vector_files() -> Vec<PathBuf> {
     let dir = Path::new(VECTORS);
@@ -25,6 +26,39 @@ fn vector_files() -> Vec<PathBuf> {
     files.sort();
     assert!(!files.is_empty(), "no *.json vectors in {}", dir.display());
     files
+}
+
+/// The repository keeps its own copy of the scoring vectors (a clone has no `../shared`); where
+/// the shared originals sit beside the repository, the copy must equal them file for file.
+#[test]
+fn the_repository_copy_of_the_scoring_vectors_equals_the_shared_vectors() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors/scoring");
+    if !shared.is_dir() {
+        println!(
+            "skipped: no shared vectors at {}, nothing to compare the copy with",
+            shared.display()
+        );
+        return;
+    }
+    let names = |dir: &Path| -> Vec<std::ffi::OsString> {
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .filter(|name| Path::new(name).extension().is_some_and(|e| e == "json"))
+            .collect();
+        names.sort();
+        names
+    };
+    let copy = Path::new(VECTORS);
+    assert_eq!(names(copy), names(&shared), "the same vector files");
+    for name in names(copy) {
+        assert!(
+            std::fs::read(copy.join(&name)).unwrap() == std::fs::read(shared.join(&name)).unwrap(),
+            "{} differs from the shared vector; copy it again from {}",
+            copy.join(&name).display(),
+            shared.display()
+        );
+    }
 }
 
 fn cohort_of(rows: &Value) -> Cohort {
@@ -819,220 +853,6 @@ fn score_file_without_config_uses_the_defaults_and_null_is_missing() {
     assert!(asa[0].is_nan());
     assert_eq!(asa[1], 3.0);
     assert!(file.cohort.ids().iter().eq(["a", "b"]));
-}
-
-#[cfg(feature = "cli")]
-mod cli {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-
-    use super::*;
-
-    fn routing_eval(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_routing-eval"))
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut pipe = child.stdin.take().unwrap();
-        if let Some(bytes) = stdin {
-            pipe.write_all(bytes).unwrap();
-        }
-        drop(pipe);
-        let out = child.wait_with_output().unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8(out.stdout).unwrap(),
-            String::from_utf8(out.stderr).unwrap(),
-        )
-    }
-
-    fn vector(name: &str) -> String {
-        format!("{VECTORS}/{name}.json")
-    }
-
-    #[test]
-    fn score_command_prints_vector_results_in_input_order() {
-        let path = vector("missing-renormalize");
-        let (code, stdout, stderr) = routing_eval(&["score", "--input", &path], None);
-        assert_eq!(code, 0, "{stderr}");
-        let out: Value = serde_json::from_str(&stdout).unwrap();
-        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let got = out["scores"].as_array().unwrap();
-        let want = doc["expected"].as_array().unwrap();
-        assert_eq!(got.len(), want.len());
-        for (g, w) in got.iter().zip(want) {
-            assert_eq!(g["strategyId"], w["strategyId"]);
-            assert_eq!(g["percentileRank"], w["percentileRank"]);
-            match (g["score"].as_f64(), w["score"].as_f64()) {
-                (Some(a), Some(b)) => assert!((a - b).abs() <= 1e-9),
-                (a, b) => assert_eq!(a, b),
-            }
-            assert_eq!(g.as_object().unwrap().len(), 4, "{g}");
-        }
-    }
-
-    /// A score file large enough for every fast path of the command (two parsing threads,
-    /// rows read as predicted, output formatted on two threads in pieces), with the odd row
-    /// that breaks the prediction: a metric missing, a new one, whitespace, keys swapped.
-    fn large_score_file(rows: usize) -> String {
-        let mut doc = String::from(r#"{"name":"large","rows":["#);
-        for i in 0..rows {
-            if i > 0 {
-                doc.push(',');
-            }
-            let speed = match i % 50 {
-                0 => "null".to_owned(),
-                _ => format!("{}.{:03}", i * 7 % 900, i % 1000),
-            };
-            let (handled, abandoned) = (i * 31 % 5000, i * 17 % 400);
-            let row = match i % 997 {
-                1 => format!(r#"{{"strategyId":"s{i}","metrics":{{"handledCalls":{handled}}}}}"#),
-                2 => format!(
-                    r#"{{"strategyId":"s{i}","metrics":{{"handledCalls":{handled},"avgSpeedOfAnswer":{speed},"abandonedCalls":{abandoned},"offered":{i}}}}}"#
-                ),
-                3 => format!(
-                    r#"{{ "strategyId": "s{i}", "metrics": {{ "handledCalls": {handled}, "abandonedCalls": {abandoned} }} }}"#
-                ),
-                4 => format!(
-                    r#"{{"metrics":{{"abandonedCalls":{abandoned},"handledCalls":{handled}}},"strategyId":"s{i}"}}"#
-                ),
-                _ => format!(
-                    r#"{{"strategyId":"s{i}","metrics":{{"handledCalls":{handled},"avgSpeedOfAnswer":{speed},"abandonedCalls":{abandoned}}}}}"#
-                ),
-            };
-            doc.push_str(&row);
-        }
-        doc.push_str("]}");
-        doc
-    }
-
-    /// What `score` must print for `doc`: rows read through `serde_json::Value` (not the
-    /// crate's reader), scored by the library, written by serde_json.
-    fn expected_output(doc: &str) -> String {
-        let value: Value = serde_json::from_str(doc).unwrap();
-        let scores = score(&ScoringConfig::default(), &cohort_of(&value["rows"])).unwrap();
-        #[derive(serde::Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Row<'a> {
-            strategy_id: &'a str,
-            score: Option<f64>,
-            coverage: f64,
-            percentile_rank: Option<f64>,
-        }
-        #[derive(serde::Serialize)]
-        struct Output<'a> {
-            scores: Vec<Row<'a>>,
-        }
-        let scores = Output {
-            scores: scores
-                .iter()
-                .map(|r| Row {
-                    strategy_id: r.strategy_id,
-                    score: r.score,
-                    coverage: r.coverage,
-                    percentile_rank: r.percentile_rank,
-                })
-                .collect(),
-        };
-        let mut out = serde_json::to_string(&scores).unwrap();
-        out.push('\n');
-        out
-    }
-
-    #[test]
-    fn score_command_output_on_a_large_file_is_byte_identical_to_serde_json() {
-        let doc = large_score_file(120_000);
-        assert!(doc.len() > 2 << 20, "large enough for two parsing threads");
-        let expected = expected_output(&doc);
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("large.json");
-        std::fs::write(&path, &doc).unwrap();
-        // Mapped from a path, and read from standard input.
-        let (code, stdout, stderr) =
-            routing_eval(&["score", "--input", path.to_str().unwrap()], None);
-        assert_eq!(code, 0, "{stderr}");
-        assert!(
-            stdout == expected,
-            "output from a file differs from serde_json's"
-        );
-        let (code, stdout, stderr) = routing_eval(&["score", "--input", "-"], Some(doc.as_bytes()));
-        assert_eq!(code, 0, "{stderr}");
-        assert!(
-            stdout == expected,
-            "output from stdin differs from serde_json's"
-        );
-    }
-
-    #[test]
-    fn score_command_reads_stdin_and_prints_table_and_csv() {
-        let input = br#"{"rows": [{"strategyId": "Slow", "metrics": {"handledCalls": 10, "avgSpeedOfAnswer": 120, "abandonedCalls": 4}},
-                                  {"strategyId": "Fast, Inc", "metrics": {"handledCalls": 10, "avgSpeedOfAnswer": 5, "abandonedCalls": 4}}]}"#;
-        let (code, table, stderr) =
-            routing_eval(&["score", "--input", "-", "--format", "table"], Some(input));
-        assert_eq!(code, 0, "{stderr}");
-        let lines: Vec<&str> = table.lines().collect();
-        assert!(lines[0].starts_with("rank  strategy"), "{table}");
-        assert!(
-            lines[1].contains("Fast, Inc") && lines[1].trim_start().starts_with('1'),
-            "{table}"
-        );
-        assert!(lines[2].contains("Slow"), "{table}");
-
-        let (code, csv, _) =
-            routing_eval(&["score", "--input", "-", "--format", "csv"], Some(input));
-        assert_eq!(code, 0);
-        let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(
-            lines[0],
-            "strategyId,score,coverage,percentileRank,handledCalls.normalized,avgSpeedOfAnswer.normalized,abandonedCalls.normalized"
-        );
-        // 0.3 * 0.5 + 0.4 * 0 + 0.3 * 0.5 over weights adding to 1.
-        assert_eq!(lines[1], "Slow,0.3,1.0,0.5,0.5,0.0,0.5");
-        assert_eq!(
-            lines[2],
-            "\"Fast, Inc\",0.7000000000000001,1.0,1.0,0.5,1.0,0.5"
-        );
-    }
-
-    #[test]
-    fn score_command_exits_2_on_malformed_file_or_invalid_config() {
-        let dir = tempfile::tempdir().unwrap();
-        let bad = dir.path().join("bad.json");
-        std::fs::write(&bad, "{\"rows\": [\n {\"strategyId\": 7}]}").unwrap();
-        let (code, stdout, stderr) =
-            routing_eval(&["score", "--input", bad.to_str().unwrap()], None);
-        assert_eq!(code, 2);
-        assert!(stdout.is_empty());
-        assert!(
-            stderr.contains("`rows[0].strategyId`") && stderr.contains("line 2, column"),
-            "{stderr}"
-        );
-
-        let invalid = br#"{"config": {"kpis": [{"metric": "a", "weight": -2, "direction": "lower_is_better"}]}, "rows": []}"#;
-        let (code, _, stderr) = routing_eval(&["score", "--input", "-"], Some(invalid));
-        assert_eq!(code, 2);
-        assert!(stderr.contains("scoring KPI `a`: weight -2"), "{stderr}");
-
-        let (code, _, stderr) = routing_eval(
-            &[
-                "score",
-                "--input",
-                dir.path().join("absent.json").to_str().unwrap(),
-            ],
-            None,
-        );
-        assert_eq!(code, 1);
-        assert!(stderr.contains("cannot read"), "{stderr}");
-
-        let reject = br#"{"config": {"kpis": [{"metric": "a", "weight": 1, "direction": "lower_is_better"}], "missing": "reject"},
-                         "rows": [{"strategyId": "x", "metrics": {}}]}"#;
-        let (code, _, stderr) = routing_eval(&["score", "--input", "-"], Some(reject));
-        assert_eq!(code, 1);
-        assert!(stderr.contains("row 0 (`x`): a"), "{stderr}");
-    }
 }
 
 #[test]

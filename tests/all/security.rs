@@ -99,11 +99,9 @@ async fn genesys(status_401_first: bool) -> MockServer {
 }
 
 /// Everything `tracing` emits, at every level, while the guard lives (this thread only).
-#[cfg(feature = "tracing-subscriber")]
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
 
-#[cfg(feature = "tracing-subscriber")]
 impl Write for Captured {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0.lock().unwrap().extend_from_slice(buf);
@@ -114,7 +112,6 @@ impl Write for Captured {
     }
 }
 
-#[cfg(feature = "tracing-subscriber")]
 impl Captured {
     fn start() -> (Captured, tracing::subscriber::DefaultGuard) {
         let captured = Captured::default();
@@ -221,7 +218,6 @@ async fn https_to_a_plain_http_server_fails_instead_of_falling_back_to_http() {
     assert_no_credentials("the error", &format!("{err} {err:?}"));
 }
 
-#[cfg(feature = "tracing-subscriber")]
 #[tokio::test]
 async fn trace_logs_of_a_job_with_a_token_renewal_never_show_secret_or_token() {
     let server = genesys(true).await;
@@ -245,7 +241,6 @@ async fn trace_logs_of_a_job_with_a_token_renewal_never_show_secret_or_token() {
     assert_no_credentials("the client's Debug form", &format!("{client:?}"));
 }
 
-#[cfg(feature = "tracing-subscriber")]
 #[tokio::test]
 async fn an_evaluation_sends_no_genesys_credential_to_its_webhook_audit_log_or_logs() {
     let genesys = genesys(false).await;
@@ -363,9 +358,7 @@ async fn an_error_body_beyond_the_cap_is_refused_like_any_other() {
 
 #[tokio::test]
 async fn the_emulator_listens_on_loopback_only() {
-    let emulator = genesys_routing_eval::emulator::Emulator::start()
-        .await
-        .unwrap();
+    let emulator = routing_eval_emulator::Emulator::start().await.unwrap();
 
     let host = emulator.base_url().host_str().unwrap().to_owned();
 

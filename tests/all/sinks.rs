@@ -9,11 +9,12 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::support::clock;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use genesys_routing_eval::sink::{
     self, DeliveryFailure, JsonLinesSink, MemorySink, SigningSecret, Sink, SinkOutcome, SinkStatus,
     TracingSink, WebhookSink, WebhookSinkBuilder,
@@ -149,12 +150,6 @@ async fn record_and_reply(
         response.headers_mut().insert(name, value.parse().unwrap());
     }
     response
-}
-
-/// A clock reading the real time (whole seconds), so receivers checking timestamp tolerance
-/// accept the signatures, and that records waits instead of sleeping.
-fn clock() -> ManualClock {
-    ManualClock::new(Utc::now().with_nanosecond(0).unwrap())
 }
 
 fn webhook(url: &str, clock: &ManualClock) -> WebhookSinkBuilder {
@@ -954,7 +949,6 @@ async fn one_sink_value_serves_reports_and_audit_records() {
     assert_eq!(lines[1], json!({"audit_id": "aud_9"}));
 }
 
-#[cfg(feature = "tracing-subscriber")]
 #[tokio::test]
 async fn tracing_sink_logs_size_and_summary_at_info() {
     #[derive(Clone, Default)]

@@ -6,13 +6,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use genesys_routing_eval::config::{PollPolicy, RetryPolicy, Timeouts};
-use genesys_routing_eval::emulator::{Emulator, EmulatorBuilder, Endpoint, Fault};
 use genesys_routing_eval::metrics::{MeanParts, RawCounts};
 use genesys_routing_eval::progress::{Progress, ProgressEvent};
 use genesys_routing_eval::sources::aggregates::{AggregationQuery, Filter, ROUTING_METRICS};
 use genesys_routing_eval::sources::strategies::{ROUTING_METRIC_TYPES, StrategiesQuery};
 use genesys_routing_eval::time::{FixedJitter, ManualClock, TimeSource};
 use genesys_routing_eval::{Client, ClientBuilder, ErrorKind, ValidationError};
+use routing_eval_emulator::{Emulator, Endpoint, Fault};
+
+use crate::support::{client_builder, clock, emulator};
 
 fn from() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap()
@@ -30,22 +32,8 @@ fn query() -> AggregationQuery {
         .group_by("queueId")
 }
 
-async fn emulator(configure: impl FnOnce(EmulatorBuilder) -> EmulatorBuilder) -> Emulator {
-    configure(Emulator::builder().job_latency(Duration::ZERO))
-        .start()
-        .await
-        .expect("emulator starts")
-}
-
 fn client(emu: &Emulator, clock: &ManualClock) -> ClientBuilder {
-    Client::builder()
-        .api_base(emu.base_url().as_str())
-        .credentials(emu.client_id(), emu.client_secret().to_owned())
-        .time_source(clock.time_source(FixedJitter(1.0)))
-}
-
-fn clock() -> ManualClock {
-    ManualClock::new(Utc::now())
+    client_builder(emu, clock.time_source(FixedJitter(1.0)))
 }
 
 /// Progress that records every event.

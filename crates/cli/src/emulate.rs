@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use genesys_routing_eval::emulator::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator};
+use routing_eval_emulator::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator};
 
 /// Arguments of `routing-eval emulate`.
 #[derive(Debug, clap::Args)]
@@ -18,7 +18,7 @@ pub struct Args {
     #[arg(long, env = "GENESYS_CLIENT_SECRET", hide_env_values = true)]
     client_secret: Option<String>,
     /// Seed of the synthetic data: the same seed serves the same data.
-    #[arg(long, default_value_t = genesys_routing_eval::emulator::DEFAULT_SEED)]
+    #[arg(long, default_value_t = routing_eval_emulator::DEFAULT_SEED)]
     seed: u64,
     /// Milliseconds from a job's submission to its end state.
     #[arg(long, default_value_t = 300)]

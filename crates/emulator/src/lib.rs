@@ -1,16 +1,16 @@
-//! A Genesys-like server on 127.0.0.1, for tests, demos and the official SDKs (feature
-//! `emulator`).
+//! A Genesys-like server on 127.0.0.1, for the tests, examples and demos of
+//! `genesys-routing-eval`, the `routing-eval` CLI's embedded default, and the official SDKs.
 //!
 //! It serves `/oauth/token` (client credentials), the conversation aggregates jobs API
 //! (submit, status, results pages, DELETE) and the synchronous aggregates query, and the
 //! tutorial's strategies facade. Data is synthetic and deterministic from a seed, for any
 //! window, past or recent; it checks requests as the real API does and answers with the real
 //! error body, its `contextId` equal to the `ININ-Correlation-ID` header. Faults can be
-//! scripted before start or at run time. See `docs/emulator.md` for the whole contract.
+//! scripted before start or at run time. See the repository's `docs/emulator.md` for the whole contract.
 //!
 //! # Example
 //! ```
-//! use genesys_routing_eval::emulator::{Emulator, Endpoint, Fault};
+//! use routing_eval_emulator::{Emulator, Endpoint, Fault};
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> genesys_routing_eval::Result<()> {
 //! let emulator = Emulator::builder()
@@ -24,6 +24,8 @@
 //! # Ok(())
 //! # }
 //! ```
+
+#![deny(missing_docs)]
 
 mod aggregates;
 mod auth;
@@ -43,8 +45,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::metrics::RawCounts;
-use crate::{Error, ErrorKind};
+use genesys_routing_eval::metrics::RawCounts;
+use genesys_routing_eval::{Error, ErrorKind};
 
 pub use data::ROUTING_METHODS;
 
@@ -274,7 +276,7 @@ impl EmulatorBuilder {
     ///
     /// # Panics
     /// Outside a tokio runtime.
-    pub async fn start(self) -> crate::Result<Emulator> {
+    pub async fn start(self) -> genesys_routing_eval::Result<Emulator> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
             .await
             .map_err(|e| {
@@ -347,7 +349,7 @@ impl Emulator {
     ///
     /// # Panics
     /// Outside a tokio runtime.
-    pub async fn start() -> crate::Result<Emulator> {
+    pub async fn start() -> genesys_routing_eval::Result<Emulator> {
         Emulator::builder().start().await
     }
 
@@ -434,7 +436,7 @@ pub const GENESYS_SETTINGS: [&str; 5] = [
 /// # Example
 /// ```no_run
 /// # async fn run() -> genesys_routing_eval::Result<()> {
-/// let (client, emulator) = genesys_routing_eval::emulator::client_from_env_or_start().await?;
+/// let (client, emulator) = routing_eval_emulator::client_from_env_or_start().await?;
 /// if let Some(emulator) = &emulator {
 ///     eprintln!("no GENESYS_* settings: using the emulator at {}", emulator.base_url());
 /// }
@@ -442,15 +444,19 @@ pub const GENESYS_SETTINGS: [&str; 5] = [
 /// # Ok(())
 /// # }
 /// ```
-pub async fn client_from_env_or_start() -> crate::Result<(crate::Client, Option<Emulator>)> {
+pub async fn client_from_env_or_start()
+-> genesys_routing_eval::Result<(genesys_routing_eval::Client, Option<Emulator>)> {
     if GENESYS_SETTINGS
         .iter()
         .any(|name| std::env::var_os(name).is_some())
     {
-        return Ok((crate::ClientBuilder::from_env().build()?, None));
+        return Ok((
+            genesys_routing_eval::ClientBuilder::from_env().build()?,
+            None,
+        ));
     }
     let emulator = Emulator::start().await?;
-    let client = crate::Client::builder()
+    let client = genesys_routing_eval::Client::builder()
         .api_base(emulator.base_url().as_str())
         .credentials(emulator.client_id(), emulator.client_secret().to_owned())
         .build()?;

@@ -1,7 +1,7 @@
 //! Coverage-less mutation fuzzing of every decoder that reads server input, and of the
 //! `routing-eval score` input file (docs/fuzzing.md says why this and not `cargo fuzz`).
 //!
-//! Each target starts from its committed seed corpus (`tests/all/fuzz_corpus/<target>/`),
+//! Each target starts from its committed seed corpus (`tests/fuzz/corpus/<target>/`),
 //! mutates it byte-wise and structure-wise for `FUZZ_SECONDS` (default 2 s; `.ci/fuzz` runs
 //! longer), inputs at most `FUZZ_MAX_LEN` bytes (default 64 KiB), and checks on every input:
 //! no panic, errors of the expected kind with a JSON path, and peak heap allocated while
@@ -124,7 +124,7 @@ fn settings(target: &str) -> Settings {
 
 fn corpus_dir(target: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/all/fuzz_corpus")
+        .join("tests/fuzz/corpus")
         .join(target)
 }
 
@@ -135,7 +135,7 @@ fn load_corpus(target: &str) -> Vec<Vec<u8>> {
         .collect();
     if target == "score_file" {
         // The scoring vectors are real score files too, when the shared folder is beside us.
-        let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors/scoring");
+        let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/scoring");
         if let Ok(entries) = std::fs::read_dir(vectors) {
             files.extend(entries.map(|e| e.unwrap().path()));
         }

@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
 use chrono::{DateTime, Utc};
-use genesys_routing_eval::emulator;
 use genesys_routing_eval::evaluation::{
     Evaluation, EvaluationBuilder, Outcome, Report, SourceKind,
 };
@@ -87,7 +86,7 @@ const DEFAULT_DAYS: u32 = 7;
 /// Runs the subcommand and returns the exit code.
 pub async fn run(args: Args) -> u8 {
     // Kept alive for the whole run: dropping it stops the embedded emulator.
-    let (client, emulator) = match emulator::client_from_env_or_start().await {
+    let (client, emulator) = match routing_eval_emulator::client_from_env_or_start().await {
         Ok(pair) => pair,
         Err(e) => return fail(&e),
     };

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::period::format_interval;
 use super::query::{AggregationQuery, SLOT_SECONDS};
-use crate::metrics::RawCounts;
+use genesys_routing_eval::metrics::RawCounts;
 
 /// Routing method values Genesys reports in `usedRouting` (the reference's list).
 pub const ROUTING_METHODS: &[&str] = &[

@@ -1,7 +1,29 @@
-//! The offline score file: `{"config"?, "rows"}` in, `{"scores": [...]}` or CSV out.
+//! The offline score file of `routing-eval score`: `{"config"?, "rows"}` in,
+//! `{"scores": [...]}` or CSV out. The [`scoring`](crate::scoring) engine itself has no I/O;
+//! this module reads its input from bytes and writes its output.
 //!
 //! Rows stream straight into a [`Cohort`]'s columns: nothing is allocated per row but the
 //! strategy id, so a million-row file costs its columns and its ids.
+//!
+//! Everything runs on the calling thread unless [`Options::parallel`] asks for a second one.
+//!
+//! # Example
+//! ```
+//! use genesys_routing_eval::score_file::{self, Options, ScoreFile};
+//! use genesys_routing_eval::scoring::score;
+//!
+//! let input = br#"{"rows": [{"strategyId": "Vip", "metrics": {"handledCalls": 3}},
+//!                           {"strategyId": "Std", "metrics": {"handledCalls": 5}}]}"#;
+//! let options = Options::new().parallel(true); // large files may use two threads
+//! let file = ScoreFile::from_slice_with(input, options)?;
+//! let scores = score(&file.config_or_default(), &file.cohort)?;
+//! let mut out = Vec::new();
+//! score_file::write_json_with(&scores, &mut out, options)?;
+//! assert!(out.starts_with(br#"{"scores":[{"strategyId":"Vip","#));
+//! # Ok::<(), genesys_routing_eval::Error>(())
+//! ```
+
+pub(crate) mod fast_parse;
 
 use std::fmt;
 use std::io::{self, Write};
@@ -12,10 +34,31 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::ser::Formatter;
 
-use super::cohort::{Cohort, MAX_FILE_METRICS};
-use super::config::ScoringConfig;
-use super::results::Scores;
 use crate::error::{Error, ErrorKind};
+use crate::scoring::{Cohort, MAX_FILE_METRICS, Scores, ScoringConfig};
+
+/// How a score file is read and written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Options {
+    parallel: bool,
+}
+
+impl Options {
+    /// Every default: one thread, the caller's.
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    /// Whether a large file may use a second thread (default `false`): reading when the rows
+    /// take 1 MiB or more, writing JSON from 50 000 rows. The result is the same either way;
+    /// a command that owns its process (`routing-eval score`) turns it on for wall time, a
+    /// library caller leaves its threads to itself.
+    pub fn parallel(mut self, parallel: bool) -> Options {
+        self.parallel = parallel;
+        self
+    }
+}
 
 /// A parsed score file: the config (when given) and the rows.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,20 +72,30 @@ pub struct ScoreFile {
 
 impl ScoreFile {
     /// Parses a score file: `{"config"?, "rows": [{"strategyId", "metrics": {name: number |
-    /// null}}]}`. Other top-level keys (a vector's `name`, `expected`) are ignored.
+    /// null}}]}`. Other top-level keys (a vector's `name`, `expected`) are ignored. On the
+    /// calling thread only; [`ScoreFile::from_slice_with`] can use two.
     ///
     /// # Errors
     /// [`ErrorKind::Decode`] naming the JSON path, line and column of the first problem.
     ///
     /// # Example
     /// ```
-    /// use genesys_routing_eval::scoring::ScoreFile;
+    /// use genesys_routing_eval::score_file::ScoreFile;
     /// let file = ScoreFile::from_slice(br#"{"rows": [{"strategyId": "Vip", "metrics": {"handledCalls": 3}}]}"#)?;
     /// assert!(file.cohort.ids().iter().eq(["Vip"]));
     /// # Ok::<(), genesys_routing_eval::Error>(())
     /// ```
     pub fn from_slice(bytes: &[u8]) -> Result<ScoreFile, Error> {
-        match super::fast_parse::parse(bytes) {
+        ScoreFile::from_slice_with(bytes, Options::default())
+    }
+
+    /// [`ScoreFile::from_slice`], with a second thread for a large file when `options` allow
+    /// it.
+    ///
+    /// # Errors
+    /// As [`ScoreFile::from_slice`].
+    pub fn from_slice_with(bytes: &[u8], options: Options) -> Result<ScoreFile, Error> {
+        match fast_parse::parse(bytes, options.parallel) {
             Some(file) => Ok(file),
             None => ScoreFile::from_slice_serde(bytes),
         }
@@ -302,14 +355,27 @@ impl Visitor<'_> for ColumnSeed<'_> {
 }
 
 /// Writes `{"scores": [{"strategyId", "score", "coverage", "percentileRank"}, ...]}` in input
-/// order, numbers in serde_json's shortest round-trip form, `null` where unscored.
+/// order, numbers in serde_json's shortest round-trip form, `null` where unscored. On the
+/// calling thread only; [`write_json_with`] can use two.
 ///
 /// # Errors
 /// [`ErrorKind::Io`] when writing fails.
-pub fn write_json<W: Write>(scores: &Scores, mut writer: W) -> Result<(), Error> {
+pub fn write_json<W: Write>(scores: &Scores, writer: W) -> Result<(), Error> {
+    write_json_with(scores, writer, Options::default())
+}
+
+/// [`write_json`], with a second formatting thread for a large cohort when `options` allow it.
+///
+/// # Errors
+/// [`ErrorKind::Io`] when writing fails.
+pub fn write_json_with<W: Write>(
+    scores: &Scores,
+    mut writer: W,
+    options: Options,
+) -> Result<(), Error> {
     let written = (|| {
         writer.write_all(b"{\"scores\":[")?;
-        if scores.len() >= PARALLEL_MIN_ROWS {
+        if options.parallel && scores.len() >= PARALLEL_MIN_ROWS {
             write_rows_on_two_threads(scores, &mut writer)?;
         } else {
             let mut out = Vec::with_capacity(CHUNK_ROWS * ROW_BYTES_GUESS);
@@ -517,9 +583,9 @@ mod tests {
         out
     }
 
-    fn output(scores: &Scores) -> Vec<u8> {
+    fn output(scores: &Scores, options: Options) -> Vec<u8> {
         let mut out = Vec::new();
-        write_json(scores, &mut out).unwrap();
+        write_json_with(scores, &mut out, options).unwrap();
         out
     }
 
@@ -562,8 +628,14 @@ mod tests {
                 );
             }
             let scores = score(&ScoringConfig::default(), &cohort).unwrap();
-            let (ours, reference) = (output(&scores), serde_output(&scores));
-            assert!(ours == reference, "{rows} rows differ");
+            let reference = serde_output(&scores);
+            for parallel in [false, true] {
+                let ours = output(&scores, Options::new().parallel(parallel));
+                assert!(
+                    ours == reference,
+                    "{rows} rows differ (parallel: {parallel})"
+                );
+            }
         }
     }
 
@@ -599,7 +671,8 @@ mod tests {
         let scores = score(&ScoringConfig::default(), &cohort).unwrap();
         // Failing in the first chunk, in a chunk of the other thread, and near the end.
         for budget in [10, CHUNK_ROWS * ROW_BYTES_GUESS * 3 / 2, 9_000_000] {
-            let err = write_json(&scores, FailingWriter { budget }).unwrap_err();
+            let options = Options::new().parallel(true);
+            let err = write_json_with(&scores, FailingWriter { budget }, options).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Io, "{budget}");
             assert!(err.to_string().contains("reader went away"), "{err}");
         }

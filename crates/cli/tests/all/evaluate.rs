@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use genesys_routing_eval::emulator::{Emulator, ROUTING_METHODS};
+use routing_eval_emulator::{Emulator, ROUTING_METHODS};
 use serde_json::Value;
 
 /// Every variable `evaluate` reads, removed so the developer's environment cannot leak in.

@@ -4,18 +4,19 @@
 //! reader, which is the reference, to parse the file or to name the error's path. So it can
 //! only ever return what the serde reader would.
 
-use super::cohort::Cohort;
-use super::config::ScoringConfig;
-use super::file::ScoreFile;
+use super::ScoreFile;
+use crate::scoring::{Cohort, ScoringConfig};
 
-/// Parses `bytes` as a score file, or `None` to defer to the serde reader.
-pub(crate) fn parse(bytes: &[u8]) -> Option<ScoreFile> {
+/// Parses `bytes` as a score file, or `None` to defer to the serde reader. `parallel` lets a
+/// large rows array be parsed on two threads.
+pub(crate) fn parse(bytes: &[u8], parallel: bool) -> Option<ScoreFile> {
     let text = std::str::from_utf8(bytes).ok()?;
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
         pos: 0,
         depth: 0,
+        parallel,
     };
     let file = p.file()?;
     p.ws();
@@ -32,6 +33,8 @@ struct Parser<'a> {
     pos: usize,
     /// Containers entered by `skip_value` and not yet left.
     depth: usize,
+    /// Whether a large rows array may be split with a second thread.
+    parallel: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -245,6 +248,7 @@ impl<'a> Parser<'a> {
                     bytes: text.as_bytes(),
                     pos: split + 1,
                     depth,
+                    parallel: false,
                 };
                 let mut rows = Rows::with_capacity(p.bytes.len() - p.pos);
                 p.rest_of_array(|p| p.row(&mut rows))?;
@@ -276,10 +280,10 @@ impl<'a> Parser<'a> {
 
     /// A `,` past the middle of the rest of the input that looks like it separates two rows
     /// (`}` before it and `{` after it, whitespace aside), or `None` when the input is too
-    /// small to be worth a second thread.
+    /// small to be worth a second thread, or a second thread was not allowed.
     fn split_point(&self) -> Option<usize> {
         let rest = self.bytes.len() - self.pos;
-        if rest < PARALLEL_MIN_BYTES {
+        if !self.parallel || rest < PARALLEL_MIN_BYTES {
             return None;
         }
         let is_ws = |b: &u8| matches!(b, b' ' | b'\n' | b'\r' | b'\t');
@@ -476,6 +480,11 @@ const POW10: [f64; 23] = [
 mod tests {
     use super::*;
 
+    /// The fast path with a second thread allowed, as `routing-eval score` runs it.
+    fn parse(bytes: &[u8]) -> Option<ScoreFile> {
+        super::parse(bytes, true)
+    }
+
     fn serde_path(bytes: &[u8]) -> Option<ScoreFile> {
         ScoreFile::from_slice_serde(bytes).ok()
     }
@@ -615,6 +624,25 @@ mod tests {
     }
 
     #[test]
+    fn a_large_file_parsed_on_one_thread_matches_the_two_thread_parse() {
+        let doc = large_doc(40_000, "");
+        let (one, two) = (
+            super::parse(doc.as_bytes(), false).expect("takes the fast path"),
+            parse(doc.as_bytes()).expect("takes the fast path"),
+        );
+        assert_eq!(one.cohort.ids(), two.cohort.ids());
+        assert_eq!(one.cohort.metric_names(), two.cohort.metric_names());
+        for name in one.cohort.metric_names() {
+            let bits = |c: &[f64]| c.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(
+                bits(one.cohort.column(name).unwrap()),
+                bits(two.cohort.column(name).unwrap()),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
     fn large_rows_array_parsed_in_two_halves_matches_serde() {
         let rows = 40_000;
         let file = assert_fast_and_same(&large_doc(rows, r#", "config": null"#));
@@ -661,7 +689,7 @@ mod tests {
 
     #[test]
     fn fast_path_agrees_with_serde_on_every_vector() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/scoring");
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/scoring");
         let mut seen = 0;
         for entry in std::fs::read_dir(dir).unwrap() {
             let bytes = std::fs::read(entry.unwrap().path()).unwrap();

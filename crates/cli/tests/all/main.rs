@@ -1,0 +1,7 @@
+//! Tests of the `routing-eval` binary, run as a process: one test binary, so the crates link
+//! once.
+
+mod conformance;
+mod emulate;
+mod evaluate;
+mod score;
