@@ -36,7 +36,7 @@ mod results;
 pub use cohort::Cohort;
 pub use confidence::{Confidence, Interval};
 pub use config::{
-    DEFAULT_MIN_OFFERED, Direction, KpiWeight, MissingPolicy, Normalization, ScoringConfig,
+    DEFAULT_MIN_OFFERED, Direction, KpiWeight, MissingPolicy, Normalization, Preset, ScoringConfig,
 };
 pub use engine::score;
 pub use file::{ScoreFile, write_csv, write_json};
