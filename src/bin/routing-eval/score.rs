@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
 
-use genesys_routing_eval::scoring::{self, ScoreFile, Scores};
+use genesys_routing_eval::scoring::{self, ScoreFile};
 use genesys_routing_eval::{Error, ErrorKind};
 use memmap2::MmapOptions;
 
@@ -32,14 +32,25 @@ enum Format {
 pub async fn run(args: Args) -> u8 {
     match score_file(&args) {
         Ok(()) => crate::exit::OK,
+        // The reader stopped reading (`| head`): the rest is not wanted, nothing failed.
+        Err(e) if is_broken_pipe(&e) => crate::exit::OK,
         Err(e) => {
-            eprintln!("routing-eval score: {e}");
+            eprintln!(
+                "routing-eval score: {}",
+                crate::output::escape(&e.to_string())
+            );
             match e.kind() {
                 ErrorKind::Config | ErrorKind::Decode => crate::exit::USAGE,
                 _ => crate::exit::FAILED,
             }
         }
     }
+}
+
+fn is_broken_pipe(error: &Error) -> bool {
+    std::error::Error::source(error)
+        .and_then(|s| s.downcast_ref::<io::Error>())
+        .is_some_and(crate::output::is_broken_pipe)
 }
 
 fn score_file(args: &Args) -> Result<(), Error> {
@@ -53,7 +64,7 @@ fn score_file(args: &Args) -> Result<(), Error> {
     let written = match args.format {
         Format::Json => scoring::write_json(&scores, out),
         Format::Csv => scoring::write_csv(&scores, out),
-        Format::Table => write_table(&scores, out)
+        Format::Table => crate::output::write_scores_table(&scores, out)
             .map_err(|e| Error::new(ErrorKind::Io, format!("cannot write the table: {e}"))),
     };
     // The process exits next: freeing a million strategy ids one by one would only delay it.
@@ -129,62 +140,4 @@ fn read_input(path: &PathBuf) -> Result<Input, Error> {
             Ok(Input::Read(bytes))
         }
     }
-}
-
-/// The ranked view, one line per strategy, aligned columns.
-fn write_table<W: Write>(scores: &Scores, mut out: W) -> io::Result<()> {
-    let ranked = scores.ranked();
-    let cell = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.4}"));
-    let mut header = vec![
-        "rank".to_owned(),
-        "strategy".to_owned(),
-        "score".to_owned(),
-        "percentile".to_owned(),
-        "coverage".to_owned(),
-    ];
-    header.extend(scores.kpis().iter().map(|k| k.metric.clone()));
-    let mut lines = vec![header];
-    for (position, row) in ranked.iter().enumerate() {
-        let rank = row
-            .score
-            .map_or_else(|| "-".to_owned(), |_| (position + 1).to_string());
-        let mut line = vec![
-            rank,
-            row.strategy_id.to_owned(),
-            cell(row.score),
-            cell(row.percentile_rank),
-            cell(Some(row.coverage)),
-        ];
-        line.extend(row.normalized().map(|(_, v)| cell(v)));
-        lines.push(line);
-    }
-    let widths: Vec<usize> = (0..lines[0].len())
-        .map(|c| {
-            lines
-                .iter()
-                .map(|l| l[c].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for line in &lines {
-        let mut text = String::new();
-        for (c, (value, width)) in line.iter().zip(&widths).enumerate() {
-            if c > 0 {
-                text.push_str("  ");
-            }
-            // Strategy names read left-aligned; numbers right-aligned.
-            if c == 1 {
-                text.push_str(&format!("{value:<width$}"));
-            } else {
-                text.push_str(&format!("{value:>width$}"));
-            }
-        }
-        writeln!(out, "{}", text.trim_end())?;
-    }
-    writeln!(
-        out,
-        "KPI columns are normalised values (1 = best in the cohort); - = missing"
-    )?;
-    out.flush()
 }
