@@ -12,8 +12,8 @@ use crate::error::{Error, Result, ValidationError};
 use crate::metrics::Kpi;
 use crate::progress::{Progress, ProgressEvent};
 use crate::scoring::ScoringConfig;
-use crate::sources::{ROUTING_DIMENSIONS, routing_method_for};
 use crate::sink::Sink;
+use crate::sources::{ROUTING_DIMENSIONS, routing_method_for};
 
 /// Default grouping dimension of the aggregates source.
 pub const DEFAULT_GROUP_BY: &str = "usedRouting";

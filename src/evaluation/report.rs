@@ -218,10 +218,7 @@ impl ScoringSummary {
     /// The summary of `config`.
     pub fn of(config: &ScoringConfig) -> Self {
         ScoringSummary {
-            preset: config
-                .preset()
-                .map_or("custom", Preset::name)
-                .to_owned(),
+            preset: config.preset().map_or("custom", Preset::name).to_owned(),
             kpis: config.kpis.clone(),
             normalization: config.normalization,
             missing: config.missing,

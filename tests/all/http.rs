@@ -540,9 +540,21 @@ async fn dns_failure_refused_connection_and_tls_failure_are_told_apart() {
     let tls = connect_error(&plain_as_https, &tokens).await;
 
     for (error, failure, words) in [
-        (&dns, ConnectFailure::Dns, "cannot resolve host name no-such-host.invalid"),
-        (&refused, ConnectFailure::Refused, "connection to 127.0.0.1 refused"),
-        (&tls, ConnectFailure::Tls, "tls handshake with 127.0.0.1 failed"),
+        (
+            &dns,
+            ConnectFailure::Dns,
+            "cannot resolve host name no-such-host.invalid",
+        ),
+        (
+            &refused,
+            ConnectFailure::Refused,
+            "connection to 127.0.0.1 refused",
+        ),
+        (
+            &tls,
+            ConnectFailure::Tls,
+            "tls handshake with 127.0.0.1 failed",
+        ),
     ] {
         assert_eq!(error.kind(), ErrorKind::Transport, "{error}");
         assert_eq!(error.connect_failure(), Some(failure), "{error:?}");

@@ -1011,7 +1011,10 @@ async fn by_default_a_strategy_better_for_every_caller_outranks_a_busier_one() {
             }
         }
     }
-    assert!(pairs > 0, "the emulator's data has strategies that dominate others");
+    assert!(
+        pairs > 0,
+        "the emulator's data has strategies that dominate others"
+    );
     let body = serde_json::to_value(report).unwrap();
     assert_eq!(body["scoring"]["preset"], "rates");
     assert_eq!(
@@ -1135,5 +1138,9 @@ async fn counts_are_integers_in_the_report_body() {
         }
         assert!(record["abandonRate"].is_f64(), "{record}");
     }
-    assert!(body["unattributed"]["offered"].is_u64(), "{}", body["unattributed"]);
+    assert!(
+        body["unattributed"]["offered"].is_u64(),
+        "{}",
+        body["unattributed"]
+    );
 }

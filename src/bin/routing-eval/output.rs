@@ -138,7 +138,10 @@ pub fn print_outcome(outcome: &Outcome, format: super::evaluate::Format) -> io::
 /// against them.
 fn table_kpis(scoring: &ScoringSummary) -> Vec<Kpi> {
     let mut kpis = vec![Kpi::Offered];
-    let scored = scoring.kpis.iter().filter_map(|k| Kpi::from_name(&k.metric));
+    let scored = scoring
+        .kpis
+        .iter()
+        .filter_map(|k| Kpi::from_name(&k.metric));
     let per_caller = [
         Kpi::ServiceLevel,
         Kpi::AbandonRate,
@@ -227,8 +230,11 @@ fn write_report_table(report: &Report, out: &mut impl Write) -> io::Result<()> {
     }
     table.write(out)?;
     if !report.missing_strategies.is_empty() {
-        let missing: Vec<Cow<'_, str>> =
-            report.missing_strategies.iter().map(|s| escape(s)).collect();
+        let missing: Vec<Cow<'_, str>> = report
+            .missing_strategies
+            .iter()
+            .map(|s| escape(s))
+            .collect();
         writeln!(out, "no data for: {}", missing.join(", "))?;
     }
     if let Some(offered) = report.unattributed.get(Kpi::Offered).filter(|n| *n > 0.0) {
