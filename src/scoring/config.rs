@@ -296,6 +296,16 @@ impl ScoringConfig {
                 "weights add up to 0; give at least one KPI a positive weight".into(),
             ));
         }
+        if all_weights_valid && !total.is_finite() {
+            // Each weight is finite, their sum is not: coverage would divide by infinity.
+            problems.push(kpi(
+                "",
+                format!(
+                    "weights add up to more than {:e}, beyond a finite number; scale them down (only their ratios matter)",
+                    f64::MAX
+                ),
+            ));
+        }
         problems
     }
 }
