@@ -578,10 +578,10 @@ pub(crate) fn connect_failure(error: &(dyn std::error::Error + 'static)) -> Opti
     let mut found = None;
     while let Some(e) = cause {
         let text = e.to_string().to_ascii_lowercase();
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if io.kind() == std::io::ErrorKind::ConnectionRefused {
-                return Some(ConnectFailure::Refused);
-            }
+        if e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+        {
+            return Some(ConnectFailure::Refused);
         }
         if text.starts_with("dns error") || text.contains("failed to lookup address") {
             found = found.or(Some(ConnectFailure::Dns));

@@ -228,7 +228,11 @@ fn weights_whose_sum_overflows_are_refused_instead_of_making_coverage_nan() {
     assert_eq!(err.kind(), ErrorKind::Config);
     assert!(err.to_string().contains("scale them down"), "{err}");
     let fine = ScoringConfig {
-        kpis: vec![KpiWeight::new("handledCalls", f64::MAX, Direction::HigherIsBetter)],
+        kpis: vec![KpiWeight::new(
+            "handledCalls",
+            f64::MAX,
+            Direction::HigherIsBetter,
+        )],
         ..ScoringConfig::default()
     };
     let scores = score(&fine, &cohort).unwrap();

@@ -252,11 +252,11 @@ fn finish_progress_line() {
 /// Prints the outcome and returns the exit code: 1 when no strategy had data, 3 when a sink
 /// failed, 0 otherwise. A reader that stops reading (`| head -1`) is no failure.
 fn print_outcome(outcome: &Outcome, format: Format) -> u8 {
-    if let Err(e) = output::print_outcome(outcome, format) {
-        if !output::is_broken_pipe(&e) {
-            eprintln!("routing-eval: cannot write the report: {e}");
-            return exit::FAILED;
-        }
+    if let Err(e) = output::print_outcome(outcome, format)
+        && !output::is_broken_pipe(&e)
+    {
+        eprintln!("routing-eval: cannot write the report: {e}");
+        return exit::FAILED;
     }
     let sinks_failed = outcome.sinks_failed();
     if sinks_failed {
