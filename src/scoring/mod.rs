@@ -29,6 +29,7 @@ mod config;
 mod engine;
 pub(crate) mod fast_parse;
 mod file;
+mod file_check;
 mod ids;
 mod ranking;
 mod results;

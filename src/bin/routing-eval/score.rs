@@ -108,13 +108,23 @@ impl std::ops::Deref for Input {
 }
 
 fn read_input(path: &PathBuf) -> Result<Input, Error> {
+    // A path that cannot be read is bad usage (exit 2), like a malformed file.
     let io_error = |e: io::Error| {
         Error::new(
-            ErrorKind::Io,
+            ErrorKind::Config,
             format!("cannot read `{}`: {e}; check the path", path.display()),
         )
         .with_source(e)
     };
+    if path.is_dir() {
+        return Err(Error::new(
+            ErrorKind::Config,
+            format!(
+                "`{}` is a directory; pass a score file (or - for stdin)",
+                path.display()
+            ),
+        ));
+    }
     if path.as_os_str() == "-" {
         let mut bytes = Vec::new();
         io::stdin()
