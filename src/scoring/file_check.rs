@@ -15,7 +15,8 @@ use crate::metrics::Kpi;
 /// # Errors
 /// [`ErrorKind::Config`], naming the row (index and id) or KPI and the JSON path: a strategy id
 /// given twice, a negative value of a KPI the crate knows (`handledCalls`, `abandonRate`,
-/// ...), or a configured KPI that no row holds (with the nearest name the file has).
+/// ...), a KPI of the file's `config` that no row holds, or (without a `config`) no default
+/// KPI in any row; naming the nearest metric name.
 pub(crate) fn check(file: &ScoreFile) -> Result<(), Error> {
     duplicate_ids(file)?;
     negative_values(file)?;
@@ -63,60 +64,109 @@ fn negative_values(file: &ScoreFile) -> Result<(), Error> {
     Ok(())
 }
 
-/// A KPI that no row has scores nothing: with every KPI absent, every row comes out unscored
-/// and the command seems to succeed. Usually a typo.
+/// A KPI that no row has scores nothing: usually a typo, and when every KPI is absent every
+/// row comes out unscored while the command seems to succeed. A file's own `config` must name
+/// only metrics some row has; the default config (no `config` given) must find at least one.
 fn absent_kpis(file: &ScoreFile) -> Result<(), Error> {
     let cohort = &file.cohort;
     if cohort.is_empty() {
         return Ok(());
     }
     let config = file.config_or_default();
-    let problems: Vec<ValidationError> = config
-        .metrics()
-        .filter(|metric| {
-            !cohort
-                .column(metric)
-                .is_some_and(|values| values.iter().any(|v| v.is_finite()))
-        })
+    let present = |metric: &str| {
+        cohort
+            .column(metric)
+            .is_some_and(|values| values.iter().any(|v| v.is_finite()))
+    };
+    let absent: Vec<&str> = config.metrics().filter(|m| !present(m)).collect();
+    let explicit = file.config.is_some();
+    if absent.is_empty() || (!explicit && absent.len() < config.kpis.len()) {
+        return Ok(());
+    }
+    let configured: Vec<&str> = config.metrics().collect();
+    let names = cohort.metric_names();
+    if !explicit {
+        return Err(Error::invalid(ValidationError::Kpi {
+            metric: String::new(),
+            reason: no_default_kpi_reason(&configured, names),
+        }));
+    }
+    let problems = absent
+        .into_iter()
         .map(|metric| ValidationError::Kpi {
             metric: metric.to_owned(),
-            reason: absent_reason(metric, cohort.metric_names()),
+            reason: absent_reason(metric, names, &configured),
         })
         .collect();
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::validation_errors(problems))
-    }
+    Err(Error::validation_errors(problems))
 }
 
-fn absent_reason(metric: &str, names: &[String]) -> String {
-    let known = names
+/// Without a `config`, none of the default KPIs is in any row: one problem for the file.
+fn no_default_kpi_reason(defaults: &[&str], names: &[String]) -> String {
+    let slips: Vec<String> = defaults
         .iter()
+        .filter_map(|kpi| {
+            nearest(kpi, names.iter().map(String::as_str))
+                .map(|near| format!("`{near}` for `{kpi}`?"))
+        })
+        .collect();
+    let hint = if slips.is_empty() {
+        format!("the rows name: {}", listed(names))
+    } else {
+        format!("did you mean {}", slips.join(", "))
+    };
+    format!(
+        "no row has a value for any default KPI ({}); {hint}; the file has no `config`: add one naming the rows' metrics",
+        defaults.join(", ")
+    )
+}
+
+/// Up to ten names, comma separated; `none` for none.
+fn listed(names: &[String]) -> String {
+    if names.is_empty() {
+        return "none".into();
+    }
+    let mut text = names
+        .iter()
+        .take(10)
         .map(String::as_str)
-        .chain(Kpi::ALL.iter().map(|k| k.name()));
-    match nearest(metric, known) {
-        Some(near) => format!("no row has a value for it; did you mean `{near}`?"),
-        None if names.is_empty() => "no row has a value for it (the rows name no metric)".into(),
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > 10 {
+        text.push_str(", ...");
+    }
+    text
+}
+
+fn absent_reason(metric: &str, names: &[String], configured: &[&str]) -> String {
+    // A slip is a name the config does not use already: a metric of the rows, or a KPI name.
+    let unused = |name: &&str| !configured.contains(name);
+    let rows = names.iter().map(String::as_str);
+    let kpis = Kpi::ALL.iter().map(|k| k.name());
+    let near = if Kpi::from_name(metric).is_some() {
+        nearest(metric, rows.filter(unused))
+    } else {
+        nearest(metric, rows.chain(kpis).filter(unused))
+    };
+    match near {
+        Some(near) => format!(
+            "no row has a value for it; did you mean `{near}`? (fix the name in `config.kpis` or add the metric to the rows)"
+        ),
         None => format!(
-            "no row has a value for it; the rows name: {}",
-            names
-                .iter()
-                .take(10)
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-                .join(", ")
+            "no row has a value for it; the rows name: {}; fix the name in `config.kpis` or add the metric to the rows",
+            listed(names)
         ),
     }
 }
 
 /// The candidate closest to `name` by edit distance, ignoring case, when close enough to be a
-/// slip: within a third of the name's length (at least 1).
+/// slip: within a quarter of the name's length (at least 1).
 fn nearest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
+    let limit = (name.chars().count() / 4).max(1);
+    let lower = name.to_lowercase();
     candidates
         .filter(|c| *c != name)
-        .map(|c| (edit_distance(&name.to_lowercase(), &c.to_lowercase()), c))
+        .map(|c| (edit_distance(&lower, &c.to_lowercase()), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
@@ -154,6 +204,10 @@ mod tests {
             Some("avgSpeedOfAnswer")
         );
         assert_eq!(nearest("happiness", names.into_iter()), None);
+        assert_eq!(
+            nearest("abandonedCalls", ["handledCalls"].into_iter()),
+            None
+        );
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }
