@@ -211,7 +211,8 @@ fn write_report_table(report: &Report, out: &mut impl Write) -> io::Result<()> {
         .into();
     header.extend(kpis.iter().map(|k| k.name().to_owned()));
     header.push("confidence".into());
-    let mut table = Table::new(header.clone(), &[1, header.len() - 1]);
+    let confidence_column = header.len() - 1;
+    let mut table = Table::new(header, &[1, confidence_column]);
     for line in report.ranked() {
         let confidence = match (line.has_data, line.confidence.sample_size) {
             (false, _) | (true, None) => "no data".to_owned(),
