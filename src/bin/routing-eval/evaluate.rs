@@ -237,8 +237,9 @@ fn progress_printer() -> impl Fn(&ProgressEvent) + Send + Sync + 'static {
             }
             _ => return,
         };
+        // Job ids and states come from the server: escaped, so they cannot drive the terminal.
         let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r\x1b[2K{line}");
+        let _ = write!(err, "\r\x1b[2K{}", output::escape(&line));
         let _ = err.flush();
     }
 }
