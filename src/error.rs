@@ -59,6 +59,20 @@ impl fmt::Display for ErrorKind {
     }
 }
 
+/// Why a connection could not be made, for [`ErrorKind::Transport`] errors: each calls for a
+/// different fix (the host name, the service, the certificate or proxy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConnectFailure {
+    /// The host name did not resolve: check its spelling, the region, or DNS.
+    Dns,
+    /// The host answered but nothing listens on the port (connection refused).
+    Refused,
+    /// The TLS handshake failed: a certificate the client does not trust, a name that does
+    /// not match, or a peer that does not speak TLS (plain http on an https port).
+    Tls,
+}
+
 /// One problem found while validating configuration or input, before any network call.
 ///
 /// Builders collect every problem they find, so [`Error::validation`] can hold several.
@@ -178,6 +192,7 @@ struct Inner {
     json_path: Option<String>,
     validation: Vec<ValidationError>,
     retryable: Option<bool>,
+    connect_failure: Option<ConnectFailure>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -196,6 +211,7 @@ impl Error {
                 json_path: None,
                 validation: Vec::new(),
                 retryable: None,
+                connect_failure: None,
                 source: None,
             }),
         }
@@ -259,6 +275,12 @@ impl Error {
     /// Overrides the retryability derived from the kind and status.
     pub fn with_retryable(mut self, retryable: bool) -> Self {
         self.inner.retryable = Some(retryable);
+        self
+    }
+
+    /// Sets why the connection could not be made.
+    pub fn with_connect_failure(mut self, failure: ConnectFailure) -> Self {
+        self.inner.connect_failure = Some(failure);
         self
     }
 
@@ -326,6 +348,12 @@ impl Error {
         self.inner.json_path.as_deref()
     }
 
+    /// Why the connection could not be made (DNS, refused, TLS), for
+    /// [`ErrorKind::Transport`] errors where that is known.
+    pub fn connect_failure(&self) -> Option<ConnectFailure> {
+        self.inner.connect_failure
+    }
+
     /// Every validation problem, for [`ErrorKind::Config`] errors.
     pub fn validation(&self) -> &[ValidationError] {
         &self.inner.validation
@@ -379,6 +407,9 @@ impl fmt::Debug for Error {
         }
         if !i.validation.is_empty() {
             d.field("validation", &i.validation);
+        }
+        if let Some(v) = &i.connect_failure {
+            d.field("connect_failure", v);
         }
         if let Some(v) = &i.source {
             d.field("source", v);

@@ -23,7 +23,7 @@ use url::Url;
 
 use crate::auth::TokenCache;
 use crate::config::{Config, RetryPolicy};
-use crate::error::{Error, ErrorKind, RateLimit, Result};
+use crate::error::{ConnectFailure, Error, ErrorKind, RateLimit, Result};
 use crate::time::TimeSource;
 
 /// Counts HTTP requests and retries; clone it to share one count.
@@ -542,10 +542,25 @@ fn transport_error(url: &Url, e: reqwest::Error) -> Error {
             format!("request to {host} timed out; raise the request timeout or try again later"),
         )
     } else if e.is_connect() {
-        (
-            ErrorKind::Transport,
-            format!("could not connect to {host}; check the host and the network"),
-        )
+        let failure = connect_failure(&e);
+        let message = match failure {
+            Some(ConnectFailure::Dns) => format!(
+                "cannot resolve host name {host} (DNS failure); check its spelling, the region and the network's DNS"
+            ),
+            Some(ConnectFailure::Refused) => format!(
+                "connection to {host} refused; nothing listens on that port: check the host and port, or whether the service is up"
+            ),
+            Some(ConnectFailure::Tls) => format!(
+                "tls handshake with {host} failed; check that the url is https to a tls server and that its certificate is valid for that name"
+            ),
+            None => format!("could not connect to {host}; check the host and the network"),
+        };
+        let error = Error::new(ErrorKind::Transport, message);
+        let error = match failure {
+            Some(failure) => error.with_connect_failure(failure),
+            None => error,
+        };
+        return error.with_source(e.without_url());
     } else {
         (
             ErrorKind::Transport,
@@ -554,6 +569,42 @@ fn transport_error(url: &Url, e: reqwest::Error) -> Error {
     };
     Error::new(kind, message).with_source(e.without_url())
 }
+
+/// Why a connect error happened, read off its cause chain: reqwest exposes no kinds for it,
+/// so the resolver's and the TLS stack's errors are recognised by type and by the words
+/// hyper-util and rustls put in them.
+pub(crate) fn connect_failure(error: &(dyn std::error::Error + 'static)) -> Option<ConnectFailure> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    let mut found = None;
+    while let Some(e) = cause {
+        let text = e.to_string().to_ascii_lowercase();
+        if e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+        {
+            return Some(ConnectFailure::Refused);
+        }
+        if text.starts_with("dns error") || text.contains("failed to lookup address") {
+            found = found.or(Some(ConnectFailure::Dns));
+        }
+        if TLS_WORDS.iter().any(|w| text.contains(w)) {
+            found = found.or(Some(ConnectFailure::Tls));
+        }
+        cause = e.source();
+    }
+    found
+}
+
+/// Words of rustls's handshake errors (`invalid peer certificate: UnknownIssuer`, `received
+/// corrupt message of type InvalidContentType`, `peer sent no certificates`, ...).
+const TLS_WORDS: &[&str] = &[
+    "certificate",
+    "handshake",
+    "corrupt message",
+    "tls",
+    "alert",
+    "peer is incompatible",
+    "peer misbehaved",
+];
 
 /// Reads the body, refusing to hold more than `cap` bytes.
 async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Bytes> {

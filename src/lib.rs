@@ -116,5 +116,5 @@ pub use client::{Client, ClientBuilder};
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
-pub use error::{Error, ErrorKind, Result, ValidationError};
+pub use error::{ConnectFailure, Error, ErrorKind, Result, ValidationError};
 pub use metrics::MetricTable;

@@ -364,6 +364,39 @@ impl Kpi {
         }
     }
 
+    /// Whether the KPI counts interactions (offered, answered, handled, abandoned): a whole
+    /// number, written as an integer in JSON and CSV.
+    pub fn is_count(self) -> bool {
+        matches!(
+            self,
+            Kpi::Offered | Kpi::Answered | Kpi::HandledCalls | Kpi::AbandonedCalls
+        )
+    }
+
+    /// The value of this KPI as JSON and CSV write it: a count as an integer (`1234`, not
+    /// `1234.0`), anything else in shortest round-trip form.
+    ///
+    /// # Example
+    /// ```
+    /// use genesys_routing_eval::metrics::Kpi;
+    /// assert_eq!(Kpi::Offered.format_value(1234.0), "1234");
+    /// assert_eq!(Kpi::AbandonRate.format_value(0.25), "0.25");
+    /// ```
+    pub fn format_value(self, value: f64) -> String {
+        match self.as_count(value) {
+            Some(n) => n.to_string(),
+            None => serde_json::Number::from_f64(value)
+                .map_or_else(|| value.to_string(), |n| n.to_string()),
+        }
+    }
+
+    /// `value` as an integer when this KPI is a count and `value` is a whole number in range.
+    pub(crate) fn as_count(self, value: f64) -> Option<u64> {
+        // `u64::MAX as f64` rounds up to 2^64, which is out of range: compare with `<`.
+        (self.is_count() && value >= 0.0 && value < u64::MAX as f64 && value.fract() == 0.0)
+            .then_some(value as u64)
+    }
+
     /// The KPI with this name, if it is one of ours.
     ///
     /// # Example
@@ -489,9 +522,24 @@ impl Serialize for Kpis {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(Some(Kpi::ALL.len()))?;
         for (kpi, value) in self.iter() {
-            map.serialize_entry(kpi.name(), &value)?;
+            map.serialize_entry(kpi.name(), &KpiValue(kpi, value))?;
         }
         map.end()
+    }
+}
+
+/// One KPI's value as JSON: counts as integers, `null` where missing.
+pub(crate) struct KpiValue(pub(crate) Kpi, pub(crate) Option<f64>);
+
+impl Serialize for KpiValue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.1 {
+            None => serializer.serialize_none(),
+            Some(v) => match self.0.as_count(v) {
+                Some(n) => serializer.serialize_u64(n),
+                None => serializer.serialize_f64(v),
+            },
+        }
     }
 }
 

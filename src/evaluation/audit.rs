@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::{ScoringSummary, SourceKind, StrategyReport, Window};
 use crate::sink::SinkOutcome;
 
 /// Whether the report reached the webhook.
@@ -31,7 +32,41 @@ pub struct RequestCount {
     pub retries: u64,
 }
 
-/// One evaluation's audit record, as DESIGN.md lists it.
+/// One strategy's result as the audit record keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct StrategyScore {
+    /// The strategy.
+    #[serde(rename = "strategyId")]
+    pub strategy_id: String,
+    /// Whether the source returned data for it.
+    pub has_data: bool,
+    /// Its rank among scored strategies, 1 = best; `None` when unscored.
+    pub rank: Option<usize>,
+    /// Its score; `None` when unscored.
+    pub score: Option<f64>,
+    /// Its percentile rank among scored strategies.
+    pub percentile_rank: Option<f64>,
+    /// The share of KPI weight that had data.
+    pub coverage: f64,
+}
+
+impl StrategyScore {
+    pub(crate) fn of(line: &StrategyReport) -> Self {
+        StrategyScore {
+            strategy_id: line.strategy_id.clone(),
+            has_data: line.has_data,
+            rank: line.rank,
+            score: line.score,
+            percentile_rank: line.percentile_rank,
+            coverage: line.coverage,
+        }
+    }
+}
+
+/// One evaluation's audit record, as DESIGN.md lists it, plus what the evaluation covered
+/// (window, source, grouping, scoring) and each strategy's score, so that a record alone
+/// says what was decided and on what.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AuditRecord {
@@ -41,6 +76,16 @@ pub struct AuditRecord {
     pub evaluation_id: String,
     /// The strategy ids requested (empty: every value observed).
     pub strategy_ids: Vec<String>,
+    /// The evaluated window.
+    pub window: Window,
+    /// The source queried.
+    pub source: SourceKind,
+    /// The grouping dimension that defines a strategy.
+    pub group_by: String,
+    /// The scoring preset and weights.
+    pub scoring: ScoringSummary,
+    /// Every strategy's result, in the report's ranked order (unscored last).
+    pub scores: Vec<StrategyScore>,
     /// When the evaluation started (wall clock).
     pub execution_timestamp: DateTime<Utc>,
     /// Duration of the evaluation on a monotonic clock, in seconds.

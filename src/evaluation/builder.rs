@@ -13,6 +13,7 @@ use crate::metrics::Kpi;
 use crate::progress::{Progress, ProgressEvent};
 use crate::scoring::ScoringConfig;
 use crate::sink::Sink;
+use crate::sources::{ROUTING_DIMENSIONS, routing_method_for};
 
 /// Default grouping dimension of the aggregates source.
 pub const DEFAULT_GROUP_BY: &str = "usedRouting";
@@ -147,7 +148,9 @@ impl EvaluationBuilder {
         self
     }
 
-    /// How strategies are scored. Default: [`ScoringConfig::default`].
+    /// How strategies are scored. Default: [`SourceKind::default_preset`], the rates preset on
+    /// the aggregates source (it supplies every rate KPI) and the tutorial's weights on the
+    /// strategies facade (which reports only handled calls, speed of answer and abandons).
     pub fn scoring(mut self, config: ScoringConfig) -> Self {
         self.scoring = Some(config);
         self
@@ -238,7 +241,10 @@ impl EvaluationBuilder {
                 hint: "pass .client(Client::builder()...build()?)".into(),
             });
         }
-        let scoring = self.scoring.clone().unwrap_or_default();
+        let scoring = self
+            .scoring
+            .clone()
+            .unwrap_or_else(|| self.source.default_preset().config());
         problems.extend(scoring.problems());
         let plan = self.plan(&scoring, &mut problems);
         match (client, plan) {
@@ -277,6 +283,10 @@ impl EvaluationBuilder {
             });
         }
         check_strategy_ids(&self.strategy_ids, problems);
+        if ROUTING_DIMENSIONS.contains(&group_by.as_str()) || self.source == SourceKind::Strategies
+        {
+            check_routing_method_case(&self.strategy_ids, problems);
+        }
         check_kpis_derivable(scoring, problems);
         let concurrency = self.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
         if concurrency == 0 {
@@ -366,6 +376,21 @@ fn check_strategy_ids(ids: &[String], problems: &mut Vec<ValidationError>) {
             problems.push(ValidationError::Invalid {
                 name: "strategy".into(),
                 reason: format!("`{id}` is given twice; name each strategy once"),
+            });
+        }
+    }
+}
+
+/// Routing method values are case-sensitive on the server: `bullseye` would match nothing
+/// and the strategy would come back without data, so a case slip is refused with the spelling.
+fn check_routing_method_case(ids: &[String], problems: &mut Vec<ValidationError>) {
+    for id in ids {
+        if let Some(method) = routing_method_for(id) {
+            problems.push(ValidationError::Invalid {
+                name: "strategy".into(),
+                reason: format!(
+                    "`{id}` is not a routing method; did you mean `{method}`? (values are case-sensitive)"
+                ),
             });
         }
     }

@@ -22,9 +22,9 @@ use futures_util::future::join_all;
 use std::sync::Arc;
 use tracing::Instrument;
 
-pub use audit::{AuditRecord, RequestCount, WebhookSyncStatus};
+pub use audit::{AuditRecord, RequestCount, StrategyScore, WebhookSyncStatus};
 pub use builder::EvaluationBuilder;
-pub use report::{Report, SourceKind, StrategyReport};
+pub use report::{Report, ScoringSummary, SourceKind, StrategyReport};
 pub use window::{Window, WindowSpec};
 
 use crate::client::{Client, RequestCounter};
@@ -168,13 +168,15 @@ impl Evaluation {
         let kpis: Vec<Kpis> = totals.iter().map(Kpis::from_counts).collect();
         let cohort = Cohort::from_kpis(ids.iter().zip(kpis.iter()));
         let scores = scoring::score(&self.scoring, &cohort)?;
-        let results = scores
+        let mut results: Vec<StrategyReport> = scores
             .iter()
             .zip(kpis.iter().zip(totals.iter()))
             .map(|(row, (kpis, counts))| {
                 let result = row.to_result();
                 StrategyReport {
+                    has_data: table.strategy(&result.strategy_id).is_some(),
                     strategy_id: result.strategy_id,
+                    rank: None,
                     score: result.score,
                     percentile_rank: result.percentile_rank,
                     coverage: result.coverage,
@@ -184,6 +186,7 @@ impl Evaluation {
                 }
             })
             .collect();
+        report::assign_ranks(&mut results);
         Ok(Report {
             evaluation_id,
             timestamp: self.client.time_source().clock.now(),
@@ -198,6 +201,7 @@ impl Evaluation {
             table,
             job_ids: fetched.job_ids,
             requests: RequestCount::default(),
+            scoring: (*self.scoring).clone(),
         })
     }
 
@@ -253,6 +257,15 @@ impl Evaluation {
             audit_id: audit::new_id("aud_", started_at),
             evaluation_id: report.evaluation_id.clone(),
             strategy_ids: self.plan.strategy_ids.clone(),
+            window: report.window,
+            source: report.source,
+            group_by: report.group_by.clone(),
+            scoring: ScoringSummary::of(&self.scoring),
+            scores: report
+                .ranked()
+                .into_iter()
+                .map(audit::StrategyScore::of)
+                .collect(),
             execution_timestamp: started_at,
             latency_seconds: 0.0,
             row_count: report.results.len(),

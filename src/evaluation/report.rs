@@ -9,8 +9,8 @@ use serde::ser::SerializeMap;
 
 use crate::evaluation::Window;
 use crate::evaluation::audit::RequestCount;
-use crate::metrics::{Kpis, MetricTable};
-use crate::scoring::Confidence;
+use crate::metrics::{KpiValue, Kpis, MetricTable};
+use crate::scoring::{Confidence, KpiWeight, MissingPolicy, Normalization, Preset, ScoringConfig};
 
 /// Where the metric table came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, serde::Deserialize)]
@@ -34,6 +34,26 @@ impl SourceKind {
     }
 }
 
+impl SourceKind {
+    /// The scoring preset of an evaluation that sets none: [`Preset::Rates`] where the source
+    /// supplies the rate KPIs (aggregates), [`Preset::Tutorial`] where it does not (the
+    /// strategies facade reports handled calls, speed of answer and abandons only).
+    ///
+    /// # Example
+    /// ```
+    /// use genesys_routing_eval::evaluation::SourceKind;
+    /// use genesys_routing_eval::scoring::Preset;
+    /// assert_eq!(SourceKind::Aggregates.default_preset(), Preset::Rates);
+    /// assert_eq!(SourceKind::Strategies.default_preset(), Preset::Tutorial);
+    /// ```
+    pub fn default_preset(self) -> Preset {
+        match self {
+            SourceKind::Strategies => Preset::Tutorial,
+            _ => Preset::Rates,
+        }
+    }
+}
+
 impl std::fmt::Display for SourceKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
@@ -46,6 +66,12 @@ impl std::fmt::Display for SourceKind {
 pub struct StrategyReport {
     /// The strategy: a value of the grouping dimension.
     pub strategy_id: String,
+    /// Whether the source returned any data for it; `false` for a requested strategy the
+    /// window holds nothing of (it has no score and no rank).
+    pub has_data: bool,
+    /// Its position in [`Report::ranked`], 1 = best, counting scored strategies only;
+    /// `None` when unscored.
+    pub rank: Option<usize>,
     /// Weighted score in `[0, 1]`; `None` when no weighted KPI was present.
     pub score: Option<f64>,
     /// Percentile rank among scored strategies, best = 1.0.
@@ -61,16 +87,19 @@ pub struct StrategyReport {
 }
 
 impl Serialize for StrategyReport {
-    /// A flat record: the tutorial's field names, then every KPI by name (seconds for
-    /// durations, `null` where missing), then the normalised values and the confidence.
+    /// A flat record: the tutorial's field names, `has_data` and `rank` (`null` where
+    /// unscored), then every KPI by name (counts as integers, seconds for durations, `null`
+    /// where missing), then the normalised values and the confidence.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("strategyId", &self.strategy_id)?;
+        map.serialize_entry("has_data", &self.has_data)?;
+        map.serialize_entry("rank", &self.rank)?;
         map.serialize_entry("score", &self.score)?;
         map.serialize_entry("percentile_rank", &self.percentile_rank)?;
         map.serialize_entry("coverage", &self.coverage)?;
         for (kpi, value) in self.kpis.iter() {
-            map.serialize_entry(kpi.name(), &value)?;
+            map.serialize_entry(kpi.name(), &KpiValue(kpi, value))?;
         }
         map.serialize_entry("normalized", &self.normalized)?;
         map.serialize_entry("confidence", &self.confidence)?;
@@ -112,21 +141,17 @@ pub struct Report {
     pub data_completeness: f64,
     /// Requested strategies the source returned no data for.
     pub missing_strategies: Vec<String>,
+    /// How the strategies were scored.
+    pub scoring: ScoringConfig,
 }
 
 impl Report {
     /// Results sorted by score descending, then strategy id ascending; unscored last.
     pub fn ranked(&self) -> Vec<&StrategyReport> {
-        let mut ranked: Vec<&StrategyReport> = self.results.iter().collect();
-        ranked.sort_by(|a, b| match (a.score, b.score) {
-            (Some(x), Some(y)) => y
-                .total_cmp(&x)
-                .then_with(|| a.strategy_id.cmp(&b.strategy_id)),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => a.strategy_id.cmp(&b.strategy_id),
-        });
-        ranked
+        ranked_order(&self.results)
+            .into_iter()
+            .map(|i| &self.results[i])
+            .collect()
     }
 
     /// How many strategies received a score (the webhook's `record_count`).
@@ -137,6 +162,67 @@ impl Report {
     /// The result for one strategy.
     pub fn strategy(&self, strategy_id: &str) -> Option<&StrategyReport> {
         self.results.iter().find(|r| r.strategy_id == strategy_id)
+    }
+
+    /// Whether any strategy in the report has data. `false` when the window held nothing for
+    /// any requested strategy (or, with none requested, nothing at all): the ranking is
+    /// empty, and the CLI exits 1.
+    pub fn has_data(&self) -> bool {
+        self.results.iter().any(|r| r.has_data)
+    }
+}
+
+/// Puts `rank` on every scored line, in [`Report::ranked`] order.
+pub(crate) fn assign_ranks(results: &mut [StrategyReport]) {
+    let scored: Vec<usize> = ranked_order(results)
+        .into_iter()
+        .filter(|&i| results[i].score.is_some())
+        .collect();
+    for (position, index) in scored.into_iter().enumerate() {
+        results[index].rank = Some(position + 1);
+    }
+}
+
+/// Indices of `results` by score descending, then strategy id ascending; unscored last.
+fn ranked_order(results: &[StrategyReport]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..results.len()).collect();
+    order.sort_by(|&i, &j| {
+        let (a, b) = (&results[i], &results[j]);
+        match (a.score, b.score) {
+            (Some(x), Some(y)) => y
+                .total_cmp(&x)
+                .then_with(|| a.strategy_id.cmp(&b.strategy_id)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.strategy_id.cmp(&b.strategy_id),
+        }
+    });
+    order
+}
+
+/// The scoring configuration as the report and the audit record state it.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ScoringSummary {
+    /// The preset's name (`rates`, `tutorial`), or `custom` for weights of the caller's own.
+    pub preset: String,
+    /// The KPIs with their weights and directions, in the order they are combined.
+    pub kpis: Vec<KpiWeight>,
+    /// How each KPI was normalised.
+    pub normalization: Normalization,
+    /// What a missing value did.
+    pub missing: MissingPolicy,
+}
+
+impl ScoringSummary {
+    /// The summary of `config`.
+    pub fn of(config: &ScoringConfig) -> Self {
+        ScoringSummary {
+            preset: config.preset().map_or("custom", Preset::name).to_owned(),
+            kpis: config.kpis.clone(),
+            normalization: config.normalization,
+            missing: config.missing,
+        }
     }
 }
 
@@ -155,6 +241,7 @@ struct Body<'a> {
     window: WindowBody<'a>,
     source: SourceKind,
     group_by: &'a str,
+    scoring: ScoringSummary,
     data: &'a [StrategyReport],
     unattributed: &'a Kpis,
     missing_strategies: &'a [String],
@@ -165,7 +252,8 @@ struct Body<'a> {
 impl Serialize for Report {
     /// The webhook body: `timestamp`, `evaluation_type` (`routing_strategy_performance`),
     /// `evaluation_id`, `record_count` (scored strategies), `window`, `source`, `data` (one
-    /// flat record per strategy), plus `group_by`, `unattributed`, `missing_strategies`,
+    /// flat record per strategy), plus `group_by`, `scoring` (preset and weights),
+    /// `unattributed`, `missing_strategies`,
     /// `data_completeness` and `job_ids` for context. The raw metric table is left out.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         Body {
@@ -179,6 +267,7 @@ impl Serialize for Report {
             },
             source: self.source,
             group_by: &self.group_by,
+            scoring: ScoringSummary::of(&self.scoring),
             data: &self.results,
             unattributed: &self.unattributed,
             missing_strategies: &self.missing_strategies,

@@ -23,6 +23,7 @@
 //! # Ok::<(), genesys_routing_eval::Error>(())
 //! ```
 
+mod check;
 pub(crate) mod fast_parse;
 
 use std::fmt;
@@ -75,8 +76,13 @@ impl ScoreFile {
     /// null}}]}`. Other top-level keys (a vector's `name`, `expected`) are ignored. On the
     /// calling thread only; [`ScoreFile::from_slice_with`] can use two.
     ///
+    /// A UTF-8 byte order mark at the start is skipped (editors on Windows write one).
+    ///
     /// # Errors
-    /// [`ErrorKind::Decode`] naming the JSON path, line and column of the first problem.
+    /// [`ErrorKind::Decode`] naming the JSON path, line and column of the first problem (a
+    /// metric given twice in one row is one). [`ErrorKind::Config`] for a file that parses
+    /// but cannot be scored sensibly: a strategy id in two rows, a negative value of a known
+    /// KPI, or a configured KPI that no row has (naming the nearest metric name).
     ///
     /// # Example
     /// ```
@@ -95,14 +101,18 @@ impl ScoreFile {
     /// # Errors
     /// As [`ScoreFile::from_slice`].
     pub fn from_slice_with(bytes: &[u8], options: Options) -> Result<ScoreFile, Error> {
-        match fast_parse::parse(bytes, options.parallel) {
-            Some(file) => Ok(file),
-            None => ScoreFile::from_slice_serde(bytes),
-        }
+        let bytes = without_bom(bytes);
+        let file = match fast_parse::parse(bytes, options.parallel) {
+            Some(file) => file,
+            None => ScoreFile::from_slice_serde(bytes)?,
+        };
+        check::check(&file)?;
+        Ok(file)
     }
 
     /// The reference reader: serde over the whole file.
     pub(crate) fn from_slice_serde(bytes: &[u8]) -> Result<ScoreFile, Error> {
+        let bytes = without_bom(bytes);
         let mut de = serde_json::Deserializer::from_slice(bytes);
         match ScoreFile::deserialize(&mut de).and_then(|f| de.end().map(|()| f)) {
             Ok(file) => Ok(file),
@@ -137,6 +147,11 @@ impl ScoreFile {
     pub fn config_or_default(&self) -> ScoringConfig {
         self.config.clone().unwrap_or_default()
     }
+}
+
+/// `bytes` without a leading UTF-8 byte order mark.
+fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
 /// serde_json appends " at line L column C"; the message gives them once, by name.
@@ -254,12 +269,14 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let row = self.0.begin_row();
         let mut id = None;
+        let mut seen = Vec::new();
         while let Some(key) = map.next_key::<RowKey>()? {
             match key {
                 RowKey::StrategyId => id = Some(map.next_value::<String>()?),
                 RowKey::Metrics => map.next_value_seed(MetricsSeed {
                     cohort: self.0,
                     row,
+                    seen: &mut seen,
                 })?,
                 RowKey::Other => {
                     map.next_value::<IgnoredAny>()?;
@@ -301,6 +318,8 @@ impl<'de> Deserialize<'de> for RowKey {
 struct MetricsSeed<'c> {
     cohort: &'c mut Cohort,
     row: usize,
+    /// Columns given a value in this row so far.
+    seen: &'c mut Vec<usize>,
 }
 
 impl<'de> DeserializeSeed<'de> for MetricsSeed<'_> {
@@ -320,6 +339,14 @@ impl<'de> Visitor<'de> for MetricsSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(column) = map.next_key_seed(ColumnSeed(self.cohort))? {
+            // Which value would count is a guess either way (JSON leaves it open): refuse.
+            if self.seen.contains(&column) {
+                return Err(de::Error::custom(format_args!(
+                    "metric `{}` is given twice in this row; keep one",
+                    self.cohort.metric_names()[column]
+                )));
+            }
+            self.seen.push(column);
             let value = map.next_value::<Option<f64>>()?.unwrap_or(f64::NAN);
             self.cohort.set(column, self.row, value);
         }
@@ -533,9 +560,13 @@ pub(crate) fn write_number<W: Write>(writer: &mut W, v: f64) -> io::Result<()> {
     serde_json::to_writer(writer, &v).map_err(io::Error::from)
 }
 
-/// RFC 4180: quote a field holding a comma, quote or line break, doubling inner quotes.
+/// RFC 4180: quote a field holding a comma, quote or line break, doubling inner quotes. A
+/// field a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR)
+/// is written `"'..."`, as OWASP advises (the CLI's `evaluate` CSV does the same).
 fn write_csv_field<W: Write>(writer: &mut W, field: &str) -> io::Result<()> {
-    if field.contains([',', '"', '\n', '\r']) {
+    if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        write!(writer, "\"'{}\"", field.replace('"', "\"\""))
+    } else if field.contains([',', '"', '\n', '\r']) {
         write!(writer, "\"{}\"", field.replace('"', "\"\""))
     } else {
         writer.write_all(field.as_bytes())

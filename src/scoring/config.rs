@@ -126,7 +126,73 @@ impl Default for ScoringConfig {
     }
 }
 
+/// A named scoring configuration shipped with the crate (`docs/scoring-presets.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Preset {
+    /// The tutorial's weights with the direction corrected ([`ScoringConfig::tutorial`], also
+    /// [`ScoringConfig::default`], the offline `score` contract of `SCORING.md`). Two of its
+    /// three KPIs are volumes, so it ranks traffic as much as service.
+    Tutorial,
+    /// Quality per caller ([`ScoringConfig::rates`]): rates and averages only. The default of
+    /// an evaluation on the aggregates source.
+    Rates,
+}
+
+impl Preset {
+    /// Every preset.
+    pub const ALL: [Preset; 2] = [Preset::Tutorial, Preset::Rates];
+
+    /// The preset's name, as `--preset` and reports spell it (`rates`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Tutorial => "tutorial",
+            Preset::Rates => "rates",
+        }
+    }
+
+    /// The preset's configuration.
+    pub fn config(self) -> ScoringConfig {
+        match self {
+            Preset::Tutorial => ScoringConfig::tutorial(),
+            Preset::Rates => ScoringConfig::rates(),
+        }
+    }
+}
+
+impl std::fmt::Display for Preset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl ScoringConfig {
+    /// The tutorial preset, the same as [`ScoringConfig::default`]: handled calls 0.3 (higher
+    /// is better), speed of answer 0.4, abandoned calls 0.3 (lower is better).
+    pub fn tutorial() -> Self {
+        ScoringConfig::default()
+    }
+
+    /// The preset this config is, if its KPIs, normalisation and missing policy are one's
+    /// (`min_offered` does not count: it never changes a score); `None` for weights of your
+    /// own.
+    ///
+    /// # Example
+    /// ```
+    /// use genesys_routing_eval::scoring::{Normalization, Preset, ScoringConfig};
+    /// assert_eq!(ScoringConfig::rates().with_min_offered(5).preset(), Some(Preset::Rates));
+    /// assert_eq!(ScoringConfig::rates().with_normalization(Normalization::Rank).preset(), None);
+    /// ```
+    pub fn preset(&self) -> Option<Preset> {
+        Preset::ALL.into_iter().find(|p| {
+            let preset = p.config();
+            preset.kpis == self.kpis
+                && preset.normalization == self.normalization
+                && preset.missing == self.missing
+        })
+    }
+
     /// The rates preset: scores how well each strategy serves a caller, not how many callers
     /// it got. Service level 2.0 (higher is better), abandon rate 1.5, speed of answer 1.0,
     /// handle time 0.5 (all lower is better); min-max, renormalize.
@@ -228,6 +294,16 @@ impl ScoringConfig {
             problems.push(kpi(
                 "",
                 "weights add up to 0; give at least one KPI a positive weight".into(),
+            ));
+        }
+        if all_weights_valid && !total.is_finite() {
+            // Each weight is finite, their sum is not: coverage would divide by infinity.
+            problems.push(kpi(
+                "",
+                format!(
+                    "weights add up to more than {:e}, beyond a finite number; scale them down (only their ratios matter)",
+                    f64::MAX
+                ),
             ));
         }
         problems

@@ -35,7 +35,7 @@ pub use cohort::Cohort;
 pub(crate) use cohort::MAX_FILE_METRICS;
 pub use confidence::{Confidence, Interval};
 pub use config::{
-    DEFAULT_MIN_OFFERED, Direction, KpiWeight, MissingPolicy, Normalization, ScoringConfig,
+    DEFAULT_MIN_OFFERED, Direction, KpiWeight, MissingPolicy, Normalization, Preset, ScoringConfig,
 };
 pub use engine::score;
 pub use ids::{Iter as StrategyIdsIter, StrategyIds};

@@ -16,7 +16,7 @@ use url::{Host, Url};
 
 use super::{DeadLetter, Delivered, DeliveryFailure, SigningSecret, Sink, dead_letter};
 use crate::time::TimeSource;
-use crate::{Error, ErrorKind, Result, ValidationError};
+use crate::{ConnectFailure, Error, ErrorKind, Result, ValidationError};
 
 const DEFAULT_MAX_ATTEMPTS: u32 = 4;
 const DEFAULT_INITIAL_BACKOFF: Duration = Duration::from_secs(1);
@@ -336,7 +336,18 @@ impl Refusal {
         let message = if err.is_timeout() {
             format!("no answer within {}", human(timeout))
         } else if err.is_connect() {
-            "could not connect to the endpoint".to_owned()
+            match crate::http::connect_failure(&err) {
+                Some(ConnectFailure::Dns) => {
+                    "cannot resolve the endpoint's host name (DNS failure)".to_owned()
+                }
+                Some(ConnectFailure::Refused) => {
+                    "connection refused; nothing listens on the endpoint's port".to_owned()
+                }
+                Some(ConnectFailure::Tls) => {
+                    "tls handshake with the endpoint failed (certificate or protocol)".to_owned()
+                }
+                None => "could not connect to the endpoint".to_owned(),
+            }
         } else {
             "the connection failed".to_owned()
         };

@@ -18,6 +18,41 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::MetricTable;
 use crate::time::TimeSource;
 
+/// Routing method values Genesys reports in `usedRouting`, `requestedRouting` and
+/// `activeRouting` (the API reference's list; new values appear over time, so an id outside it
+/// is not refused). Values are case-sensitive: a filter on `bullseye` matches nothing.
+pub const ROUTING_METHODS: &[&str] = &[
+    "Bullseye",
+    "Conditional",
+    "Direct",
+    "Last",
+    "Manual",
+    "Predictive",
+    "Preferred",
+    "Standard",
+    "Vip",
+];
+
+/// Dimensions whose values are routing methods ([`ROUTING_METHODS`]).
+pub const ROUTING_DIMENSIONS: &[&str] = &["usedRouting", "requestedRouting", "activeRouting"];
+
+/// The routing method `id` spells but for case (`Bullseye` for `bullseye`); `None` when `id`
+/// is one exactly, or no routing method at all.
+///
+/// # Example
+/// ```
+/// use genesys_routing_eval::sources::routing_method_for;
+/// assert_eq!(routing_method_for("bullseye"), Some("Bullseye"));
+/// assert_eq!(routing_method_for("Bullseye"), None);
+/// assert_eq!(routing_method_for("queue-7"), None);
+/// ```
+pub fn routing_method_for(id: &str) -> Option<&'static str> {
+    ROUTING_METHODS
+        .iter()
+        .copied()
+        .find(|m| *m != id && m.eq_ignore_ascii_case(id))
+}
+
 /// What one job produced: its metric table and the id the server gave the job.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

@@ -505,3 +505,61 @@ async fn strategies_submission_accepts_any_2xx() {
         assert_eq!(client.strategies().submit(&q).await.unwrap(), "s-job");
     }
 }
+
+/// What a job status request against `api_base` fails with, tokens served by `tokens`,
+/// without retries.
+async fn connect_error(api_base: &str, tokens: &MockServer) -> genesys_routing_eval::Error {
+    Client::builder()
+        .api_base(api_base)
+        .login_base(tokens.uri())
+        .credentials(CLIENT_ID, CLIENT_SECRET)
+        .time_source(ManualClock::new(start_time()).time_source(FixedJitter(1.0)))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+        .aggregates()
+        .status("job-1")
+        .await
+        .unwrap_err()
+}
+
+#[tokio::test]
+async fn dns_failure_refused_connection_and_tls_failure_are_told_apart() {
+    use genesys_routing_eval::ConnectFailure;
+    let tokens = mock_genesys().await;
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    // A server that speaks plain HTTP, asked for https: the handshake cannot succeed.
+    let plain = MockServer::start().await;
+    let plain_as_https = plain.uri().replace("http://", "https://");
+
+    let dns = connect_error("https://no-such-host.invalid", &tokens).await;
+    let refused = connect_error(&format!("http://127.0.0.1:{closed}"), &tokens).await;
+    let tls = connect_error(&plain_as_https, &tokens).await;
+
+    for (error, failure, words) in [
+        (
+            &dns,
+            ConnectFailure::Dns,
+            "cannot resolve host name no-such-host.invalid",
+        ),
+        (
+            &refused,
+            ConnectFailure::Refused,
+            "connection to 127.0.0.1 refused",
+        ),
+        (
+            &tls,
+            ConnectFailure::Tls,
+            "tls handshake with 127.0.0.1 failed",
+        ),
+    ] {
+        assert_eq!(error.kind(), ErrorKind::Transport, "{error}");
+        assert_eq!(error.connect_failure(), Some(failure), "{error:?}");
+        assert!(error.to_string().contains(words), "{error}");
+        assert!(!error.to_string().contains('\n'), "{error}");
+    }
+    assert!(plain.received_requests().await.unwrap().is_empty());
+}

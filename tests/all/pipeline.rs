@@ -14,11 +14,12 @@ use axum::http::{HeaderMap, StatusCode};
 use base64::Engine;
 use chrono::{DateTime, TimeZone, Utc};
 use genesys_routing_eval::evaluation::{
-    AuditRecord, Evaluation, EvaluationBuilder, Outcome, SourceKind, WebhookSyncStatus,
+    AuditRecord, Evaluation, EvaluationBuilder, Outcome, SourceKind, StrategyReport,
+    WebhookSyncStatus,
 };
 use genesys_routing_eval::metrics::{Kpi, RawCounts};
 use genesys_routing_eval::progress::ProgressEvent;
-use genesys_routing_eval::scoring::{Direction, KpiWeight, ScoringConfig};
+use genesys_routing_eval::scoring::{Direction, KpiWeight, Preset, ScoringConfig};
 use genesys_routing_eval::sink::{JsonLinesSink, MemorySink, SigningSecret, WebhookSink};
 use genesys_routing_eval::sources::aggregates::ROUTING_METRICS;
 use genesys_routing_eval::time::{Clock, FixedJitter, ManualClock, TimeSource};
@@ -149,10 +150,15 @@ fn spec_signature(secret: &str, id: &str, timestamp: &str, body: &[u8]) -> Strin
     format!("v1,{}", engine.encode(mac.finalize().into_bytes()))
 }
 
-const AUDIT_FIELDS: [&str; 14] = [
+const AUDIT_FIELDS: [&str; 19] = [
     "audit_id",
     "evaluation_id",
     "strategy_ids",
+    "window",
+    "source",
+    "group_by",
+    "scoring",
+    "scores",
     "execution_timestamp",
     "latency_seconds",
     "row_count",
@@ -273,6 +279,23 @@ async fn clean_run_delivers_one_signed_payload_and_one_audit_line() {
     );
     assert_eq!(line["sink_outcomes"][0]["webhook_id"], id);
     assert_eq!(line["sink_outcomes"][0]["status"], "delivered");
+    // What was evaluated and decided, readable from the record alone.
+    assert_eq!(line["window"], body["window"]);
+    assert_eq!(line["source"], "aggregates");
+    assert_eq!(line["group_by"], "usedRouting");
+    assert_eq!(line["scoring"], body["scoring"]);
+    assert_eq!(line["scoring"]["preset"], "rates");
+    let scores = line["scores"].as_array().unwrap();
+    assert_eq!(scores.len(), 3);
+    for (position, entry) in scores.iter().enumerate() {
+        assert_eq!(entry["rank"], position + 1, "{entry}");
+        let record = data
+            .iter()
+            .find(|r| r["strategyId"] == entry["strategyId"])
+            .unwrap();
+        assert_eq!(entry["score"], record["score"]);
+        assert_eq!(entry["rank"], record["rank"]);
+    }
     let audit: AuditRecord = serde_json::from_value(line).unwrap();
     assert_eq!(audit, outcome.audit);
     assert_eq!(outcome.report.evaluation_id, audit.evaluation_id);
@@ -920,4 +943,189 @@ async fn a_failing_audit_sink_is_reported_but_fails_no_run() {
     assert!(!failed.is_delivered());
     let kept: AuditRecord = serde_json::from_slice(failed.undelivered.as_deref().unwrap()).unwrap();
     assert_eq!(kept, outcome.audit, "the undelivered record is kept whole");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ranking: the default preset, strategies without data
+
+/// Whether `a` is at least as good as `b` on every KPI the rates preset scores, and better on
+/// one.
+fn dominates(a: &StrategyReport, b: &StrategyReport) -> bool {
+    let kpis = ScoringConfig::rates().kpis;
+    let mut better = false;
+    for k in &kpis {
+        let kpi = Kpi::from_name(&k.metric).unwrap();
+        let (Some(x), Some(y)) = (a.kpis.get(kpi), b.kpis.get(kpi)) else {
+            return false;
+        };
+        let (x, y) = match k.direction {
+            Direction::HigherIsBetter => (x, y),
+            Direction::LowerIsBetter => (-x, -y),
+        };
+        if x < y {
+            return false;
+        }
+        better |= x > y;
+    }
+    better
+}
+
+#[tokio::test]
+async fn by_default_a_strategy_better_for_every_caller_outranks_a_busier_one() {
+    let emu = emulator(|b| b).await;
+
+    let outcome = week(&emu).build().unwrap().run().await.unwrap();
+
+    let report = &outcome.report;
+    assert_eq!(report.scoring, ScoringConfig::rates());
+    assert_eq!(report.scoring.preset(), Some(Preset::Rates));
+    let lines = &report.results;
+    let mut pairs = 0;
+    for a in lines {
+        for b in lines {
+            if dominates(a, b) {
+                pairs += 1;
+                assert!(
+                    a.rank.unwrap() < b.rank.unwrap(),
+                    "{} serves every caller better than {} yet ranks {:?} to its {:?}",
+                    a.strategy_id,
+                    b.strategy_id,
+                    a.rank,
+                    b.rank
+                );
+            }
+        }
+    }
+    assert!(
+        pairs > 0,
+        "the emulator's data has strategies that dominate others"
+    );
+    let body = serde_json::to_value(report).unwrap();
+    assert_eq!(body["scoring"]["preset"], "rates");
+    assert_eq!(
+        body["scoring"]["kpis"],
+        serde_json::to_value(ScoringConfig::rates().kpis).unwrap()
+    );
+
+    let tutorial = week(&emu)
+        .scoring(Preset::Tutorial.config())
+        .build()
+        .unwrap()
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(tutorial.report.scoring.preset(), Some(Preset::Tutorial));
+    assert_eq!(tutorial.audit.scoring.preset, "tutorial");
+}
+
+#[tokio::test]
+async fn the_strategies_source_defaults_to_the_tutorial_preset_it_can_supply() {
+    let emu = emulator(|b| b).await;
+
+    let evaluation = week(&emu)
+        .source(SourceKind::Strategies)
+        .strategies(["Bullseye", "Direct"])
+        .build()
+        .unwrap();
+
+    assert_eq!(evaluation.scoring(), &ScoringConfig::tutorial());
+    assert_eq!(SourceKind::Strategies.default_preset(), Preset::Tutorial);
+}
+
+#[tokio::test]
+async fn a_requested_strategy_without_data_is_listed_without_a_rank() {
+    let emu = emulator(|b| b).await;
+    let memory = MemorySink::new();
+
+    let outcome = week(&emu)
+        .strategies(["Direct", "Bullseye", "Retired"])
+        .report_sink(memory.clone())
+        .build()
+        .unwrap()
+        .run()
+        .await
+        .unwrap();
+
+    let report = &outcome.report;
+    assert!(report.has_data());
+    let retired = report.strategy("Retired").unwrap();
+    assert!(!retired.has_data);
+    assert_eq!((retired.rank, retired.score), (None, None));
+    let ranks: Vec<Option<usize>> = report.ranked().iter().map(|l| l.rank).collect();
+    assert_eq!(ranks, [Some(1), Some(2), None]);
+    let body = serde_json::to_value(&memory.items()[0]).unwrap();
+    let record = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["strategyId"] == "Retired")
+        .unwrap();
+    assert_eq!(record["has_data"], false);
+    assert!(record["rank"].is_null());
+    assert_eq!(body["record_count"], 2);
+    let last = outcome.audit.scores.last().unwrap();
+    assert_eq!(
+        (last.strategy_id.as_str(), last.has_data, last.rank),
+        ("Retired", false, None)
+    );
+}
+
+#[tokio::test]
+async fn no_data_for_any_requested_strategy_is_a_report_without_data() {
+    let emu = emulator(|b| b).await;
+
+    let outcome = week(&emu)
+        .strategies(["Retired", "Gone"])
+        .build()
+        .unwrap()
+        .run()
+        .await
+        .unwrap();
+
+    assert!(!outcome.report.has_data());
+    assert!(outcome.report.results.iter().all(|l| l.rank.is_none()));
+    assert_eq!(outcome.report.data_completeness, 0.0);
+}
+
+#[tokio::test]
+async fn a_routing_method_in_the_wrong_case_is_refused_with_its_spelling_before_any_request() {
+    let emu = emulator(|b| b).await;
+
+    let found = problems(week(&emu).strategies(["bullseye", "Direct", "STANDARD"]));
+
+    for (typed, meant) in [("bullseye", "Bullseye"), ("STANDARD", "Standard")] {
+        assert_has(&found, typed, |p| {
+            matches!(p, ValidationError::Invalid { name, reason }
+                if name == "strategy" && reason.contains(&format!("`{typed}`"))
+                    && reason.contains(&format!("did you mean `{meant}`")))
+        });
+    }
+    assert_eq!(found.len(), 2, "{found:#?}");
+    // Any other dimension's values are the caller's own.
+    week(&emu)
+        .group_by("queueId")
+        .strategies(["bullseye"])
+        .build()
+        .unwrap();
+    assert_eq!(emu.stats().requests, 0);
+}
+
+#[tokio::test]
+async fn counts_are_integers_in_the_report_body() {
+    let emu = emulator(|b| b).await;
+
+    let outcome = week(&emu).build().unwrap().run().await.unwrap();
+
+    let body = serde_json::to_value(&outcome.report).unwrap();
+    for record in body["data"].as_array().unwrap() {
+        for kpi in Kpi::ALL.into_iter().filter(|k| k.is_count()) {
+            assert!(record[kpi.name()].is_u64(), "{} in {record}", kpi.name());
+        }
+        assert!(record["abandonRate"].is_f64(), "{record}");
+    }
+    assert!(
+        body["unattributed"]["offered"].is_u64(),
+        "{}",
+        body["unattributed"]
+    );
 }

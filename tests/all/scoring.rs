@@ -246,6 +246,34 @@ fn invalid_config_reports_every_problem_as_kpi_errors() {
 }
 
 #[test]
+fn weights_whose_sum_overflows_are_refused_instead_of_making_coverage_nan() {
+    let huge = ScoringConfig {
+        kpis: vec![
+            KpiWeight::new("handledCalls", f64::MAX, Direction::HigherIsBetter),
+            KpiWeight::new("abandonedCalls", f64::MAX, Direction::LowerIsBetter),
+        ],
+        ..ScoringConfig::default()
+    };
+    let mut cohort = Cohort::new();
+    cohort.push("A", [("handledCalls", 1.0), ("abandonedCalls", 2.0)]);
+
+    let err = score(&huge, &cohort).unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Config);
+    assert!(err.to_string().contains("scale them down"), "{err}");
+    let fine = ScoringConfig {
+        kpis: vec![KpiWeight::new(
+            "handledCalls",
+            f64::MAX,
+            Direction::HigherIsBetter,
+        )],
+        ..ScoringConfig::default()
+    };
+    let scores = score(&fine, &cohort).unwrap();
+    assert_eq!(scores.iter().next().unwrap().coverage, 1.0);
+}
+
+#[test]
 fn reject_policy_names_every_offending_row_and_metric() {
     let mut cohort = Cohort::new();
     cohort.push(

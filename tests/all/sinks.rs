@@ -633,7 +633,9 @@ async fn unreachable_endpoint_is_retried_then_dead_lettered() {
             .error
             .as_deref()
             .unwrap()
-            .contains("could not connect")
+            .contains("connection refused; nothing listens on the endpoint's port"),
+        "{:?}",
+        outcome.error
     );
     let path = outcome.dead_letter.expect("dead-lettered");
     assert_eq!(

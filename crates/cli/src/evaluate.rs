@@ -16,7 +16,7 @@ use genesys_routing_eval::scoring::ScoringConfig;
 use genesys_routing_eval::sink::{JsonLinesSink, WebhookSink};
 use genesys_routing_eval::{Client, Error, ErrorKind};
 
-use crate::exit;
+use crate::{exit, output};
 
 /// Arguments of `routing-eval evaluate`.
 #[derive(Debug, clap::Args)]
@@ -46,10 +46,11 @@ pub struct Args {
     /// IANA time zone for days and buckets.
     #[arg(long, default_value = "UTC")]
     time_zone: String,
-    /// Scoring preset: `default` (the tutorial's weights, corrected) or `rates` (no reward
-    /// for sheer volume).
-    #[arg(long, value_enum, default_value_t = Preset::Default)]
-    preset: Preset,
+    /// Scoring preset: `rates` (quality per caller, no reward for sheer volume; the default on
+    /// the aggregates source) or `tutorial` (the tutorial's weights, direction corrected; the
+    /// default on the strategies source, which supplies only its KPIs).
+    #[arg(long, value_enum, value_name = "PRESET")]
+    preset: Option<Preset>,
     /// Append the audit record to this JSON lines file.
     #[arg(long, value_name = "PATH")]
     audit_log: Option<PathBuf>,
@@ -69,12 +70,13 @@ enum Source {
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum Preset {
-    Default,
     Rates,
+    Tutorial,
 }
 
+/// How `evaluate` prints its outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
+pub enum Format {
     Table,
     Json,
     Csv,
@@ -178,10 +180,6 @@ fn builder(args: &Args, client: Client, jobs: &JobTracker) -> Result<EvaluationB
         .strategies(args.strategies.iter().cloned())
         .granularity(args.granularity.clone())
         .time_zone(args.time_zone.clone())
-        .scoring(match args.preset {
-            Preset::Default => ScoringConfig::default(),
-            Preset::Rates => ScoringConfig::rates(),
-        })
         .on_progress({
             let print = progress_printer();
             let jobs = jobs.clone();
@@ -190,6 +188,12 @@ fn builder(args: &Args, client: Client, jobs: &JobTracker) -> Result<EvaluationB
                 print(event);
             }
         });
+    if let Some(preset) = args.preset {
+        builder = builder.scoring(match preset {
+            Preset::Rates => ScoringConfig::rates(),
+            Preset::Tutorial => ScoringConfig::tutorial(),
+        });
+    }
     builder = match (args.from, args.to) {
         (Some(from), Some(to)) => builder.between(from, to),
         _ => builder.last_days(args.days.unwrap_or(DEFAULT_DAYS)),
@@ -232,8 +236,9 @@ fn progress_printer() -> impl Fn(&ProgressEvent) + Send + Sync + 'static {
             }
             _ => return,
         };
+        // Job ids and states come from the server: escaped, so they cannot drive the terminal.
         let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r\x1b[2K{line}");
+        let _ = write!(err, "\r\x1b[2K{}", output::escape(&line));
         let _ = err.flush();
     }
 }
@@ -244,150 +249,74 @@ fn finish_progress_line() {
     }
 }
 
+/// Prints the outcome and returns the exit code: 1 when no strategy had data, 3 when a sink
+/// failed, 0 otherwise. A reader that stops reading (`| head -1`) is no failure.
 fn print_outcome(outcome: &Outcome, format: Format) -> u8 {
-    let printed = match format {
-        Format::Table => print_table(&outcome.report),
-        Format::Csv => print_csv(&outcome.report),
-        Format::Json => print_json(outcome),
-    };
-    if let Err(e) = printed {
+    if let Err(e) = output::print_outcome(outcome, format)
+        && !output::is_broken_pipe(&e)
+    {
         eprintln!("routing-eval: cannot write the report: {e}");
         return exit::FAILED;
     }
-    if outcome.sinks_failed() {
-        for o in outcome
-            .audit
-            .sink_outcomes
-            .iter()
-            .chain(&outcome.audit_outcomes)
-        {
-            if !o.is_delivered() {
-                let kept = o
-                    .dead_letter
-                    .as_ref()
-                    .map(|p| format!("; payload kept in {}", p.display()))
-                    .unwrap_or_default();
-                eprintln!(
-                    "routing-eval: sink {} failed: {}{kept}",
-                    o.sink,
-                    o.error.as_deref().unwrap_or("unknown error")
-                );
-            }
-        }
-        return exit::SINK_FAILED;
+    let sinks_failed = outcome.sinks_failed();
+    if sinks_failed {
+        report_sink_failures(outcome);
     }
-    exit::OK
-}
-
-fn print_json(outcome: &Outcome) -> std::io::Result<()> {
-    let doc = serde_json::json!({ "report": &outcome.report, "audit": &outcome.audit });
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, &doc)?;
-    writeln!(out)
-}
-
-fn fmt_opt(value: Option<f64>, digits: usize) -> String {
-    value.map_or_else(|| "-".to_owned(), |v| format!("{v:.digits$}"))
-}
-
-fn fmt_pct(value: Option<f64>) -> String {
-    value.map_or_else(|| "-".to_owned(), |v| format!("{:.1}%", v * 100.0))
-}
-
-fn print_table(report: &Report) -> std::io::Result<()> {
-    use genesys_routing_eval::metrics::Kpi;
-    let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "Routing strategies by {} ({} source), {} to {}",
-        report.group_by,
-        report.source,
-        report.window.from.format("%Y-%m-%d %H:%M"),
-        report.window.to.format("%Y-%m-%d %H:%M UTC")
-    )?;
-    writeln!(
-        out,
-        "{:>4}  {:<24} {:>6} {:>6} {:>8} {:>7} {:>8} {:>8} {:>7}  confidence",
-        "rank", "strategy", "score", "pctl", "offered", "asa_s", "abandon", "svc_lvl", "aht_s",
-    )?;
-    for (i, line) in report.ranked().into_iter().enumerate() {
-        let k = &line.kpis;
-        let confidence = match (line.confidence.low_confidence, line.confidence.sample_size) {
-            (_, None) => "no data".to_owned(),
-            (true, Some(n)) => format!("low (n={n})"),
-            (false, Some(n)) => format!("ok (n={n})"),
-        };
-        writeln!(
-            out,
-            "{:>4}  {:<24} {:>6} {:>6} {:>8} {:>7} {:>8} {:>8} {:>7}  {}",
-            i + 1,
-            line.strategy_id,
-            fmt_opt(line.score, 3),
-            fmt_opt(line.percentile_rank, 2),
-            fmt_opt(k.get(Kpi::Offered), 0),
-            fmt_opt(k.get(Kpi::AvgSpeedOfAnswer), 1),
-            fmt_pct(k.get(Kpi::AbandonRate)),
-            fmt_pct(k.get(Kpi::ServiceLevel)),
-            fmt_opt(k.get(Kpi::AvgHandleTime), 0),
-            confidence
-        )?;
+    if !outcome.report.has_data() {
+        eprintln!("routing-eval: {}", no_data_message(&outcome.report));
+        return exit::FAILED;
     }
-    if !report.missing_strategies.is_empty() {
-        writeln!(out, "no data for: {}", report.missing_strategies.join(", "))?;
-    }
-    if let Some(offered) = report.unattributed.get(Kpi::Offered).filter(|n| *n > 0.0) {
-        writeln!(
-            out,
-            "unattributed (no {}): {offered:.0} offered",
-            report.group_by
-        )?;
-    }
-    Ok(())
-}
-
-fn print_csv(report: &Report) -> std::io::Result<()> {
-    use genesys_routing_eval::metrics::Kpi;
-    let mut out = std::io::stdout().lock();
-    let kpi_names: Vec<&str> = Kpi::ALL.iter().map(|k| k.name()).collect();
-    writeln!(
-        out,
-        "rank,strategyId,score,percentileRank,coverage,{},sampleSize,lowConfidence",
-        kpi_names.join(",")
-    )?;
-    let cell = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
-    for (i, line) in report.ranked().into_iter().enumerate() {
-        let kpis: Vec<String> = line.kpis.iter().map(|(_, v)| cell(v)).collect();
-        writeln!(
-            out,
-            "{},{},{},{},{},{},{},{}",
-            i + 1,
-            csv_field(&line.strategy_id),
-            cell(line.score),
-            cell(line.percentile_rank),
-            line.coverage,
-            kpis.join(","),
-            line.confidence
-                .sample_size
-                .map(|n| n.to_string())
-                .unwrap_or_default(),
-            line.confidence.low_confidence
-        )?;
-    }
-    Ok(())
-}
-
-/// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180).
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
+    if sinks_failed {
+        exit::SINK_FAILED
     } else {
-        text.to_owned()
+        exit::OK
+    }
+}
+
+fn no_data_message(report: &Report) -> String {
+    if report.requested_strategies.is_empty() {
+        format!(
+            "no strategy has data in the window; widen it (--days, --from/--to) or check --group-by {}",
+            output::escape(&report.group_by)
+        )
+    } else {
+        let ids: Vec<_> = report
+            .requested_strategies
+            .iter()
+            .map(|id| output::escape(id))
+            .collect();
+        format!(
+            "none of the requested strategies has data in the window ({}); check the --strategy values and the window",
+            ids.join(", ")
+        )
+    }
+}
+
+fn report_sink_failures(outcome: &Outcome) {
+    for o in outcome
+        .audit
+        .sink_outcomes
+        .iter()
+        .chain(&outcome.audit_outcomes)
+    {
+        if !o.is_delivered() {
+            let kept = o
+                .dead_letter
+                .as_ref()
+                .map(|p| format!("; payload kept in {}", p.display()))
+                .unwrap_or_default();
+            eprintln!(
+                "routing-eval: sink {} failed: {}{kept}",
+                output::escape(&o.sink),
+                output::escape(o.error.as_deref().unwrap_or("unknown error"))
+            );
+        }
     }
 }
 
 /// Prints a one-line cause and returns the exit code for `error`.
 fn fail(error: &Error) -> u8 {
-    eprintln!("routing-eval: {error}");
+    eprintln!("routing-eval: {}", output::escape(&error.to_string()));
     if error.kind() == ErrorKind::Config {
         exit::USAGE
     } else {

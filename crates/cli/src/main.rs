@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 mod alloc;
 mod emulate;
 mod evaluate;
+mod output;
 mod score;
 
 #[global_allocator]

@@ -5,7 +5,7 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
 
 use genesys_routing_eval::score_file::{Options, ScoreFile, write_csv, write_json_with};
-use genesys_routing_eval::scoring::{self, Scores};
+use genesys_routing_eval::scoring;
 use genesys_routing_eval::{Error, ErrorKind};
 use memmap2::MmapOptions;
 
@@ -33,8 +33,13 @@ enum Format {
 pub async fn run(args: Args) -> u8 {
     match score_file(&args) {
         Ok(()) => crate::exit::OK,
+        // The reader stopped reading (`| head`): the rest is not wanted, nothing failed.
+        Err(e) if is_broken_pipe(&e) => crate::exit::OK,
         Err(e) => {
-            eprintln!("routing-eval score: {e}");
+            eprintln!(
+                "routing-eval score: {}",
+                crate::output::escape(&e.to_string())
+            );
             match e.kind() {
                 ErrorKind::Config | ErrorKind::Decode => crate::exit::USAGE,
                 _ => crate::exit::FAILED,
@@ -49,6 +54,12 @@ fn parallel() -> Options {
     Options::new().parallel(true)
 }
 
+fn is_broken_pipe(error: &Error) -> bool {
+    std::error::Error::source(error)
+        .and_then(|s| s.downcast_ref::<io::Error>())
+        .is_some_and(crate::output::is_broken_pipe)
+}
+
 fn score_file(args: &Args) -> Result<(), Error> {
     let bytes = read_input(&args.input)?;
     let file = ScoreFile::from_slice_with(&bytes, parallel())?;
@@ -60,7 +71,7 @@ fn score_file(args: &Args) -> Result<(), Error> {
     let written = match args.format {
         Format::Json => write_json_with(&scores, out, parallel()),
         Format::Csv => write_csv(&scores, out),
-        Format::Table => write_table(&scores, out)
+        Format::Table => crate::output::write_scores_table(&scores, out)
             .map_err(|e| Error::new(ErrorKind::Io, format!("cannot write the table: {e}"))),
     };
     // The process exits next: freeing a million strategy ids one by one would only delay it.
@@ -104,13 +115,23 @@ impl std::ops::Deref for Input {
 }
 
 fn read_input(path: &PathBuf) -> Result<Input, Error> {
+    // A path that cannot be read is bad usage (exit 2), like a malformed file.
     let io_error = |e: io::Error| {
         Error::new(
-            ErrorKind::Io,
+            ErrorKind::Config,
             format!("cannot read `{}`: {e}; check the path", path.display()),
         )
         .with_source(e)
     };
+    if path.is_dir() {
+        return Err(Error::new(
+            ErrorKind::Config,
+            format!(
+                "`{}` is a directory; pass a score file (or - for stdin)",
+                path.display()
+            ),
+        ));
+    }
     if path.as_os_str() == "-" {
         let mut bytes = Vec::new();
         io::stdin()
@@ -136,62 +157,4 @@ fn read_input(path: &PathBuf) -> Result<Input, Error> {
             Ok(Input::Read(bytes))
         }
     }
-}
-
-/// The ranked view, one line per strategy, aligned columns.
-fn write_table<W: Write>(scores: &Scores, mut out: W) -> io::Result<()> {
-    let ranked = scores.ranked();
-    let cell = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.4}"));
-    let mut header = vec![
-        "rank".to_owned(),
-        "strategy".to_owned(),
-        "score".to_owned(),
-        "percentile".to_owned(),
-        "coverage".to_owned(),
-    ];
-    header.extend(scores.kpis().iter().map(|k| k.metric.clone()));
-    let mut lines = vec![header];
-    for (position, row) in ranked.iter().enumerate() {
-        let rank = row
-            .score
-            .map_or_else(|| "-".to_owned(), |_| (position + 1).to_string());
-        let mut line = vec![
-            rank,
-            row.strategy_id.to_owned(),
-            cell(row.score),
-            cell(row.percentile_rank),
-            cell(Some(row.coverage)),
-        ];
-        line.extend(row.normalized().map(|(_, v)| cell(v)));
-        lines.push(line);
-    }
-    let widths: Vec<usize> = (0..lines[0].len())
-        .map(|c| {
-            lines
-                .iter()
-                .map(|l| l[c].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for line in &lines {
-        let mut text = String::new();
-        for (c, (value, width)) in line.iter().zip(&widths).enumerate() {
-            if c > 0 {
-                text.push_str("  ");
-            }
-            // Strategy names read left-aligned; numbers right-aligned.
-            if c == 1 {
-                text.push_str(&format!("{value:<width$}"));
-            } else {
-                text.push_str(&format!("{value:>width$}"));
-            }
-        }
-        writeln!(out, "{}", text.trim_end())?;
-    }
-    writeln!(
-        out,
-        "KPI columns are normalised values (1 = best in the cohort); - = missing"
-    )?;
-    out.flush()
 }

@@ -6,7 +6,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use routing_eval_emulator::{Emulator, ROUTING_METHODS};
+use genesys_routing_eval::scoring::ScoringConfig;
+use routing_eval_emulator::{Emulator, Endpoint, Fault, ROUTING_METHODS};
 use serde_json::Value;
 
 /// Every variable `evaluate` reads, removed so the developer's environment cannot leak in.
@@ -76,6 +77,14 @@ fn without_credentials_it_runs_against_the_embedded_emulator_and_prints_a_ranked
             .unwrap()
             .starts_with("Routing strategies by usedRouting")
     );
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("Scored with the rates preset"),
+        "{}",
+        run.stdout
+    );
     let header = lines.next().unwrap();
     assert!(header.trim_start().starts_with("rank"), "{header}");
     let ranked: Vec<&str> = lines
@@ -114,6 +123,7 @@ fn csv_format_has_a_header_and_one_row_per_strategy() {
     let mut lines = run.stdout.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     assert_eq!(&header[..3], ["rank", "strategyId", "score"]);
+    assert_eq!(header.last(), Some(&"hasData"));
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert!(rows.len() >= 3, "{}", run.stdout);
     let ids: HashSet<&str> = rows.iter().map(|r| r[1]).collect();
@@ -312,4 +322,280 @@ async fn ctrl_c_cancels_the_running_job_before_exiting() {
         run.stderr
     );
     assert_eq!(emulator.stats().deleted_jobs.len(), 1, "{}", run.stderr);
+}
+
+/// The table's header cells and its rows, each split on whitespace, keyed by strategy.
+fn table(stdout: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut lines = stdout
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("rank"));
+    let header = lines
+        .next()
+        .expect("a header")
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let rows = lines
+        .take_while(|l| {
+            l.trim_start()
+                .starts_with(|c: char| c.is_ascii_digit() || c == '-')
+        })
+        .map(|l| l.split_whitespace().map(str::to_owned).collect())
+        .collect();
+    (header, rows)
+}
+
+#[test]
+fn the_table_names_the_preset_its_weights_and_shows_every_kpi_it_scored() {
+    for (args, preset, kpis) in [
+        (
+            &["--days", "2"][..],
+            ScoringConfig::rates(),
+            "Scored with the rates preset: serviceLevel 2 (higher is better), abandonRate 1.5 (lower is better), avgSpeedOfAnswer 1 (lower is better), avgHandleTime 0.5 (lower is better)",
+        ),
+        (
+            &["--days", "2", "--preset", "tutorial"][..],
+            ScoringConfig::tutorial(),
+            "Scored with the tutorial preset: handledCalls 0.3 (higher is better), avgSpeedOfAnswer 0.4 (lower is better), abandonedCalls 0.3 (lower is better)",
+        ),
+    ] {
+        let run = run(&mut evaluate(args));
+
+        assert_exit(&run, 0);
+        assert_eq!(run.stdout.lines().nth(1), Some(kpis), "{}", run.stdout);
+        let (header, rows) = table(&run.stdout);
+        for k in &preset.kpis {
+            assert!(header.contains(&k.metric), "{} not in {header:?}", k.metric);
+        }
+        assert!(rows.len() >= 3, "{}", run.stdout);
+    }
+}
+
+#[test]
+fn a_requested_strategy_without_data_is_listed_as_no_data_without_a_rank() {
+    let table_run = run(&mut evaluate(&[
+        "--days",
+        "2",
+        "--strategy",
+        "Direct",
+        "--strategy",
+        "Retired",
+    ]));
+    assert_exit(&table_run, 0);
+    let (_, rows) = table(&table_run.stdout);
+    assert_eq!(rows.len(), 2, "{}", table_run.stdout);
+    assert_eq!(rows[0][..2], ["1", "Direct"]);
+    assert_eq!(rows[1][..2], ["-", "Retired"]);
+    assert_eq!(rows[1][rows[1].len() - 2..], ["no", "data"]);
+
+    let json = run(&mut evaluate(&[
+        "--days",
+        "2",
+        "--strategy",
+        "Direct",
+        "--strategy",
+        "Retired",
+        "--format",
+        "json",
+    ]));
+    assert_exit(&json, 0);
+    let doc: Value = serde_json::from_str(&json.stdout).unwrap();
+    let retired = doc["report"]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["strategyId"] == "Retired")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (&retired["has_data"], &retired["rank"]),
+        (&Value::Bool(false), &Value::Null)
+    );
+
+    let csv = run(&mut evaluate(&[
+        "--days",
+        "2",
+        "--strategy",
+        "Direct",
+        "--strategy",
+        "Retired",
+        "--format",
+        "csv",
+    ]));
+    assert_exit(&csv, 0);
+    let last: Vec<&str> = csv.stdout.lines().last().unwrap().split(',').collect();
+    assert_eq!(last[..2], ["", "Retired"]);
+    assert_eq!(last.last(), Some(&"false"), "hasData");
+}
+
+#[test]
+fn none_of_the_requested_strategies_having_data_exits_1() {
+    let run = run(&mut evaluate(&[
+        "--days",
+        "2",
+        "--strategy",
+        "Retired",
+        "--strategy",
+        "Gone",
+    ]));
+
+    assert_exit(&run, 1);
+    assert!(
+        run.stderr
+            .contains("none of the requested strategies has data in the window (Retired, Gone)"),
+        "{}",
+        run.stderr
+    );
+    let (_, rows) = table(&run.stdout);
+    assert!(rows.iter().all(|r| r[0] == "-"), "{}", run.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_routing_method_in_the_wrong_case_exits_2_with_the_spelling_before_any_request() {
+    let emulator = Emulator::builder()
+        .credentials("cli-test-client", "cli-test-secret")
+        .start()
+        .await
+        .unwrap();
+    let mut cmd = evaluate(&["--days", "2", "--strategy", "bullseye"]);
+    cmd.env("GENESYS_API_HOST", emulator.base_url().as_str())
+        .env("GENESYS_CLIENT_ID", "cli-test-client")
+        .env("GENESYS_CLIENT_SECRET", "cli-test-secret");
+
+    let run = run_beside_runtime(cmd).await;
+
+    assert_exit(&run, 2);
+    assert!(
+        run.stderr.contains("did you mean `Bullseye`"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(emulator.stats().requests, 0);
+}
+
+#[test]
+fn control_characters_in_ids_are_escaped_in_the_table() {
+    let hostile = "Evil\x1b[2J\n   1  Direct  9.999";
+    let run = run(&mut evaluate(&[
+        "--days",
+        "1",
+        "--strategy",
+        "Direct",
+        "--strategy",
+        hostile,
+    ]));
+
+    assert_exit(&run, 0);
+    assert!(!run.stdout.contains('\x1b'), "{:?}", run.stdout);
+    assert!(
+        run.stdout.contains("Evil\\u{1b}[2J\\n   1  Direct  9.999"),
+        "{}",
+        run.stdout
+    );
+    let (_, rows) = table(&run.stdout);
+    assert_eq!(rows.len(), 2, "no forged line: {}", run.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_characters_in_server_text_are_escaped_on_stderr() {
+    let emulator = Emulator::builder()
+        .credentials("cli-test-client", "cli-test-secret")
+        .fault(
+            Endpoint::SubmitJob,
+            Fault::JobFailed {
+                message: "disk full\x1b[2K\rrouting-eval: all good".into(),
+            },
+            1,
+        )
+        .start()
+        .await
+        .unwrap();
+    let mut cmd = evaluate(&["--days", "2"]);
+    cmd.env("GENESYS_API_HOST", emulator.base_url().as_str())
+        .env("GENESYS_CLIENT_ID", "cli-test-client")
+        .env("GENESYS_CLIENT_SECRET", "cli-test-secret");
+
+    let run = run_beside_runtime(cmd).await;
+
+    assert_exit(&run, 1);
+    assert!(!run.stderr.contains(['\x1b', '\r']), "{:?}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("disk full\\u{1b}[2K\\rrouting-eval: all good"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
+    let run = run(&mut evaluate(&[
+        "--days",
+        "1",
+        "--strategy",
+        "Direct",
+        "--strategy",
+        "=HYPERLINK(\"http://attacker\")",
+        "--strategy",
+        "@SUM(A1)",
+        "--format",
+        "csv",
+    ]));
+
+    assert_exit(&run, 0);
+    assert!(
+        run.stdout
+            .contains("\"'=HYPERLINK(\"\"http://attacker\"\")\""),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(",\"'@SUM(A1)\","), "{}", run.stdout);
+    for line in run.stdout.lines() {
+        let id = line.split(',').nth(1).unwrap();
+        assert!(!id.starts_with(['=', '+', '-', '@']), "{line}");
+    }
+}
+
+#[test]
+fn counts_are_integers_in_json_and_csv() {
+    let json = run(&mut evaluate(&["--days", "2", "--format", "json"]));
+    assert_exit(&json, 0);
+    let doc: Value = serde_json::from_str(&json.stdout).unwrap();
+    for record in doc["report"]["data"].as_array().unwrap() {
+        for kpi in ["offered", "answered", "handledCalls", "abandonedCalls"] {
+            assert!(record[kpi].is_u64(), "{kpi} in {record}");
+        }
+    }
+
+    let csv = run(&mut evaluate(&["--days", "2", "--format", "csv"]));
+    assert_exit(&csv, 0);
+    let mut lines = csv.stdout.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let offered = header.iter().position(|h| *h == "offered").unwrap();
+    for line in lines {
+        let cell = line.split(',').nth(offered).unwrap();
+        assert!(cell.parse::<u64>().is_ok(), "offered `{cell}` in {line}");
+    }
+}
+
+#[test]
+fn a_reader_that_stops_reading_ends_the_run_quietly() {
+    use std::process::Stdio;
+    let mut child = evaluate(&["--days", "2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // `| head -0`: the reader goes away before the report is written.
+    drop(child.stdout.take());
+
+    let run = finished(child.wait_with_output().unwrap());
+
+    assert_exit(&run, 0);
+    assert!(
+        !run.stderr.to_lowercase().contains("pipe"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }

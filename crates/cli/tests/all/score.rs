@@ -219,12 +219,111 @@ fn score_command_exits_2_on_malformed_file_or_invalid_config() {
         ],
         None,
     );
-    assert_eq!(code, 1);
+    assert_eq!(code, 2, "a missing file is bad usage");
     assert!(stderr.contains("cannot read"), "{stderr}");
 
     let reject = br#"{"config": {"kpis": [{"metric": "a", "weight": 1, "direction": "lower_is_better"}], "missing": "reject"},
-                     "rows": [{"strategyId": "x", "metrics": {}}]}"#;
+                     "rows": [{"strategyId": "x", "metrics": {}}, {"strategyId": "y", "metrics": {"a": 1}}]}"#;
     let (code, _, stderr) = routing_eval(&["score", "--input", "-"], Some(reject));
     assert_eq!(code, 1);
     assert!(stderr.contains("row 0 (`x`): a"), "{stderr}");
+}
+
+/// `score` on `input` from stdin: the exit code and the first line of stderr.
+fn refused(input: &str) -> (i32, String) {
+    let (code, stdout, stderr) = routing_eval(&["score", "--input", "-"], Some(input.as_bytes()));
+    assert!(code != 0 || stderr.is_empty(), "{stderr}");
+    if code != 0 {
+        assert!(stdout.is_empty(), "{stdout}");
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    }
+    (code, stderr)
+}
+
+const KPI: &str = r#"{"metric": "handledCall", "weight": 1, "direction": "higher_is_better"}"#;
+
+#[test]
+fn score_command_refuses_nonsense_naming_what_and_where() {
+    let cases: [(String, &[&str]); 7] = [
+        (
+            format!(r#"{{"config": {{"kpis": [{KPI}]}}, "rows": [{{"strategyId": "a", "metrics": {{"handledCalls": 3}}}}]}}"#),
+            &["scoring KPI `handledCall`", "did you mean `handledCalls`?"],
+        ),
+        (
+            r#"{"rows": [{"strategyId": "a", "metrics": {"handledcalls": 3}}]}"#.to_owned(),
+            &[
+                "no row has a value for any default KPI (handledCalls, avgSpeedOfAnswer, abandonedCalls)",
+                "did you mean `handledcalls` for `handledCalls`?",
+                "add one naming the rows' metrics",
+            ],
+        ),
+        (
+            r#"{"config": {"kpis": [{"metric": "x", "weight": 1e308, "direction": "higher_is_better"},
+                                    {"metric": "y", "weight": 1e308, "direction": "higher_is_better"}]},
+                "rows": [{"strategyId": "a", "metrics": {"x": 1, "y": 2}}]}"#.to_owned(),
+            &["weights add up to more than", "scale them down"],
+        ),
+        (
+            r#"{"rows": [{"strategyId": "a", "metrics": {"handledCalls": 3}},
+                         {"strategyId": "b", "metrics": {"handledCalls": 4}},
+                         {"strategyId": "a", "metrics": {"handledCalls": 5}}]}"#.to_owned(),
+            &["row 2: strategy id `a` repeats row 0", "at `rows[2].strategyId`"],
+        ),
+        (
+            "{\"rows\": [{\"strategyId\": \"a\", \"metrics\": {\"handledCalls\": 3}},\n {\"strategyId\": \"b\", \"metrics\": {\"handledCalls\": 4, \"handledCalls\": 5}}]}".to_owned(),
+            &["metric `handledCalls` is given twice in this row", "`rows[1].metrics`", "line 2"],
+        ),
+        (
+            r#"{"rows": [{"strategyId": "a", "metrics": {"handledCalls": 3}},
+                         {"strategyId": "b", "metrics": {"handledCalls": -4}}]}"#.to_owned(),
+            &["row 1 (`b`): handledCalls is -4; a count cannot be negative", "rows[1].metrics.handledCalls"],
+        ),
+        (
+            r#"{"rows": [{"strategyId": "a", "metrics": {"handledCalls": 3, "avgSpeedOfAnswer": -1}}]}"#.to_owned(),
+            &["row 0 (`a`): avgSpeedOfAnswer is -1; it cannot be negative"],
+        ),
+    ];
+    for (input, words) in cases {
+        let (code, stderr) = refused(&input);
+        assert_eq!(code, 2, "{input}: {stderr}");
+        for w in words {
+            assert!(stderr.contains(w), "`{w}` not in {stderr}");
+        }
+    }
+}
+
+#[test]
+fn score_command_accepts_a_byte_order_mark_and_refuses_a_directory() {
+    let with_bom =
+        "\u{feff}{\"rows\": [{\"strategyId\": \"a\", \"metrics\": {\"handledCalls\": 3}}]}";
+    let (code, stdout, stderr) =
+        routing_eval(&["score", "--input", "-"], Some(with_bom.as_bytes()));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with(r#"{"scores":[{"strategyId":"a""#),
+        "{stdout}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bom.json");
+    std::fs::write(&file, with_bom).unwrap();
+    let (code, _, stderr) = routing_eval(&["score", "--input", file.to_str().unwrap()], None);
+    assert_eq!(code, 0, "{stderr}");
+
+    let (code, stdout, stderr) =
+        routing_eval(&["score", "--input", dir.path().to_str().unwrap()], None);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("is a directory"), "{stderr}");
+}
+
+#[test]
+fn score_command_csv_neutralises_formula_ids() {
+    let input = br#"{"rows": [{"strategyId": "=cmd|' /C calc'!A0", "metrics": {"handledCalls": 3}},
+                              {"strategyId": "-2+3", "metrics": {"handledCalls": 4}}]}"#;
+    let (code, csv, stderr) =
+        routing_eval(&["score", "--input", "-", "--format", "csv"], Some(input));
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[1].starts_with("\"'=cmd|' /C calc'!A0\","), "{csv}");
+    assert!(lines[2].starts_with("\"'-2+3\","), "{csv}");
 }

@@ -1,0 +1,348 @@
+//! What the CLI prints: the ranked tables, CSV and JSON of `evaluate` and `score`, and the
+//! escaping that keeps ids and server text from being abused or misread on the way out.
+//!
+//! Everything that reaches a terminal from outside (a strategy id, a server's error message)
+//! passes [`escape`], so an id cannot move the cursor, recolour the screen or forge a line;
+//! every text cell of a CSV passes [`csv_text`], so a spreadsheet does not run it as a formula.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use genesys_routing_eval::evaluation::{Outcome, Report, ScoringSummary};
+use genesys_routing_eval::metrics::Kpi;
+use genesys_routing_eval::scoring::{Direction, Scores};
+
+/// `text` with every control character (C0, DEL, C1) and every invisible formatting
+/// character that reorders or hides text (bidi overrides and isolates, zero-width
+/// characters, the BOM) written as a visible `\u{..}` escape; `\n`, `\r` and `\t` as `\n`,
+/// `\r`, `\t`. Text without them is returned as it is.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}'
+        )
+}
+
+/// A CSV text cell: neutralised when a spreadsheet would read it as a formula (it starts with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return: prefixed with `'`, as OWASP advises), then
+/// quoted per RFC 4180 when it holds a comma, quote or line break.
+pub fn csv_text(text: &str) -> Cow<'_, str> {
+    let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let quote = formula || text.contains([',', '"', '\n', '\r']);
+    match (formula, quote) {
+        (false, false) => Cow::Borrowed(text),
+        _ => {
+            let prefix = if formula { "'" } else { "" };
+            Cow::Owned(format!("\"{prefix}{}\"", text.replace('"', "\"\"")))
+        }
+    }
+}
+
+/// Whether writing failed because the reader went away (`routing-eval ... | head -1`): the
+/// output is no longer wanted, which is no failure of ours.
+pub fn is_broken_pipe(error: &io::Error) -> bool {
+    error.kind() == io::ErrorKind::BrokenPipe
+}
+
+/// Columns aligned to their widest cell: text columns left-aligned, numbers right-aligned.
+/// Cells are escaped as they are added.
+struct Table {
+    lines: Vec<Vec<String>>,
+    left_aligned: Vec<usize>,
+}
+
+impl Table {
+    fn new(header: Vec<String>, left_aligned: &[usize]) -> Self {
+        Table {
+            lines: vec![header],
+            left_aligned: left_aligned.to_vec(),
+        }
+    }
+
+    fn push(&mut self, cells: Vec<String>) {
+        self.lines
+            .push(cells.iter().map(|c| escape(c).into_owned()).collect());
+    }
+
+    fn write(&self, out: &mut impl Write) -> io::Result<()> {
+        let columns = self.lines[0].len();
+        let widths: Vec<usize> = (0..columns)
+            .map(|c| {
+                self.lines
+                    .iter()
+                    .map(|l| l[c].chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        for line in &self.lines {
+            let mut text = String::new();
+            for (c, (value, width)) in line.iter().zip(&widths).enumerate() {
+                if c > 0 {
+                    text.push_str("  ");
+                }
+                if self.left_aligned.contains(&c) {
+                    let _ = write!(text, "{value:<width$}");
+                } else {
+                    let _ = write!(text, "{value:>width$}");
+                }
+            }
+            writeln!(out, "{}", text.trim_end())?;
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// evaluate
+
+/// Prints the outcome of `evaluate` in `format` on stdout.
+pub fn print_outcome(outcome: &Outcome, format: super::evaluate::Format) -> io::Result<()> {
+    use super::evaluate::Format;
+    let mut out = io::stdout().lock();
+    match format {
+        Format::Table => write_report_table(&outcome.report, &mut out)?,
+        Format::Csv => write_report_csv(&outcome.report, &mut out)?,
+        Format::Json => {
+            let doc = serde_json::json!({ "report": &outcome.report, "audit": &outcome.audit });
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()
+}
+
+/// The KPIs the table shows, in order: offered (the volume behind every rate), every KPI the
+/// scoring used, then the per-caller KPIs it did not use, so a reader can check the ranking
+/// against them.
+fn table_kpis(scoring: &ScoringSummary) -> Vec<Kpi> {
+    let mut kpis = vec![Kpi::Offered];
+    let scored = scoring
+        .kpis
+        .iter()
+        .filter_map(|k| Kpi::from_name(&k.metric));
+    let per_caller = [
+        Kpi::ServiceLevel,
+        Kpi::AbandonRate,
+        Kpi::AvgSpeedOfAnswer,
+        Kpi::AvgHandleTime,
+    ];
+    for kpi in scored.chain(per_caller) {
+        if !kpis.contains(&kpi) {
+            kpis.push(kpi);
+        }
+    }
+    kpis
+}
+
+/// A KPI as the table shows it: rates as percentages, averages in seconds, counts whole.
+fn table_value(kpi: Kpi, value: Option<f64>) -> String {
+    let Some(v) = value else {
+        return "-".to_owned();
+    };
+    match kpi {
+        Kpi::AbandonRate | Kpi::ServiceLevel | Kpi::TransferRate => format!("{:.1}%", v * 100.0),
+        Kpi::AvgSpeedOfAnswer => format!("{v:.1}"),
+        Kpi::AvgHandleTime => format!("{v:.0}"),
+        _ => kpi.format_value(v),
+    }
+}
+
+fn fixed(value: Option<f64>, digits: usize) -> String {
+    value.map_or_else(|| "-".to_owned(), |v| format!("{v:.digits$}"))
+}
+
+/// One line naming the preset and its weights: `scored with the rates preset: serviceLevel
+/// 2 (higher is better), ...`.
+fn scoring_line(scoring: &ScoringSummary) -> String {
+    let weights: Vec<String> = scoring
+        .kpis
+        .iter()
+        .map(|k| {
+            let better = match k.direction {
+                Direction::HigherIsBetter => "higher is better",
+                Direction::LowerIsBetter => "lower is better",
+            };
+            format!("{} {} ({better})", escape(&k.metric), k.weight)
+        })
+        .collect();
+    let name = match scoring.preset.as_str() {
+        "custom" => "custom weights".to_owned(),
+        preset => format!("the {preset} preset"),
+    };
+    format!("Scored with {name}: {}", weights.join(", "))
+}
+
+fn write_report_table(report: &Report, out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "Routing strategies by {} ({} source), {} to {}",
+        escape(&report.group_by),
+        report.source,
+        report.window.from.format("%Y-%m-%d %H:%M"),
+        report.window.to.format("%Y-%m-%d %H:%M UTC")
+    )?;
+    let scoring = ScoringSummary::of(&report.scoring);
+    writeln!(out, "{}", scoring_line(&scoring))?;
+    let kpis = table_kpis(&scoring);
+    let mut header: Vec<String> = ["rank", "strategy", "score", "pctl"]
+        .map(String::from)
+        .into();
+    header.extend(kpis.iter().map(|k| k.name().to_owned()));
+    header.push("confidence".into());
+    let confidence_column = header.len() - 1;
+    let mut table = Table::new(header, &[1, confidence_column]);
+    for line in report.ranked() {
+        let confidence = match (line.has_data, line.confidence.sample_size) {
+            (false, _) | (true, None) => "no data".to_owned(),
+            (true, Some(n)) if line.confidence.low_confidence => format!("low (n={n})"),
+            (true, Some(n)) => format!("ok (n={n})"),
+        };
+        let mut cells = vec![
+            line.rank.map_or_else(|| "-".to_owned(), |r| r.to_string()),
+            line.strategy_id.clone(),
+            fixed(line.score, 3),
+            fixed(line.percentile_rank, 2),
+        ];
+        cells.extend(kpis.iter().map(|k| table_value(*k, line.kpis.get(*k))));
+        cells.push(confidence);
+        table.push(cells);
+    }
+    table.write(out)?;
+    if !report.missing_strategies.is_empty() {
+        let missing: Vec<Cow<'_, str>> = report
+            .missing_strategies
+            .iter()
+            .map(|s| escape(s))
+            .collect();
+        writeln!(out, "no data for: {}", missing.join(", "))?;
+    }
+    if let Some(offered) = report.unattributed.get(Kpi::Offered).filter(|n| *n > 0.0) {
+        writeln!(
+            out,
+            "unattributed (no {}): {} offered",
+            escape(&report.group_by),
+            Kpi::Offered.format_value(offered)
+        )?;
+    }
+    Ok(())
+}
+
+/// A number in the shortest form that reads back the same (serde_json's, as `score` writes).
+fn json_number(v: f64) -> String {
+    serde_json::Number::from_f64(v).map_or_else(String::new, |n| n.to_string())
+}
+
+fn write_report_csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
+    let kpi_names: Vec<&str> = Kpi::ALL.iter().map(|k| k.name()).collect();
+    writeln!(
+        out,
+        "rank,strategyId,score,percentileRank,coverage,{},sampleSize,lowConfidence,hasData",
+        kpi_names.join(",")
+    )?;
+    let number = |v: Option<f64>| v.map(json_number).unwrap_or_default();
+    for line in report.ranked() {
+        let kpis: Vec<String> = line
+            .kpis
+            .iter()
+            .map(|(kpi, v)| v.map(|v| kpi.format_value(v)).unwrap_or_default())
+            .collect();
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{}",
+            line.rank.map(|r| r.to_string()).unwrap_or_default(),
+            csv_text(&line.strategy_id),
+            number(line.score),
+            number(line.percentile_rank),
+            json_number(line.coverage),
+            kpis.join(","),
+            line.confidence
+                .sample_size
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            line.confidence.low_confidence,
+            line.has_data
+        )?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// score
+
+/// The ranked view of offline scores, one line per strategy, aligned columns.
+pub fn write_scores_table<W: Write>(scores: &Scores, mut out: W) -> io::Result<()> {
+    let cell = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.4}"));
+    let mut header: Vec<String> = ["rank", "strategy", "score", "percentile", "coverage"]
+        .map(String::from)
+        .into();
+    header.extend(scores.kpis().iter().map(|k| escape(&k.metric).into_owned()));
+    let mut table = Table::new(header, &[1]);
+    for (position, row) in scores.ranked().iter().enumerate() {
+        let rank = row
+            .score
+            .map_or_else(|| "-".to_owned(), |_| (position + 1).to_string());
+        let mut cells = vec![
+            rank,
+            row.strategy_id.to_owned(),
+            cell(row.score),
+            cell(row.percentile_rank),
+            cell(Some(row.coverage)),
+        ];
+        cells.extend(row.normalized().map(|(_, v)| cell(v)));
+        table.push(cells);
+    }
+    table.write(&mut out)?;
+    writeln!(
+        out,
+        "KPI columns are normalised values (1 = best in the cohort); - = missing"
+    )?;
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_makes_terminal_controls_visible_and_leaves_plain_text_alone() {
+        assert!(matches!(escape("Bullseye"), Cow::Borrowed("Bullseye")));
+        assert_eq!(escape("a\x1b[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(escape("x\ny\rz\t"), "x\\ny\\rz\\t");
+        assert_eq!(escape("\u{202e}evil"), "\\u{202e}evil");
+        assert_eq!(escape("\u{9b}31m"), "\\u{9b}31m");
+        assert_eq!(escape("Zürich"), "Zürich");
+    }
+
+    #[test]
+    fn csv_text_neutralises_formulas_and_quotes_separators() {
+        assert_eq!(csv_text("Bullseye"), "Bullseye");
+        assert_eq!(csv_text("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        for lead in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(csv_text(lead).starts_with("\"'"), "{lead:?}");
+        }
+        assert_eq!(csv_text("a,b"), "\"a,b\"");
+        assert_eq!(csv_text("a-b"), "a-b");
+    }
+}
