@@ -4,14 +4,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-mod alloc;
 mod emulate;
 mod evaluate;
 mod output;
 mod score;
-
-#[global_allocator]
-static ALLOCATOR: alloc::HugePageAlloc = alloc::HugePageAlloc;
 
 /// Evaluate Genesys Cloud routing strategies.
 #[derive(Debug, Parser)]
