@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::origin::DataOrigin;
 use crate::sink::SinkOutcome;
 
 /// Whether the report reached the webhook.
@@ -41,6 +42,10 @@ pub struct AuditRecord {
     pub evaluation_id: String,
     /// The strategy ids requested (empty: every value observed).
     pub strategy_ids: Vec<String>,
+    /// Where the figures came from, as the report says (`dataOrigin`: `genesys` or
+    /// `emulator`). Records written before the field existed read as `genesys`.
+    #[serde(rename = "dataOrigin", default)]
+    pub data_origin: DataOrigin,
     /// When the evaluation started (wall clock).
     pub execution_timestamp: DateTime<Utc>,
     /// Duration of the evaluation on a monotonic clock, in seconds.
