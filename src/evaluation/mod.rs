@@ -106,6 +106,11 @@ impl Evaluation {
         &self.scoring
     }
 
+    /// The client's clock, sleeper and jitter (for a caller's own tickers and timestamps).
+    pub fn time_source(&self) -> &crate::time::TimeSource {
+        self.client.time_source()
+    }
+
     /// Where the data comes from (the client's [`DataOrigin`](crate::DataOrigin)).
     pub fn data_origin(&self) -> crate::DataOrigin {
         self.client.data_origin()

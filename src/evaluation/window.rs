@@ -1,7 +1,7 @@
 //! The evaluation window: which instants are evaluated, and how a window longer than a
 //! source's limit is split into consecutive chunks.
 
-use chrono::{DateTime, Days, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Days, NaiveDateTime, SecondsFormat, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -53,8 +53,8 @@ impl Window {
                 to: to.to_rfc3339(),
             }),
             WindowSpec::Range { to, .. } if to > now => Err(ValidationError::WindowInFuture {
-                to: to.to_rfc3339(),
-                now: now.to_rfc3339(),
+                to: to.to_rfc3339_opts(SecondsFormat::Secs, true),
+                now: now.to_rfc3339_opts(SecondsFormat::Secs, true),
             }),
             WindowSpec::Range { from, to } => Ok(Window { from, to }),
         }

@@ -5,8 +5,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod alloc;
+mod connect;
+mod delivery;
+mod duration;
 mod emulate;
 mod evaluate;
+mod messages;
 mod score;
 
 #[global_allocator]
