@@ -15,9 +15,9 @@ use crate::auth::TokenCache;
 use crate::config::{Config, ConfigBuilder, PollPolicy, Region, RetryPolicy, Timeouts};
 use crate::error::Result;
 use crate::http::{CallKind, HttpCore, Meter, Request, Response};
+pub use crate::http::{RequestCounter, RequestStats};
 use crate::origin::DataOrigin;
 use crate::progress::Progress;
-pub use crate::http::{RequestCounter, RequestStats};
 use crate::time::TimeSource;
 
 /// A Genesys Cloud client: hosts, credentials, token cache, retry and poll policies.
@@ -110,7 +110,11 @@ impl Client {
     }
 
     fn meter(&self) -> Meter {
-        Meter::new(self.inner.stats.clone(), self.scoped.clone(), self.progress.clone())
+        Meter::new(
+            self.inner.stats.clone(),
+            self.scoped.clone(),
+            self.progress.clone(),
+        )
     }
 
     /// Sends an authenticated request through the retrying HTTP core.

@@ -487,7 +487,10 @@ mod tests {
 
 /// The candidate closest to `name` in edit distance, ignoring ASCII case (ties: the first), for
 /// "did you mean" hints.
-pub(crate) fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn nearest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let wanted: Vec<char> = name.to_ascii_lowercase().chars().collect();
     candidates
         .into_iter()
@@ -503,7 +506,9 @@ fn edit_distance(a: &[char], b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let above = row[j + 1];
-            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != cb));
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != cb));
             diagonal = above;
         }
     }

@@ -275,7 +275,10 @@ mod tests {
         let lines = lines.lock().unwrap();
         let at: Vec<u64> = lines.iter().map(|(at, _)| at.as_secs()).collect();
         assert_eq!(at[..3], [10, 20, 30]);
-        assert_eq!(lines[0].1, "no job submitted yet; 0 pages fetched; no retries");
+        assert_eq!(
+            lines[0].1,
+            "no job submitted yet; 0 pages fetched; no retries"
+        );
         assert_eq!(clock.sleeps()[0], Duration::from_secs(10));
     }
 }

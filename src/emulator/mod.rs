@@ -490,4 +490,3 @@ pub fn configured_names(names: impl IntoIterator<Item = String>) -> Vec<String> 
     found.sort();
     found
 }
-

@@ -115,7 +115,11 @@ mod tests {
     fn chunk_count_matches_the_chunks_the_fetch_makes() {
         for n in [1, 29, 30, 31, 45, 60, 61, 3650] {
             let w = days(n);
-            assert_eq!(chunk_count(w, 30), w.chunks(30, chrono_tz::UTC).len(), "{n} days");
+            assert_eq!(
+                chunk_count(w, 30),
+                w.chunks(30, chrono_tz::UTC).len(),
+                "{n} days"
+            );
         }
         assert_eq!(chunk_count(days(100_000), 30), 3334);
     }

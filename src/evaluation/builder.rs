@@ -17,7 +17,9 @@ use crate::metrics::Kpi;
 use crate::progress::{Progress, ProgressEvent};
 use crate::scoring::ScoringConfig;
 use crate::sink::Sink;
-use crate::sources::aggregates::{granularity_problem, is_conversation_dimension, nearest_dimension};
+use crate::sources::aggregates::{
+    granularity_problem, is_conversation_dimension, nearest_dimension,
+};
 
 /// Default grouping dimension of the aggregates source.
 pub const DEFAULT_GROUP_BY: &str = "usedRouting";

@@ -35,7 +35,10 @@ pub(crate) async fn write(dir: &Path, id: &str, payload: Bytes) -> DeadLetter {
 pub(crate) fn check_writable(dir: &Path) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     let probe = dir.join(format!(".probe.{:016x}.tmp", fastrand::u64(..)));
-    OpenOptions::new().write(true).create_new(true).open(&probe)?;
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)?;
     fs::remove_file(&probe)
 }
 

@@ -4,6 +4,8 @@
 mod auth;
 #[cfg(feature = "cli")]
 mod cli;
+#[cfg(feature = "cli")]
+mod cli_safety;
 mod config;
 #[cfg(feature = "cli")]
 mod conformance;

@@ -47,7 +47,10 @@ pub fn default_dead_letter_dir() -> PathBuf {
 /// Every problem, one line each: a secret without a URL, a dead-letter directory without a
 /// webhook, an unknown `BI_WEBHOOK_*` variable, a bad URL or secret, a path that cannot be
 /// written.
-pub fn open(audit_log: Option<&Path>, dead_letter_dir: Option<&Path>) -> Result<Delivery, Vec<String>> {
+pub fn open(
+    audit_log: Option<&Path>,
+    dead_letter_dir: Option<&Path>,
+) -> Result<Delivery, Vec<String>> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let mut problems = unknown_webhook_vars();
     let url = env(ENV_WEBHOOK_URL);

@@ -13,12 +13,16 @@ pub fn parse(text: &str) -> Result<Duration, String> {
     let mut total = Duration::ZERO;
     let mut rest = text;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let number: u64 = rest[..digits]
             .parse()
             .map_err(|_| format!("`{text}` is not a duration; {hint}"))?;
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let unit = match &rest[..unit_len] {
             "ms" => Duration::from_millis(1),
             "s" => Duration::from_secs(1),
@@ -27,7 +31,8 @@ pub fn parse(text: &str) -> Result<Duration, String> {
             _ => return Err(format!("`{text}` is not a duration; {hint}")),
         };
         rest = &rest[unit_len..];
-        total = total.saturating_add(unit.saturating_mul(u32::try_from(number).unwrap_or(u32::MAX)));
+        total =
+            total.saturating_add(unit.saturating_mul(u32::try_from(number).unwrap_or(u32::MAX)));
     }
     positive(total, hint)
 }

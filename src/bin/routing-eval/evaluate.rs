@@ -143,7 +143,12 @@ pub async fn run(args: Args) -> u8 {
     drop(connection);
     match outcome {
         Ok(outcome) => print_outcome(&outcome, args.format),
-        Err(e) => fail(&e),
+        Err(e) => {
+            // A deadline or a failed chunk dropped the other jobs, whose guards are sending
+            // DELETEs: let them land before the runtime stops.
+            jobs.wait_until_idle(CANCEL_GRACE).await;
+            fail(&e)
+        }
     }
 }
 
@@ -295,8 +300,14 @@ fn progress_printer() -> impl Fn(&ProgressEvent) + Send + Sync + 'static {
             }
             ProgressEvent::JobCancelled { job_id } => format!("job {job_id} cancelled"),
             ProgressEvent::Retrying {
-                request, wait, reason, ..
-            } => format!("{request}: {reason}; retrying in {:.1}s", wait.as_secs_f64()),
+                request,
+                wait,
+                reason,
+                ..
+            } => format!(
+                "{request}: {reason}; retrying in {:.1}s",
+                wait.as_secs_f64()
+            ),
             ProgressEvent::SinkDelivered { sink, ok } => {
                 format!("sink {sink}: {}", if *ok { "delivered" } else { "failed" })
             }

@@ -163,7 +163,11 @@ fn parse_period(text: &str) -> Option<Period> {
     if date_parts.is_empty() && time_parts.is_empty() {
         return None;
     }
-    let mut period = Period { months: 0.0, days: 0.0, seconds: 0.0 };
+    let mut period = Period {
+        months: 0.0,
+        days: 0.0,
+        seconds: 0.0,
+    };
     for (unit, n) in date_parts {
         match unit {
             'Y' => period.months += n * 12.0,
@@ -209,7 +213,9 @@ mod tests {
 
     #[test]
     fn granularities_genesys_accepts_pass() {
-        for ok in ["PT15M", "PT30M", "PT1H", "P1D", "P7D", "P1W", "P1M", "P1Y", "P1DT12H", "PT0.25H"] {
+        for ok in [
+            "PT15M", "PT30M", "PT1H", "P1D", "P7D", "P1W", "P1M", "P1Y", "P1DT12H", "PT0.25H",
+        ] {
             assert_eq!(granularity_problem(ok), None, "{ok}");
         }
     }
@@ -217,13 +223,26 @@ mod tests {
     #[test]
     fn granularities_genesys_refuses_are_named() {
         for bad in ["PT10M", "PT1M", "PT0.5S", "PT20M", "P1DT5M"] {
-            assert!(granularity_problem(bad).unwrap().contains("multiple of PT15M"), "{bad}");
+            assert!(
+                granularity_problem(bad)
+                    .unwrap()
+                    .contains("multiple of PT15M"),
+                "{bad}"
+            );
         }
         for zero in ["P0D", "PT0M", "PT0H0M"] {
-            assert!(granularity_problem(zero).unwrap().contains("zero"), "{zero}");
+            assert!(
+                granularity_problem(zero).unwrap().contains("zero"),
+                "{zero}"
+            );
         }
-        for bad in ["", "P", "1D", "PT", "P1H", "PD", "P1D1D", "byDay", "PT1D", "p1d"] {
-            assert!(granularity_problem(bad).unwrap().contains("ISO-8601"), "{bad}");
+        for bad in [
+            "", "P", "1D", "PT", "P1H", "PD", "P1D1D", "byDay", "PT1D", "p1d",
+        ] {
+            assert!(
+                granularity_problem(bad).unwrap().contains("ISO-8601"),
+                "{bad}"
+            );
         }
     }
 
