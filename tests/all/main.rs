@@ -12,6 +12,7 @@ mod conformance;
 mod emulator;
 mod faults;
 mod fuzz;
+mod guards;
 mod http;
 mod load;
 mod pipeline;
