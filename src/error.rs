@@ -436,6 +436,36 @@ impl std::error::Error for Error {
 /// Shorthand for `Result<T, genesys_routing_eval::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The candidate closest to `name` in edit distance, ignoring ASCII case (ties: the first), for
+/// "did you mean" hints.
+pub(crate) fn nearest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let wanted: Vec<char> = name.to_ascii_lowercase().chars().collect();
+    candidates
+        .into_iter()
+        .min_by_key(|candidate| edit_distance(&wanted, &candidate.to_ascii_lowercase()))
+}
+
+/// Levenshtein distance between `a` and `b`, one row at a time.
+fn edit_distance(a: &[char], b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -483,34 +513,4 @@ mod tests {
             "request rejected: bad request (status 400, code bad.request, correlation id abc-123)"
         );
     }
-}
-
-/// The candidate closest to `name` in edit distance, ignoring ASCII case (ties: the first), for
-/// "did you mean" hints.
-pub(crate) fn nearest<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    let wanted: Vec<char> = name.to_ascii_lowercase().chars().collect();
-    candidates
-        .into_iter()
-        .min_by_key(|candidate| edit_distance(&wanted, &candidate.to_ascii_lowercase()))
-}
-
-/// Levenshtein distance between `a` and `b`, one row at a time.
-fn edit_distance(a: &[char], b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }

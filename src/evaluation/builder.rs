@@ -328,13 +328,13 @@ impl EvaluationBuilder {
         let now = self.now();
         let window = self.window_spec(now, problems);
         let granularity = self.granularity.clone().unwrap_or_else(|| "P1D".into());
-        if self.source != SourceKind::Strategies {
-            if let Some(reason) = granularity_problem(&granularity) {
-                problems.push(ValidationError::Invalid {
-                    name: "granularity".into(),
-                    reason,
-                });
-            }
+        if self.source != SourceKind::Strategies
+            && let Some(reason) = granularity_problem(&granularity)
+        {
+            problems.push(ValidationError::Invalid {
+                name: "granularity".into(),
+                reason,
+            });
         }
         let group_by = self.group_by.clone().unwrap_or_else(|| match self.source {
             SourceKind::Strategies => "strategyId".into(),

@@ -447,16 +447,16 @@ impl WebhookSinkBuilder {
                 .ok()
         });
         self.check_policy(&mut problems);
-        if let Some(dir) = &self.dead_letter_dir {
-            if let Err(err) = dead_letter::check_writable(dir) {
-                problems.push(ValidationError::Invalid {
-                    name: "dead_letter_dir".into(),
-                    reason: format!(
-                        "`{}` is not a writable directory ({err}); create it or choose another",
-                        dir.display()
-                    ),
-                });
-            }
+        if let Some(dir) = &self.dead_letter_dir
+            && let Err(err) = dead_letter::check_writable(dir)
+        {
+            problems.push(ValidationError::Invalid {
+                name: "dead_letter_dir".into(),
+                reason: format!(
+                    "`{}` is not a writable directory ({err}); create it or choose another",
+                    dir.display()
+                ),
+            });
         }
         let (Some(url), true) = (url, problems.is_empty()) else {
             return Err(Error::validation_errors(problems));

@@ -711,7 +711,7 @@ fn a_dead_letter_dir_that_cannot_be_created_is_refused_by_build_and_a_missing_on
 
     assert_eq!(refused.kind(), ErrorKind::Config);
     assert!(
-        matches!(&refused.validation()[..], [ValidationError::Invalid { name, reason }]
+        matches!(refused.validation(), [ValidationError::Invalid { name, reason }]
             if name == "dead_letter_dir" && reason.contains("not-a-dir")),
         "{refused}"
     );

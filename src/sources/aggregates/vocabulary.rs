@@ -5,8 +5,8 @@
 //! into a configuration error that names the setting.
 
 /// The dimensions a conversation aggregate query can group or filter by: the `groupBy` enum
-/// of `ConversationAggregationQuery` in the official Genesys Cloud SDKs (the emulator's
-/// `KNOWN_DIMENSIONS` is the same list, as the server's side of the contract).
+/// of `ConversationAggregationQuery` in the official Genesys Cloud SDKs. The emulator checks
+/// queries against the same list.
 pub const CONVERSATION_DIMENSIONS: &[&str] = &[
     "activeRouting",
     "activeSkillId",
