@@ -470,3 +470,23 @@ fn a_webhook_secret_without_a_url_and_a_dead_letter_dir_without_a_webhook_are_re
         lines[1]
     );
 }
+
+#[test]
+fn strategies_source_problems_name_the_flags_to_change() {
+    let run = run(&mut evaluate(&[
+        "--emulator",
+        "--source",
+        "strategies",
+        "--days",
+        "40",
+    ]));
+
+    assert_exit(&run, 2);
+    assert_eq!(
+        problem_lines(&run),
+        [
+            "routing-eval: --source strategies needs at least one --strategy ID",
+            "routing-eval: a window of 40 days exceeds the strategies source's 30-day limit; shorten --days or use --source aggregates",
+        ]
+    );
+}

@@ -61,6 +61,16 @@ pub fn describe(problem: &ValidationError) -> String {
         ValidationError::UnsupportedGroupBy {
             value, supported, ..
         } => format!("--group-by `{value}` is not a dimension Genesys knows; use {supported}"),
+        ValidationError::NoStrategies { source_name } => {
+            format!("--source {source_name} needs at least one --strategy ID")
+        }
+        ValidationError::WindowTooLong {
+            days,
+            max_days,
+            source_name,
+        } => format!(
+            "a window of {days} days exceeds the {source_name} source's {max_days}-day limit; shorten --days or use --source aggregates"
+        ),
         ValidationError::EmulatorData { sinks } => {
             let sinks: Vec<String> = sinks.split(", ").map(sink_setting).collect();
             format!(
