@@ -5,8 +5,9 @@
 //! into a configuration error that names the setting.
 
 /// The dimensions a conversation aggregate query can group or filter by: the `groupBy` enum
-/// of `ConversationAggregationQuery` in the official Genesys Cloud SDKs. The emulator checks
-/// queries against the same list.
+/// of `ConversationAggregationQuery` in the official Genesys Cloud SDKs. The emulator keeps its
+/// own copy on purpose (`docs/architecture.md`: the two sides of the wire share no
+/// vocabulary, so a wrong name cannot be wrong on both).
 pub const CONVERSATION_DIMENSIONS: &[&str] = &[
     "activeRouting",
     "activeSkillId",
