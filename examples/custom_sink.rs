@@ -88,6 +88,9 @@ async fn main() -> Result<()> {
         .last_days(7)
         .report_sink(MarkdownSummary)
         .audit_sink(ChannelSink { sender })
+        // Custom sinks count as leaving the process, so emulator data needs this; the demo
+        // shows synthetic figures on purpose (and every record says `dataOrigin: emulator`).
+        .allow_emulator_data(emulator.is_some())
         .build()?
         .run()
         .await?;

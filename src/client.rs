@@ -16,6 +16,8 @@ use crate::config::{Config, ConfigBuilder, PollPolicy, Region, RetryPolicy, Time
 use crate::error::Result;
 use crate::http::{CallKind, HttpCore, Meter, Request, Response};
 pub use crate::http::{RequestCounter, RequestStats};
+use crate::origin::DataOrigin;
+use crate::progress::Progress;
 use crate::time::TimeSource;
 
 /// A Genesys Cloud client: hosts, credentials, token cache, retry and poll policies.
@@ -39,6 +41,8 @@ use crate::time::TimeSource;
 pub struct Client {
     inner: Arc<Inner>,
     scoped: Option<RequestCounter>,
+    /// Where this clone reports retries (an evaluation's progress), if anywhere.
+    progress: Option<Progress>,
 }
 
 struct Inner {
@@ -46,6 +50,7 @@ struct Inner {
     http: HttpCore,
     tokens: TokenCache,
     stats: RequestCounter,
+    origin: DataOrigin,
 }
 
 impl Client {
@@ -64,6 +69,12 @@ impl Client {
         self.inner.http.time()
     }
 
+    /// Where this client's data comes from: [`DataOrigin::Emulator`] for clients the emulator
+    /// made, else [`DataOrigin::Genesys`].
+    pub fn data_origin(&self) -> DataOrigin {
+        self.inner.origin
+    }
+
     /// HTTP calls and retries made by this client and all its clones so far.
     pub fn stats(&self) -> RequestStats {
         self.inner.stats.snapshot()
@@ -75,6 +86,17 @@ impl Client {
         Client {
             inner: Arc::clone(&self.inner),
             scoped: Some(counter),
+            progress: self.progress.clone(),
+        }
+    }
+
+    /// A clone of this client that reports each retry to `progress`
+    /// ([`ProgressEvent::Retrying`](crate::progress::ProgressEvent::Retrying)).
+    pub(crate) fn reporting_to(&self, progress: Progress) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            scoped: self.scoped.clone(),
+            progress: Some(progress),
         }
     }
 
@@ -88,7 +110,11 @@ impl Client {
     }
 
     fn meter(&self) -> Meter {
-        Meter::new(self.inner.stats.clone(), self.scoped.clone())
+        Meter::new(
+            self.inner.stats.clone(),
+            self.scoped.clone(),
+            self.progress.clone(),
+        )
     }
 
     /// Sends an authenticated request through the retrying HTTP core.
@@ -133,6 +159,7 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("config", &self.inner.config)
+            .field("origin", &self.inner.origin)
             .field("stats", &self.stats())
             .finish_non_exhaustive()
     }
@@ -147,6 +174,7 @@ impl fmt::Debug for Client {
 pub struct ClientBuilder {
     config: ConfigBuilder,
     time: Option<TimeSource>,
+    origin: DataOrigin,
 }
 
 impl ClientBuilder {
@@ -155,7 +183,7 @@ impl ClientBuilder {
     pub fn from_env() -> Self {
         ClientBuilder {
             config: ConfigBuilder::from_env(),
-            time: None,
+            ..ClientBuilder::default()
         }
     }
 
@@ -164,7 +192,7 @@ impl ClientBuilder {
     pub fn from_env_map(vars: &HashMap<String, String>) -> Self {
         ClientBuilder {
             config: ConfigBuilder::from_env_map(vars),
-            time: None,
+            ..ClientBuilder::default()
         }
     }
 
@@ -205,6 +233,14 @@ impl ClientBuilder {
     /// Sets the retry policy. Default: [`RetryPolicy::default`].
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.config = self.config.retry_policy(policy);
+        self
+    }
+
+    /// Says where the data comes from. Default: [`DataOrigin::Genesys`];
+    /// [`Emulator::client_builder`](crate::emulator::Emulator::client_builder) sets
+    /// [`DataOrigin::Emulator`], which reports and audit records then carry.
+    pub fn data_origin(mut self, origin: DataOrigin) -> Self {
+        self.origin = origin;
         self
     }
 
@@ -249,8 +285,10 @@ impl ClientBuilder {
                 http,
                 tokens,
                 stats: RequestCounter::new(),
+                origin: self.origin,
             }),
             scoped: None,
+            progress: None,
         })
     }
 }

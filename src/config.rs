@@ -27,6 +27,52 @@ pub const ENV_CLIENT_ID: &str = "GENESYS_CLIENT_ID";
 /// Environment variable: the OAuth client secret.
 pub const ENV_CLIENT_SECRET: &str = "GENESYS_CLIENT_SECRET";
 
+/// Every `GENESYS_*` environment variable the crate reads. Any other `GENESYS_*` name in the
+/// environment is a configuration error ([`ValidationError::UnknownVariable`]): a typo such as
+/// `GENESYS_CLIENTID` must not pass unnoticed.
+pub const ENV_VARS: [&str; 5] = [
+    ENV_API_HOST,
+    ENV_REGION,
+    ENV_LOGIN_HOST,
+    ENV_CLIENT_ID,
+    ENV_CLIENT_SECRET,
+];
+
+/// The prefix of the crate's environment variables.
+pub const ENV_PREFIX: &str = "GENESYS_";
+
+/// `GENESYS_*` names in `names` that the crate does not read, each with the nearest known
+/// variable.
+///
+/// # Example
+/// ```
+/// use genesys_routing_eval::{ValidationError, config::unknown_env_vars};
+/// let problems = unknown_env_vars(["GENESYS_CLIENTID", "GENESYS_REGION", "HOME"]);
+/// assert_eq!(
+///     problems,
+///     vec![ValidationError::UnknownVariable {
+///         name: "GENESYS_CLIENTID".into(),
+///         suggestion: "GENESYS_CLIENT_ID".into(),
+///     }]
+/// );
+/// ```
+pub fn unknown_env_vars<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<ValidationError> {
+    let mut unknown: Vec<&str> = names
+        .into_iter()
+        .filter(|n| n.starts_with(ENV_PREFIX) && !ENV_VARS.contains(n))
+        .collect();
+    unknown.sort_unstable();
+    unknown
+        .into_iter()
+        .map(|name| ValidationError::UnknownVariable {
+            name: name.to_owned(),
+            suggestion: crate::error::nearest(name, ENV_VARS)
+                .unwrap_or(ENV_CLIENT_ID)
+                .to_owned(),
+        })
+        .collect()
+}
+
 /// The default response-body cap: 64 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
@@ -544,15 +590,28 @@ pub struct ConfigBuilder {
 impl ConfigBuilder {
     /// A builder seeded from the process environment (see [`from_env_map`](Self::from_env_map)).
     pub fn from_env() -> Self {
-        Self::from_env_lookup(|name| std::env::var(name).ok())
+        let names: Vec<String> = std::env::vars_os()
+            .filter_map(|(name, _)| name.into_string().ok())
+            .collect();
+        let mut builder = Self::from_env_lookup(|name| std::env::var(name).ok());
+        builder
+            .deferred
+            .splice(0..0, unknown_env_vars(names.iter().map(String::as_str)));
+        builder
     }
 
     /// A builder seeded from `vars` as if they were the environment: `GENESYS_API_HOST` (a URL
     /// or bare host name meaning https; wins over the region), `GENESYS_REGION`,
     /// `GENESYS_LOGIN_HOST`, `GENESYS_CLIENT_ID`, `GENESYS_CLIENT_SECRET`. Empty values count
-    /// as unset. Later setters override what was read.
+    /// as unset. Any other `GENESYS_*` name makes [`build`](Self::build) fail with
+    /// [`ValidationError::UnknownVariable`] naming the nearest known one. Later setters
+    /// override what was read.
     pub fn from_env_map(vars: &HashMap<String, String>) -> Self {
-        Self::from_env_lookup(|name| vars.get(name).cloned())
+        let mut builder = Self::from_env_lookup(|name| vars.get(name).cloned());
+        builder
+            .deferred
+            .splice(0..0, unknown_env_vars(vars.keys().map(String::as_str)));
+        builder
     }
 
     fn from_env_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
@@ -696,7 +755,11 @@ impl ConfigBuilder {
         if let Some(region) = self.region {
             return Some(region.api_base());
         }
-        if self.deferred.is_empty() {
+        let region_refused = self
+            .deferred
+            .iter()
+            .any(|p| matches!(p, ValidationError::Invalid { name, .. } if name == ENV_REGION));
+        if !region_refused {
             problems.push(ValidationError::Missing {
                 name: "region or api_base".into(),
                 hint: format!(

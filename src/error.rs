@@ -153,6 +153,43 @@ pub enum ValidationError {
         /// The accepted values, comma separated.
         supported: String,
     },
+    /// The window ends after the time the evaluation is built or run: its last buckets would
+    /// be partial and change on the next run.
+    #[error("window end {to} is in the future (now is {now}); end the window at or before now")]
+    WindowInFuture {
+        /// The window's end, RFC 3339.
+        to: String,
+        /// The clock's reading, RFC 3339.
+        now: String,
+    },
+    /// The window needs more jobs than the evaluation's budget allows.
+    #[error(
+        "the window needs {jobs} jobs (about {requests} requests), more than the budget of {max_jobs}; shorten the window or raise the job budget to at least {jobs}"
+    )]
+    OverBudget {
+        /// Jobs the window needs.
+        jobs: usize,
+        /// Requests estimated for them ([`Estimate`](crate::evaluation::Estimate)).
+        requests: u64,
+        /// The budget.
+        max_jobs: usize,
+    },
+    /// A `GENESYS_*` environment variable that nothing reads: a typo, most likely.
+    #[error("unknown environment variable {name}; did you mean {suggestion}?")]
+    UnknownVariable {
+        /// The variable as set.
+        name: String,
+        /// The nearest known variable.
+        suggestion: String,
+    },
+    /// Emulator data would leave the process through these sinks, and that was not allowed.
+    #[error(
+        "refusing to deliver emulator data to {sinks}: it is synthetic; connect to Genesys Cloud, or allow it explicitly"
+    )]
+    EmulatorData {
+        /// The sinks that would have received it, comma separated.
+        sinks: String,
+    },
     /// A scoring KPI is invalid.
     #[error("scoring KPI `{metric}`: {reason}")]
     Kpi {
@@ -429,6 +466,36 @@ impl std::error::Error for Error {
 
 /// Shorthand for `Result<T, genesys_routing_eval::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The candidate closest to `name` in edit distance, ignoring ASCII case (ties: the first), for
+/// "did you mean" hints.
+pub(crate) fn nearest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let wanted: Vec<char> = name.to_ascii_lowercase().chars().collect();
+    candidates
+        .into_iter()
+        .min_by_key(|candidate| edit_distance(&wanted, &candidate.to_ascii_lowercase()))
+}
+
+/// Levenshtein distance between `a` and `b`, one row at a time.
+fn edit_distance(a: &[char], b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
 
 #[cfg(test)]
 mod tests {

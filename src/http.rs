@@ -24,6 +24,7 @@ use url::Url;
 use crate::auth::TokenCache;
 use crate::config::{Config, RetryPolicy};
 use crate::error::{ConnectFailure, Error, ErrorKind, RateLimit, Result};
+use crate::progress::{Progress, ProgressEvent};
 use crate::time::TimeSource;
 
 /// Counts HTTP requests and retries; clone it to share one count.
@@ -78,12 +79,25 @@ pub struct RequestStats {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Meter {
     counters: Vec<RequestCounter>,
+    progress: Option<Progress>,
 }
 
 impl Meter {
-    pub(crate) fn new(global: RequestCounter, scoped: Option<RequestCounter>) -> Self {
+    pub(crate) fn new(
+        global: RequestCounter,
+        scoped: Option<RequestCounter>,
+        progress: Option<Progress>,
+    ) -> Self {
         Meter {
             counters: std::iter::once(global).chain(scoped).collect(),
+            progress,
+        }
+    }
+
+    /// Tells the caller's progress observer, if any, that a retry waits.
+    fn retrying(&self, event: ProgressEvent) {
+        if let Some(progress) = &self.progress {
+            progress.emit(event);
         }
     }
 
@@ -303,7 +317,22 @@ impl HttpCore {
             let wait = self.retry_wait(request, &error, connect, attempt, started)?;
             match wait {
                 Some(wait) => {
-                    tracing::debug!(url = %request.url, ?wait, attempt, error = %error, "retrying");
+                    // WARN: an operator watching a slow run must see why it waits, and how long.
+                    tracing::warn!(
+                        method = %request.method,
+                        url = %request.url,
+                        attempt,
+                        wait = ?wait,
+                        reason = %error,
+                        "retrying after {:.1}s",
+                        wait.as_secs_f64()
+                    );
+                    meter.retrying(ProgressEvent::Retrying {
+                        request: format!("{} {}", request.method, request.url.path()),
+                        attempt,
+                        wait,
+                        reason: retry_reason(&error),
+                    });
                     meter.retry();
                     self.time.sleeper.sleep(wait).await;
                     token = None;
@@ -520,6 +549,16 @@ fn rate_limit(headers: &HeaderMap) -> Option<RateLimit> {
         reset_seconds: number("inin-ratelimit-reset"),
     };
     (limit != RateLimit::default()).then_some(limit)
+}
+
+/// A short cause for a retry: the status (and whether the server asked for the wait), or
+/// the transport failure.
+fn retry_reason(error: &Error) -> String {
+    match (error.status(), error.retry_after()) {
+        (Some(status), Some(_)) => format!("http {status}, retry-after from the server"),
+        (Some(status), None) => format!("http {status}"),
+        (None, _) => error.kind().to_string(),
+    }
 }
 
 /// Parses `Retry-After` as delta-seconds or an HTTP date (a date in the past means now).

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{ScoringSummary, SourceKind, StrategyReport, Window};
+use crate::origin::DataOrigin;
 use crate::sink::SinkOutcome;
 
 /// Whether the report reached the webhook.
@@ -86,6 +87,10 @@ pub struct AuditRecord {
     pub scoring: ScoringSummary,
     /// Every strategy's result, in the report's ranked order (unscored last).
     pub scores: Vec<StrategyScore>,
+    /// Where the figures came from, as the report says (`dataOrigin`: `genesys` or
+    /// `emulator`). Records written before the field existed read as `genesys`.
+    #[serde(rename = "dataOrigin", default)]
+    pub data_origin: DataOrigin,
     /// When the evaluation started (wall clock).
     pub execution_timestamp: DateTime<Utc>,
     /// Duration of the evaluation on a monotonic clock, in seconds.

@@ -1,11 +1,15 @@
 //! [`EvaluationBuilder`]: every setting of an evaluation, validated at once by `build()`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::{AuditRecord, Evaluation, Plan, Report, ReportSink, SourceKind, WindowSpec, fetch};
+use super::{
+    AuditRecord, DEFAULT_MAX_JOBS, Evaluation, Plan, Report, ReportSink, SourceKind, Window,
+    WindowSpec, budget, fetch,
+};
 use crate::client::Client;
 use crate::config::PollPolicy;
 use crate::error::{Error, Result, ValidationError};
@@ -13,6 +17,9 @@ use crate::metrics::Kpi;
 use crate::progress::{Progress, ProgressEvent};
 use crate::scoring::ScoringConfig;
 use crate::sink::Sink;
+use crate::sources::aggregates::{
+    granularity_problem, is_conversation_dimension, nearest_dimension,
+};
 use crate::sources::{ROUTING_DIMENSIONS, routing_method_for};
 
 /// Default grouping dimension of the aggregates source.
@@ -66,6 +73,9 @@ pub struct EvaluationBuilder {
     max_window_days: Option<u32>,
     page_size: Option<u32>,
     poll_policy: Option<PollPolicy>,
+    max_jobs: Option<usize>,
+    deadline: Option<Duration>,
+    allow_emulator_data: bool,
     progress: Progress,
 }
 
@@ -218,6 +228,36 @@ impl EvaluationBuilder {
         self
     }
 
+    /// Most jobs one run may submit; a longer window is refused by `build` (and again by
+    /// `run`) with [`ValidationError::OverBudget`], before any request. Default:
+    /// [`DEFAULT_MAX_JOBS`] (50). See [`Evaluation::estimate`] for how jobs are counted.
+    pub fn max_jobs(mut self, jobs: usize) -> Self {
+        self.max_jobs = Some(jobs);
+        self
+    }
+
+    /// Longest time the queries of one run may take, from its start. When it passes, the
+    /// jobs still running are cancelled and the run fails with
+    /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout). Measured with the client's
+    /// [`TimeSource`](crate::time::TimeSource) sleeper. Delivery to sinks is not under it (each
+    /// sink has its own timeouts), so a finished report is never lost to the deadline.
+    /// Default: none (each job still has its [`PollPolicy`] deadline, each request its
+    /// timeout and retry policy).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Lets emulator data (a client whose [`data_origin`](Client::data_origin) is
+    /// [`DataOrigin::Emulator`](crate::DataOrigin::Emulator)) reach sinks that leave the
+    /// process: webhooks, files, your own sinks. Default: `false`, and `build` refuses such an
+    /// evaluation with [`ValidationError::EmulatorData`], so synthetic figures never reach a
+    /// BI system or an audit trail by accident. In-memory sinks always accept them.
+    pub fn allow_emulator_data(mut self, allow: bool) -> Self {
+        self.allow_emulator_data = allow;
+        self
+    }
+
     /// Calls `observer` with every progress event (job submitted, state, pages, sinks).
     pub fn on_progress(
         mut self,
@@ -246,6 +286,9 @@ impl EvaluationBuilder {
             .clone()
             .unwrap_or_else(|| self.source.default_preset().config());
         problems.extend(scoring.problems());
+        if let Some(client) = &client {
+            self.check_emulator_data(client, &mut problems);
+        }
         let plan = self.plan(&scoring, &mut problems);
         match (client, plan) {
             (Some(client), Some(plan)) if problems.is_empty() => Ok(Evaluation {
@@ -260,16 +303,43 @@ impl EvaluationBuilder {
         }
     }
 
+    /// Emulator data may only reach in-memory sinks unless allowed.
+    fn check_emulator_data(&self, client: &Client, problems: &mut Vec<ValidationError>) {
+        if !client.data_origin().is_emulator() || self.allow_emulator_data {
+            return;
+        }
+        let mut leaving: Vec<&str> = self
+            .report_sinks
+            .iter()
+            .map(|s| s.sink.as_ref())
+            .filter(|s| !s.is_in_memory())
+            .map(|s| s.name())
+            .chain(
+                self.audit_sinks
+                    .iter()
+                    .filter(|s| !s.is_in_memory())
+                    .map(|s| s.name()),
+            )
+            .collect();
+        leaving.dedup();
+        if !leaving.is_empty() {
+            problems.push(ValidationError::EmulatorData {
+                sinks: leaving.join(", "),
+            });
+        }
+    }
+
     fn plan(&self, scoring: &ScoringConfig, problems: &mut Vec<ValidationError>) -> Option<Plan> {
         let time_zone = parse_time_zone(self.time_zone.as_deref().unwrap_or("UTC"), problems);
-        let window = self.window_spec(problems);
+        let now = self.now();
+        let window = self.window_spec(now, problems);
         let granularity = self.granularity.clone().unwrap_or_else(|| "P1D".into());
-        if !is_iso_period(&granularity) {
+        if self.source != SourceKind::Strategies
+            && let Some(reason) = granularity_problem(&granularity)
+        {
             problems.push(ValidationError::Invalid {
                 name: "granularity".into(),
-                reason: format!(
-                    "`{granularity}` is not an ISO-8601 period; use P1D, PT1H, PT30M, P7D ..."
-                ),
+                reason,
             });
         }
         let group_by = self.group_by.clone().unwrap_or_else(|| match self.source {
@@ -280,6 +350,15 @@ impl EvaluationBuilder {
             problems.push(ValidationError::Invalid {
                 name: "group_by".into(),
                 reason: "is empty; name a dimension such as usedRouting or queueId".into(),
+            });
+        } else if self.source != SourceKind::Strategies && !is_conversation_dimension(&group_by) {
+            problems.push(ValidationError::UnsupportedGroupBy {
+                value: group_by.clone(),
+                source_name: self.source.name().into(),
+                supported: format!(
+                    "a conversation aggregate dimension such as `{}` (the Genesys SDK's list; names are case-sensitive)",
+                    nearest_dimension(&group_by)
+                ),
             });
         }
         check_strategy_ids(&self.strategy_ids, problems);
@@ -324,12 +403,38 @@ impl EvaluationBuilder {
             concurrency: concurrency.max(1),
             page_size: self.page_size,
             poll_policy: self.poll_policy,
+            max_jobs: self.max_jobs.unwrap_or(DEFAULT_MAX_JOBS),
+            deadline: self.deadline,
         };
-        fetch::validate(&plan, scoring, problems);
+        if plan.deadline.is_some_and(|d| d.is_zero()) {
+            problems.push(ValidationError::Invalid {
+                name: "deadline".into(),
+                reason: "is 0; give the run a positive duration such as 10m".into(),
+            });
+        }
+        if let Ok(window) = Window::resolve(plan.window, plan.time_zone, now) {
+            fetch::validate(&plan, window, scoring, problems);
+            if let Err(problem) = budget::check(&plan, window) {
+                problems.push(problem);
+            }
+        }
         Some(plan)
     }
 
-    fn window_spec(&self, problems: &mut Vec<ValidationError>) -> Option<WindowSpec> {
+    /// The time on the client's clock (the system clock when no client was given, which is
+    /// an error reported anyway).
+    fn now(&self) -> DateTime<Utc> {
+        match &self.client {
+            Some(client) => client.time_source().clock.now(),
+            None => crate::time::TimeSource::default().clock.now(),
+        }
+    }
+
+    fn window_spec(
+        &self,
+        now: DateTime<Utc>,
+        problems: &mut Vec<ValidationError>,
+    ) -> Option<WindowSpec> {
         let Some(spec) = self.window else {
             problems.push(ValidationError::Missing {
                 name: "window".into(),
@@ -337,8 +442,9 @@ impl EvaluationBuilder {
             });
             return None;
         };
-        // Resolving now only checks the spec's shape; the run resolves it again at its start.
-        match super::Window::resolve(spec, chrono_tz::UTC, Utc::now()) {
+        // Resolving now checks the spec's shape and that it does not end in the future; the run
+        // resolves it again at its start.
+        match Window::resolve(spec, chrono_tz::UTC, now) {
             Ok(_) => Some(spec),
             Err(problem) => {
                 problems.push(problem);
@@ -408,60 +514,6 @@ fn check_kpis_derivable(scoring: &ScoringConfig, problems: &mut Vec<ValidationEr
                     known.join(", ")
                 ),
             });
-        }
-    }
-}
-
-/// `P[n]Y[n]M[n]W[n]D[T[n]H[n]M[n]S]` with at least one component.
-fn is_iso_period(text: &str) -> bool {
-    let Some(rest) = text.strip_prefix('P') else {
-        return false;
-    };
-    let (date, time) = match rest.split_once('T') {
-        Some((d, t)) => (d, Some(t)),
-        None => (rest, None),
-    };
-    let components_ok = |part: &str, units: &[char]| -> Option<usize> {
-        let mut count = 0;
-        let mut digits = 0;
-        let mut last_unit = 0;
-        for c in part.chars() {
-            if c.is_ascii_digit() || (c == '.' && digits > 0) {
-                digits += 1;
-                continue;
-            }
-            let pos = units.iter().position(|u| *u == c)? + 1;
-            if digits == 0 || pos <= last_unit {
-                return None;
-            }
-            last_unit = pos;
-            digits = 0;
-            count += 1;
-        }
-        (digits == 0).then_some(count)
-    };
-    let Some(date_count) = components_ok(date, &['Y', 'M', 'W', 'D']) else {
-        return false;
-    };
-    match time {
-        None => date_count > 0,
-        Some(t) => components_ok(t, &['H', 'M', 'S']).is_some_and(|n| n > 0),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn iso_periods_are_recognised() {
-        for ok in [
-            "P1D", "PT30M", "PT1H", "P7D", "P1W", "P1Y2M3D", "PT0.5S", "P1DT12H",
-        ] {
-            assert!(is_iso_period(ok), "{ok}");
-        }
-        for bad in ["", "P", "1D", "PT", "P1H", "PD", "P1D1D", "byDay", "PT1D"] {
-            assert!(!is_iso_period(bad), "{bad}");
         }
     }
 }

@@ -52,7 +52,12 @@ pub(crate) fn default_metrics(source: SourceKind, scoring: &ScoringConfig) -> Ve
 }
 
 /// Source-specific checks, added to `problems`.
-pub(crate) fn validate(plan: &Plan, scoring: &ScoringConfig, problems: &mut Vec<ValidationError>) {
+pub(crate) fn validate(
+    plan: &Plan,
+    window: Window,
+    scoring: &ScoringConfig,
+    problems: &mut Vec<ValidationError>,
+) {
     if plan.source != SourceKind::Strategies {
         return;
     }
@@ -69,9 +74,7 @@ pub(crate) fn validate(plan: &Plan, scoring: &ScoringConfig, problems: &mut Vec<
     }
     // The facade's limits hold for the whole window: it is not split (DESIGN.md). The length
     // of a window of N days does not depend on when it is read, so reading it now is exact.
-    if let Ok(window) = Window::resolve(plan.window, plan.time_zone, chrono::Utc::now()) {
-        problems.extend(strategies_query(plan, window).problems());
-    }
+    problems.extend(strategies_query(plan, window).problems());
 }
 
 fn strategies_query(plan: &Plan, window: Window) -> StrategiesQuery {

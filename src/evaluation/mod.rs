@@ -12,6 +12,7 @@
 //! the audit record, and [`Outcome::sinks_failed`] says so.
 
 mod audit;
+mod budget;
 mod builder;
 mod fetch;
 mod report;
@@ -20,9 +21,11 @@ mod window;
 use chrono_tz::Tz;
 use futures_util::future::join_all;
 use std::sync::Arc;
+use std::time::Duration;
 use tracing::Instrument;
 
 pub use audit::{AuditRecord, RequestCount, StrategyScore, WebhookSyncStatus};
+pub use budget::{DEFAULT_MAX_JOBS, Estimate, REQUESTS_PER_JOB};
 pub use builder::EvaluationBuilder;
 pub use report::{Report, ScoringSummary, SourceKind, StrategyReport};
 pub use window::{Window, WindowSpec};
@@ -62,6 +65,8 @@ pub(crate) struct Plan {
     pub(crate) concurrency: usize,
     pub(crate) page_size: Option<u32>,
     pub(crate) poll_policy: Option<PollPolicy>,
+    pub(crate) max_jobs: usize,
+    pub(crate) deadline: Option<Duration>,
 }
 
 #[derive(Clone)]
@@ -101,9 +106,35 @@ impl Evaluation {
         &self.scoring
     }
 
+    /// The client's clock, sleeper and jitter (for a caller's own tickers and timestamps).
+    pub fn time_source(&self) -> &crate::time::TimeSource {
+        self.client.time_source()
+    }
+
+    /// Where the data comes from (the client's [`DataOrigin`](crate::DataOrigin)).
+    pub fn data_origin(&self) -> crate::DataOrigin {
+        self.client.data_origin()
+    }
+
+    /// How many jobs and requests a run starting now would make (see [`Estimate`]).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) when the window, read now, ends in the
+    /// future.
+    pub fn estimate(&self) -> Result<Estimate> {
+        let now = self.client.time_source().clock.now();
+        let window = Window::resolve(self.plan.window, self.plan.time_zone, now)
+            .map_err(crate::Error::invalid)?;
+        Ok(budget::estimate(&self.plan, window))
+    }
+
     /// Runs the evaluation: query, score, deliver, audit.
     ///
-    /// Dropping the returned future cancels (DELETE) every job still running.
+    /// Dropping the returned future cancels (DELETE) every job still running. Before any
+    /// request the window is resolved again (it must not end in the future) and checked
+    /// against the job budget ([`EvaluationBuilder::max_jobs`]); with a
+    /// [`deadline`](EvaluationBuilder::deadline), queries still running when it passes are
+    /// cancelled and the run fails with [`ErrorKind::Timeout`](crate::ErrorKind::Timeout).
     ///
     /// # Errors
     /// The query's typed error when a job fails, expires, is cancelled, or a request fails
@@ -121,9 +152,13 @@ impl Evaluation {
         async move {
             let window = Window::resolve(self.plan.window, self.plan.time_zone, started_at)
                 .map_err(crate::Error::invalid)?;
+            budget::check(&self.plan, window).map_err(crate::Error::invalid)?;
             let counter = RequestCounter::default();
-            let client = self.client.counting(counter.clone());
-            let fetched = fetch::fetch(&client, &self.plan, window, &self.progress).await?;
+            let client = self
+                .client
+                .counting(counter.clone())
+                .reporting_to(self.progress.clone());
+            let fetched = self.fetch_within_deadline(&client, window).await?;
             let mut report = self.report(evaluation_id, window, fetched)?;
             report.requests = counter_snapshot(&counter);
             let sink_outcomes = self.deliver_report(&report).await;
@@ -139,6 +174,31 @@ impl Evaluation {
         }
         .instrument(span)
         .await
+    }
+
+    /// Fetches, failing with a timeout when the plan's deadline passes first (dropping the
+    /// fetch cancels its jobs). Delivery is not under the deadline: a finished report is
+    /// always delivered or dead-lettered.
+    async fn fetch_within_deadline(
+        &self,
+        client: &Client,
+        window: Window,
+    ) -> Result<fetch::Fetched> {
+        let fetching = fetch::fetch(client, &self.plan, window, &self.progress);
+        let Some(deadline) = self.plan.deadline else {
+            return fetching.await;
+        };
+        let sleeper = std::sync::Arc::clone(&client.time_source().sleeper);
+        tokio::select! {
+            fetched = fetching => fetched,
+            () = sleeper.sleep(deadline) => Err(crate::Error::new(
+                crate::ErrorKind::Timeout,
+                format!(
+                    "the evaluation did not finish within its deadline of {}; its jobs were cancelled; allow more time or shorten the window",
+                    budget::human(deadline)
+                ),
+            )),
+        }
     }
 
     fn report(
@@ -192,6 +252,7 @@ impl Evaluation {
             timestamp: self.client.time_source().clock.now(),
             window,
             source: self.plan.source,
+            data_origin: self.client.data_origin(),
             group_by: self.plan.group_by.clone(),
             requested_strategies: self.plan.strategy_ids.clone(),
             results,
@@ -266,6 +327,7 @@ impl Evaluation {
                 .into_iter()
                 .map(audit::StrategyScore::of)
                 .collect(),
+            data_origin: report.data_origin,
             execution_timestamp: started_at,
             latency_seconds: 0.0,
             row_count: report.results.len(),

@@ -10,6 +10,7 @@ use serde::ser::SerializeMap;
 use crate::evaluation::Window;
 use crate::evaluation::audit::RequestCount;
 use crate::metrics::{KpiValue, Kpis, MetricTable};
+use crate::origin::DataOrigin;
 use crate::scoring::{Confidence, KpiWeight, MissingPolicy, Normalization, Preset, ScoringConfig};
 
 /// Where the metric table came from.
@@ -123,6 +124,8 @@ pub struct Report {
     pub window: Window,
     /// The source queried.
     pub source: SourceKind,
+    /// Where the figures come from: Genesys Cloud, or the emulator's synthetic data.
+    pub data_origin: DataOrigin,
     /// The grouping dimension that defines a strategy.
     pub group_by: String,
     /// Strategy ids the caller asked for (empty: every value observed).
@@ -240,6 +243,8 @@ struct Body<'a> {
     record_count: usize,
     window: WindowBody<'a>,
     source: SourceKind,
+    #[serde(rename = "dataOrigin")]
+    data_origin: DataOrigin,
     group_by: &'a str,
     scoring: ScoringSummary,
     data: &'a [StrategyReport],
@@ -251,7 +256,8 @@ struct Body<'a> {
 
 impl Serialize for Report {
     /// The webhook body: `timestamp`, `evaluation_type` (`routing_strategy_performance`),
-    /// `evaluation_id`, `record_count` (scored strategies), `window`, `source`, `data` (one
+    /// `evaluation_id`, `record_count` (scored strategies), `window`, `source`, `dataOrigin`
+    /// (`genesys` or `emulator`: synthetic data says so in every body), `data` (one
     /// flat record per strategy), plus `group_by`, `scoring` (preset and weights),
     /// `unattributed`, `missing_strategies`,
     /// `data_completeness` and `job_ids` for context. The raw metric table is left out.
@@ -266,6 +272,7 @@ impl Serialize for Report {
                 to: &self.window.to,
             },
             source: self.source,
+            data_origin: self.data_origin,
             group_by: &self.group_by,
             scoring: ScoringSummary::of(&self.scoring),
             data: &self.results,

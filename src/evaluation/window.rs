@@ -1,7 +1,7 @@
 //! The evaluation window: which instants are evaluated, and how a window longer than a
 //! source's limit is split into consecutive chunks.
 
-use chrono::{DateTime, Days, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Days, NaiveDateTime, SecondsFormat, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -35,7 +35,8 @@ impl Window {
     /// The window `spec` describes, read in `time_zone` at `now`.
     ///
     /// # Errors
-    /// A [`ValidationError`] when the range is empty or reversed, or `LastDays(0)`.
+    /// A [`ValidationError`] when the range is empty or reversed, ends after `now`
+    /// ([`ValidationError::WindowInFuture`]), or `LastDays(0)`.
     pub fn resolve(
         spec: WindowSpec,
         time_zone: Tz,
@@ -50,6 +51,10 @@ impl Window {
             WindowSpec::Range { from, to } if from >= to => Err(ValidationError::WindowOrder {
                 from: from.to_rfc3339(),
                 to: to.to_rfc3339(),
+            }),
+            WindowSpec::Range { to, .. } if to > now => Err(ValidationError::WindowInFuture {
+                to: to.to_rfc3339_opts(SecondsFormat::Secs, true),
+                now: now.to_rfc3339_opts(SecondsFormat::Secs, true),
             }),
             WindowSpec::Range { from, to } => Ok(Window { from, to }),
         }
@@ -167,6 +172,22 @@ mod tests {
             Err(ValidationError::WindowOrder { .. })
         ));
         assert!(Window::resolve(WindowSpec::LastDays(0), chrono_tz::UTC, now).is_err());
+    }
+
+    #[test]
+    fn a_range_ending_after_now_is_refused_and_one_ending_now_is_not() {
+        let now = utc("2026-11-25T10:00:00Z");
+        let from = utc("2026-11-20T00:00:00Z");
+        let later = WindowSpec::Range {
+            from,
+            to: utc("2026-11-25T10:00:01Z"),
+        };
+        assert!(matches!(
+            Window::resolve(later, chrono_tz::UTC, now),
+            Err(ValidationError::WindowInFuture { .. })
+        ));
+        let until_now = WindowSpec::Range { from, to: now };
+        assert!(Window::resolve(until_now, chrono_tz::UTC, now).is_ok());
     }
 
     #[test]

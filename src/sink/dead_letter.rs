@@ -29,6 +29,19 @@ pub(crate) async fn write(dir: &Path, id: &str, payload: Bytes) -> DeadLetter {
     }
 }
 
+/// Creates `dir` (and its parents) and proves it writable by creating and removing a probe
+/// file, so that a payload is never lost to a directory found unusable only after delivery
+/// failed.
+pub(crate) fn check_writable(dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    let probe = dir.join(format!(".probe.{:016x}.tmp", fastrand::u64(..)));
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)?;
+    fs::remove_file(&probe)
+}
+
 fn write_atomically(dir: &Path, target: &Path, payload: &[u8]) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     let temp = temp_path(dir, target);

@@ -52,6 +52,40 @@ impl JsonLinesSink {
         }
     }
 
+    /// A sink appending to `path`, checked now: missing parent directories are created and
+    /// the file is opened for appending (and created, empty, when missing), so that a path
+    /// that cannot be written fails before an evaluation makes any request.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`] naming the path and the cause.
+    ///
+    /// # Example
+    /// ```
+    /// use genesys_routing_eval::sink::JsonLinesSink;
+    /// let dir = std::env::temp_dir().join(format!("jsonl-doc-{}", std::process::id()));
+    /// let sink = JsonLinesSink::create(dir.join("logs/audit.jsonl")).unwrap();
+    /// assert!(sink.path().exists());
+    /// # std::fs::remove_dir_all(dir).unwrap();
+    /// ```
+    pub fn create(path: impl Into<PathBuf>) -> Result<Self> {
+        let path = path.into();
+        let opened = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(parent) => std::fs::create_dir_all(parent),
+            None => Ok(()),
+        }
+        .and_then(|()| OpenOptions::new().append(true).create(true).open(&path));
+        match opened {
+            Ok(_) => Ok(JsonLinesSink::new(path)),
+            Err(err) => Err(Error::invalid(crate::ValidationError::Invalid {
+                name: "path".into(),
+                reason: format!(
+                    "`{}` cannot be appended to ({err}); choose a writable file",
+                    path.display()
+                ),
+            })),
+        }
+    }
+
     /// Renames the sink (as audit records show it).
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();

@@ -113,6 +113,10 @@ where
         &self.name
     }
 
+    fn is_in_memory(&self) -> bool {
+        true
+    }
+
     async fn deliver(&self, item: &T) -> Result<Delivered> {
         self.lock().push(item.clone());
         Ok(Delivered::new())

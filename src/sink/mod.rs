@@ -72,6 +72,15 @@ pub trait Sink<T: ?Sized + Sync>: Send + Sync {
     /// The sink's name, as audit records show it (such as `webhook` or `audit-log`).
     fn name(&self) -> &str;
 
+    /// Whether delivered items stay in this process's memory (a [`MemorySink`]). Default:
+    /// `false`, so that every other sink (a webhook, a file, your own) counts as leaving the
+    /// process, and an evaluation refuses to give it emulator data unless
+    /// [`allow_emulator_data`](crate::evaluation::EvaluationBuilder::allow_emulator_data) was
+    /// set.
+    fn is_in_memory(&self) -> bool {
+        false
+    }
+
     /// Delivers one item.
     ///
     /// # Errors
@@ -88,6 +97,10 @@ where
 {
     fn name(&self) -> &str {
         (**self).name()
+    }
+
+    fn is_in_memory(&self) -> bool {
+        (**self).is_in_memory()
     }
 
     async fn deliver(&self, item: &T) -> Result<Delivered> {

@@ -419,8 +419,9 @@ impl WebhookSinkBuilder {
         self
     }
 
-    /// Where undelivered payloads are written, as `<dir>/<webhook-id>.json` (created when
-    /// missing). Default: none, and the payload is kept in the outcome.
+    /// Where undelivered payloads are written, as `<dir>/<webhook-id>.json`. `build` creates
+    /// the directory (parents included) and checks it is writable. Default: none, and the
+    /// payload is kept in the outcome.
     pub fn dead_letter_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.dead_letter_dir = Some(dir.into());
         self
@@ -446,8 +447,8 @@ impl WebhookSinkBuilder {
     /// [`ErrorKind::Config`] listing every problem: a url that does not parse or is not
     /// http(s), plain http to a non-loopback host without
     /// [`allow_insecure_http`](Self::allow_insecure_http), a secret that is not
-    /// `whsec_<base64>`, zero attempts, a zero timeout, or a backoff whose initial wait is zero
-    /// or above its cap.
+    /// `whsec_<base64>`, zero attempts, a zero timeout, a backoff whose initial wait is zero
+    /// or above its cap, or a dead-letter directory that cannot be created or written.
     pub fn build(self) -> Result<WebhookSink> {
         let mut problems = Vec::new();
         let url = self.checked_url(&mut problems);
@@ -457,6 +458,17 @@ impl WebhookSinkBuilder {
                 .ok()
         });
         self.check_policy(&mut problems);
+        if let Some(dir) = &self.dead_letter_dir
+            && let Err(err) = dead_letter::check_writable(dir)
+        {
+            problems.push(ValidationError::Invalid {
+                name: "dead_letter_dir".into(),
+                reason: format!(
+                    "`{}` is not a writable directory ({err}); create it or choose another",
+                    dir.display()
+                ),
+            });
+        }
         let (Some(url), true) = (url, problems.is_empty()) else {
             return Err(Error::validation_errors(problems));
         };

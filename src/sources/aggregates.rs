@@ -22,8 +22,12 @@ use crate::progress::{Progress, ProgressEvent};
 use crate::sources::{PollSchedule, SourceRun, next_cursor};
 
 mod into_table;
+mod vocabulary;
 
 pub(crate) use into_table::PageIntoTable;
+pub use vocabulary::{
+    CONVERSATION_DIMENSIONS, granularity_problem, is_conversation_dimension, nearest_dimension,
+};
 
 const JOBS_PATH: &str = "api/v2/analytics/conversations/aggregates/jobs";
 const QUERY_PATH: &str = "api/v2/analytics/conversations/aggregates/query";

@@ -226,6 +226,43 @@ fn unknown_region_in_the_environment_is_reported_with_the_other_problems() {
 }
 
 #[test]
+fn a_misspelt_genesys_variable_is_an_error_naming_the_nearest_known_one() {
+    let err = ConfigBuilder::from_env_map(&env(&[
+        ("GENESYS_REGION", "eu_west_1"),
+        ("GENESYS_CLIENTID", "id"),
+        ("GENESYS_CLIENT_SECRET", "secret"),
+        ("GENESYS_APIHOST", "https://api.mypurecloud.ie"),
+        ("HOME", "/root"),
+    ]))
+    .build()
+    .unwrap_err();
+
+    let unknown: Vec<(&str, &str)> = err
+        .validation()
+        .iter()
+        .filter_map(|p| match p {
+            ValidationError::UnknownVariable { name, suggestion } => {
+                Some((name.as_str(), suggestion.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        unknown,
+        [
+            ("GENESYS_APIHOST", "GENESYS_API_HOST"),
+            ("GENESYS_CLIENTID", "GENESYS_CLIENT_ID"),
+        ]
+    );
+    assert!(
+        err.validation()
+            .iter()
+            .any(|p| matches!(p, ValidationError::Missing { name, .. } if name == "client id")),
+        "the missing id is still reported: {err}"
+    );
+}
+
+#[test]
 fn build_returns_every_problem_at_once() {
     let err = Client::builder()
         .api_base("http://api.mypurecloud.com")

@@ -512,14 +512,7 @@ async fn run(setup: &Setup) -> Run {
         client = client.timeouts(Timeouts::new(Duration::from_secs(5), timeout));
     }
     let scratch = tempfile::tempdir().unwrap();
-    let dead_letter_dir = if setup.dead_letter_writable {
-        scratch.path().join("dead-letter")
-    } else {
-        // Beneath a regular file no directory can be made, even by root.
-        let blocker = scratch.path().join("not-a-dir");
-        std::fs::write(&blocker, b"").unwrap();
-        blocker.join("dead-letter")
-    };
+    let dead_letter_dir = scratch.path().join("dead-letter");
     let webhook = WebhookSink::builder(url)
         .time_source(webhook_clock.time_source(FixedJitter(0.5)))
         .max_attempts(setup.webhook_attempts)
@@ -527,6 +520,12 @@ async fn run(setup: &Setup) -> Run {
         .dead_letter_dir(&dead_letter_dir)
         .build()
         .unwrap();
+    if !setup.dead_letter_writable {
+        // The directory goes after the build checked it: a regular file takes its place, and
+        // nothing can be written beneath a file, even by root.
+        std::fs::remove_dir(&dead_letter_dir).unwrap();
+        std::fs::write(&dead_letter_dir, b"").unwrap();
+    }
     let mut evaluation = Evaluation::builder()
         .client(client.build().unwrap())
         .source(setup.source)

@@ -5,6 +5,7 @@ mod auth;
 mod config;
 mod emulator;
 mod faults;
+mod guards;
 mod http;
 mod load;
 mod pipeline;

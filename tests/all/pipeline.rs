@@ -150,7 +150,7 @@ fn spec_signature(secret: &str, id: &str, timestamp: &str, body: &[u8]) -> Strin
     format!("v1,{}", engine.encode(mac.finalize().into_bytes()))
 }
 
-const AUDIT_FIELDS: [&str; 19] = [
+const AUDIT_FIELDS: [&str; 20] = [
     "audit_id",
     "evaluation_id",
     "strategy_ids",
@@ -159,6 +159,7 @@ const AUDIT_FIELDS: [&str; 19] = [
     "group_by",
     "scoring",
     "scores",
+    "dataOrigin",
     "execution_timestamp",
     "latency_seconds",
     "row_count",
@@ -266,6 +267,11 @@ async fn clean_run_delivers_one_signed_payload_and_one_audit_line() {
         .collect();
     assert_eq!(keys, HashSet::from(AUDIT_FIELDS));
     assert_eq!(line["evaluation_id"], body["evaluation_id"]);
+    assert_eq!(
+        line["dataOrigin"], "genesys",
+        "a client built by hand means Genesys"
+    );
+    assert_eq!(body["dataOrigin"], "genesys");
     assert_eq!(line["webhook_sync_status"], "success");
     let issued = submitted_ids(&events);
     assert_eq!(issued.len(), 1);

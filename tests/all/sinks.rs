@@ -666,14 +666,16 @@ async fn unwritable_dead_letter_dir_is_reported_and_the_payload_kept() {
     let receiver = Receiver::start(vec![reply(500)]).await;
     let clock = clock();
     let scratch = tempfile::tempdir().unwrap();
-    // A directory beneath a regular file can never be created, even by root.
-    let blocker = scratch.path().join("not-a-dir");
-    std::fs::write(&blocker, b"").unwrap();
+    let dir = scratch.path().join("dead-letter");
     let sink = webhook(&receiver.url(), &clock)
         .max_attempts(1)
-        .dead_letter_dir(blocker.join("dead-letter"))
+        .dead_letter_dir(&dir)
         .build()
         .unwrap();
+    // The directory goes after the build checked it (a clean-up job, a full disk): a regular
+    // file takes its place, and no file can be written beneath it, even by root.
+    std::fs::remove_dir(&dir).unwrap();
+    std::fs::write(&dir, b"").unwrap();
     let item = report();
 
     let outcome = sink::deliver(&sink, &item).await;
@@ -691,6 +693,51 @@ async fn unwritable_dead_letter_dir_is_reported_and_the_payload_kept() {
             .unwrap()
             .contains("payload kept in the outcome")
     );
+}
+
+#[test]
+fn a_dead_letter_dir_that_cannot_be_created_is_refused_by_build_and_a_missing_one_is_created() {
+    let scratch = tempfile::tempdir().unwrap();
+    let blocker = scratch.path().join("not-a-dir");
+    std::fs::write(&blocker, b"").unwrap();
+
+    let refused = WebhookSink::builder("https://bi.example.com/hooks")
+        .dead_letter_dir(blocker.join("dead-letter"))
+        .build()
+        .unwrap_err();
+
+    assert_eq!(refused.kind(), ErrorKind::Config);
+    assert!(
+        matches!(refused.validation(), [ValidationError::Invalid { name, reason }]
+            if name == "dead_letter_dir" && reason.contains("not-a-dir")),
+        "{refused}"
+    );
+    let nested = scratch.path().join("state/routing-eval/dead-letters");
+    WebhookSink::builder("https://bi.example.com/hooks")
+        .dead_letter_dir(&nested)
+        .build()
+        .unwrap();
+    assert!(nested.is_dir());
+    assert_eq!(
+        std::fs::read_dir(&nested).unwrap().count(),
+        0,
+        "the probe is removed"
+    );
+}
+
+#[test]
+fn json_lines_create_makes_parents_and_refuses_an_unwritable_path() {
+    let scratch = tempfile::tempdir().unwrap();
+    let path = scratch.path().join("logs/2026/audit.jsonl");
+    let sink = JsonLinesSink::create(&path).unwrap();
+    assert_eq!(sink.path(), path);
+    assert_eq!(std::fs::read(&path).unwrap(), b"");
+
+    let blocker = scratch.path().join("not-a-dir");
+    std::fs::write(&blocker, b"").unwrap();
+    let refused = JsonLinesSink::create(blocker.join("audit.jsonl")).unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Config);
+    assert!(refused.to_string().contains("not-a-dir"), "{refused}");
 }
 
 #[tokio::test]

@@ -4,19 +4,22 @@ use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::Notify;
 
 use chrono::{DateTime, Utc};
+use genesys_routing_eval::config::Timeouts;
 use genesys_routing_eval::evaluation::{
-    Evaluation, EvaluationBuilder, Outcome, Report, SourceKind,
+    DEFAULT_MAX_JOBS, Evaluation, EvaluationBuilder, Outcome, Report, SourceKind,
 };
-use genesys_routing_eval::progress::ProgressEvent;
+use genesys_routing_eval::progress::{self, ProgressEvent, Status};
 use genesys_routing_eval::scoring::ScoringConfig;
-use genesys_routing_eval::sink::{JsonLinesSink, WebhookSink};
-use genesys_routing_eval::{Client, Error, ErrorKind};
+use genesys_routing_eval::{Client, Error};
 
-use crate::{exit, output};
+use crate::connect::{self, Connection};
+use crate::delivery::{self, Delivery};
+use crate::{duration, exit, messages, output};
 
 /// Arguments of `routing-eval evaluate`.
 #[derive(Debug, clap::Args)]
@@ -54,9 +57,27 @@ pub struct Args {
     /// Append the audit record to this JSON lines file.
     #[arg(long, value_name = "PATH")]
     audit_log: Option<PathBuf>,
-    /// Keep undeliverable webhook payloads here.
+    /// Keep undeliverable webhook payloads here (only with BI_WEBHOOK_URL; default:
+    /// $XDG_STATE_HOME/routing-eval/dead-letters, else ~/.local/state/routing-eval/dead-letters).
     #[arg(long, value_name = "DIR")]
     dead_letter_dir: Option<PathBuf>,
+    /// Evaluate the embedded emulator's synthetic data, ignoring GENESYS_* settings; lets
+    /// that data reach the webhook and the audit log (marked "dataOrigin": "emulator").
+    #[arg(long)]
+    emulator: bool,
+    /// Most jobs the run may submit (one per 30 days of window); a longer window is refused.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_JOBS)]
+    max_jobs: usize,
+    /// Time allowed for each HTTP request (such as 30s; default 60s).
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    request_timeout: Option<Duration>,
+    /// Time allowed for the whole query phase (such as 10m); then its jobs are cancelled and
+    /// the run fails (exit 1). Default: none.
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    deadline: Option<Duration>,
+    /// Outside a terminal, print a status line on stderr this often.
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse, default_value = "10s")]
+    status_interval: Duration,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -88,23 +109,29 @@ const DEFAULT_DAYS: u32 = 7;
 /// Runs the subcommand and returns the exit code.
 pub async fn run(args: Args) -> u8 {
     // Kept alive for the whole run: dropping it stops the embedded emulator.
-    let (client, emulator) = match routing_eval_emulator::client_from_env_or_start().await {
-        Ok(pair) => pair,
+    let connection = match connect::connect(args.emulator).await {
+        Ok(connection) => connection,
         Err(e) => return fail(&e),
     };
     let jobs = JobTracker::default();
-    let evaluation = match builder(&args, client, &jobs).and_then(EvaluationBuilder::build) {
-        Ok(evaluation) => evaluation,
-        Err(e) => return fail(&e),
+    let status = Status::new();
+    let (evaluation, delivery) = match prepare(&args, &connection, &jobs, &status) {
+        Ok(ready) => ready,
+        Err(problems) => return usage(&problems),
     };
-    if let Some(emu) = &emulator {
+    for note in &connection.notes {
+        eprintln!("routing-eval: {note}");
+    }
+    if let Some(dir) = &delivery.dead_letter_dir {
         eprintln!(
-            "routing-eval: no GENESYS_* settings; running against the embedded emulator at {}",
-            emu.base_url()
+            "routing-eval: undeliverable webhook payloads are kept in {}",
+            dir.display()
         );
     }
+    let ticker = status_ticker(&evaluation, args.status_interval, &status);
     let outcome = tokio::select! {
         outcome = evaluation.run() => outcome,
+        () = ticker => unreachable!("the status ticker never ends"),
         _ = tokio::signal::ctrl_c() => {
             // Leaving the select dropped the run, whose jobs' guards are sending DELETEs now:
             // give them a moment so that no job is left running on the server.
@@ -115,10 +142,62 @@ pub async fn run(args: Args) -> u8 {
         }
     };
     finish_progress_line();
+    drop(connection);
     match outcome {
         Ok(outcome) => print_outcome(&outcome, args.format),
-        Err(e) => fail(&e),
+        Err(e) => {
+            // A deadline or a failed chunk dropped the other jobs, whose guards are sending
+            // DELETEs: let them land before the runtime stops.
+            jobs.wait_until_idle(CANCEL_GRACE).await;
+            fail(&e)
+        }
     }
+}
+
+/// Everything checked before any request: the client, the sinks, the evaluation. Every
+/// problem found comes back, one line each.
+fn prepare(
+    args: &Args,
+    connection: &Connection,
+    jobs: &JobTracker,
+    status: &Status,
+) -> Result<(Evaluation, Delivery), Vec<String>> {
+    let mut client = connection.client.clone();
+    if let Some(request) = args.request_timeout {
+        client = client.timeouts(Timeouts::new(Timeouts::default().connect, request));
+    }
+    let client = client.build().map_err(|e| messages::lines(&e));
+    let delivery = delivery::open(args.audit_log.as_deref(), args.dead_letter_dir.as_deref());
+    let (client, mut delivery) = match (client, delivery) {
+        (Ok(client), Ok(delivery)) => (client, delivery),
+        (client, delivery) => {
+            let mut problems = client.err().unwrap_or_default();
+            problems.extend(delivery.err().unwrap_or_default());
+            return Err(problems);
+        }
+    };
+    let mut builder = builder(args, client, jobs, status).allow_emulator_data(connection.explicit);
+    if let Some(webhook) = delivery.webhook.take() {
+        builder = builder.webhook(webhook);
+    }
+    if let Some(audit) = delivery.audit.take() {
+        builder = builder.audit_sink(audit);
+    }
+    let evaluation = builder.build().map_err(|e| messages::lines(&e))?;
+    Ok((evaluation, delivery))
+}
+
+/// Outside a terminal, a status line every `interval` on the client's clock, so that a slow
+/// or rate-limited run is never silent; in a terminal the progress line does that job.
+async fn status_ticker(evaluation: &Evaluation, interval: Duration, status: &Status) {
+    if std::io::stderr().is_terminal() {
+        return std::future::pending().await;
+    }
+    let time = evaluation.time_source().clone();
+    progress::report_every(&time, interval, status, |at, line| {
+        eprintln!("routing-eval: status after {}s: {line}", at.as_secs());
+    })
+    .await;
 }
 
 /// How long an interrupted run waits for its jobs' cancellations.
@@ -170,7 +249,7 @@ fn is_pending(state: &str) -> bool {
     matches!(state, "QUEUED" | "PENDING" | "running")
 }
 
-fn builder(args: &Args, client: Client, jobs: &JobTracker) -> Result<EvaluationBuilder, Error> {
+fn builder(args: &Args, client: Client, jobs: &JobTracker, status: &Status) -> EvaluationBuilder {
     let mut builder = Evaluation::builder()
         .client(client)
         .source(match args.source {
@@ -180,11 +259,14 @@ fn builder(args: &Args, client: Client, jobs: &JobTracker) -> Result<EvaluationB
         .strategies(args.strategies.iter().cloned())
         .granularity(args.granularity.clone())
         .time_zone(args.time_zone.clone())
+        .max_jobs(args.max_jobs)
         .on_progress({
             let print = progress_printer();
             let jobs = jobs.clone();
+            let status = status.clone();
             move |event| {
                 jobs.observe(event);
+                status.observe(event);
                 print(event);
             }
         });
@@ -201,20 +283,10 @@ fn builder(args: &Args, client: Client, jobs: &JobTracker) -> Result<EvaluationB
     if let Some(dimension) = &args.group_by {
         builder = builder.group_by(dimension.clone());
     }
-    if let Ok(url) = std::env::var("BI_WEBHOOK_URL") {
-        let mut webhook = WebhookSink::builder(url);
-        if let Ok(secret) = std::env::var("BI_WEBHOOK_SECRET") {
-            webhook = webhook.secret(secret);
-        }
-        if let Some(dir) = &args.dead_letter_dir {
-            webhook = webhook.dead_letter_dir(dir.clone());
-        }
-        builder = builder.webhook(webhook.build()?);
+    if let Some(deadline) = args.deadline {
+        builder = builder.deadline(deadline);
     }
-    if let Some(path) = &args.audit_log {
-        builder = builder.audit_sink(JsonLinesSink::new(path.clone()).with_name("audit-log"));
-    }
-    Ok(builder)
+    builder
 }
 
 /// Progress on stderr, one overwritten line, only when stderr is a terminal.
@@ -231,6 +303,15 @@ fn progress_printer() -> impl Fn(&ProgressEvent) + Send + Sync + 'static {
                 format!("job {job_id}: page {page} ({rows} groups)")
             }
             ProgressEvent::JobCancelled { job_id } => format!("job {job_id} cancelled"),
+            ProgressEvent::Retrying {
+                request,
+                wait,
+                reason,
+                ..
+            } => format!(
+                "{request}: {reason}; retrying in {:.1}s",
+                wait.as_secs_f64()
+            ),
             ProgressEvent::SinkDelivered { sink, ok } => {
                 format!("sink {sink}: {}", if *ok { "delivered" } else { "failed" })
             }
@@ -314,12 +395,23 @@ fn report_sink_failures(outcome: &Outcome) {
     }
 }
 
-/// Prints a one-line cause and returns the exit code for `error`.
+/// Prints the cause (one line per configuration problem) and returns the exit code.
 fn fail(error: &Error) -> u8 {
-    eprintln!("routing-eval: {}", output::escape(&error.to_string()));
-    if error.kind() == ErrorKind::Config {
-        exit::USAGE
+    let lines = messages::lines(error);
+    if error.kind() == genesys_routing_eval::ErrorKind::Config {
+        usage(&lines)
     } else {
+        for line in lines {
+            eprintln!("routing-eval: {}", output::escape(&line));
+        }
         exit::FAILED
     }
+}
+
+/// Prints usage problems, one a line, and returns the usage exit code.
+fn usage(problems: &[String]) -> u8 {
+    for problem in problems {
+        eprintln!("routing-eval: {}", output::escape(problem));
+    }
+    exit::USAGE
 }

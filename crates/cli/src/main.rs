@@ -4,8 +4,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod connect;
+mod delivery;
+mod duration;
 mod emulate;
 mod evaluate;
+mod messages;
 mod output;
 mod score;
 

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use genesys_routing_eval::DataOrigin;
 use genesys_routing_eval::evaluation::{Outcome, Report, ScoringSummary};
 use genesys_routing_eval::metrics::Kpi;
 use genesys_routing_eval::scoring::{Direction, Scores};
@@ -194,7 +195,14 @@ fn scoring_line(scoring: &ScoringSummary) -> String {
     format!("Scored with {name}: {}", weights.join(", "))
 }
 
+/// The table's first line when the data is synthetic.
+const EMULATOR_BANNER: &str =
+    "EMULATOR DATA: synthetic figures from the embedded emulator, not from Genesys Cloud";
+
 fn write_report_table(report: &Report, out: &mut impl Write) -> io::Result<()> {
+    if report.data_origin == DataOrigin::Emulator {
+        writeln!(out, "{EMULATOR_BANNER}")?;
+    }
     writeln!(
         out,
         "Routing strategies by {} ({} source), {} to {}",
@@ -258,7 +266,7 @@ fn write_report_csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
     let kpi_names: Vec<&str> = Kpi::ALL.iter().map(|k| k.name()).collect();
     writeln!(
         out,
-        "rank,strategyId,score,percentileRank,coverage,{},sampleSize,lowConfidence,hasData",
+        "rank,strategyId,score,percentileRank,coverage,{},sampleSize,lowConfidence,hasData,dataOrigin",
         kpi_names.join(",")
     )?;
     let number = |v: Option<f64>| v.map(json_number).unwrap_or_default();
@@ -270,7 +278,7 @@ fn write_report_csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
             .collect();
         writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{}",
             line.rank.map(|r| r.to_string()).unwrap_or_default(),
             csv_text(&line.strategy_id),
             number(line.score),
@@ -282,7 +290,8 @@ fn write_report_csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
                 .map(|n| n.to_string())
                 .unwrap_or_default(),
             line.confidence.low_confidence,
-            line.has_data
+            line.has_data,
+            report.data_origin
         )?;
     }
     Ok(())

@@ -358,6 +358,29 @@ impl Emulator {
         &self.base_url
     }
 
+    /// A client builder for this emulator: its base URL, its credentials, and
+    /// [`DataOrigin::Emulator`](genesys_routing_eval::DataOrigin::Emulator), so that every report and audit
+    /// record made with it says the data is synthetic, and sinks that leave the process refuse
+    /// it unless the evaluation allows emulator data.
+    ///
+    /// # Example
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> genesys_routing_eval::Result<()> {
+    /// use genesys_routing_eval::{DataOrigin, emulator::Emulator};
+    /// let emulator = Emulator::start().await?;
+    /// let client = emulator.client_builder().build()?;
+    /// assert_eq!(client.data_origin(), DataOrigin::Emulator);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn client_builder(&self) -> genesys_routing_eval::ClientBuilder {
+        genesys_routing_eval::Client::builder()
+            .api_base(self.base_url().as_str())
+            .credentials(self.client_id(), self.client_secret().to_owned())
+            .data_origin(genesys_routing_eval::DataOrigin::Emulator)
+    }
+
     /// The OAuth client id accepted.
     pub fn client_id(&self) -> &str {
         &self.state.settings.client_id
@@ -412,26 +435,23 @@ impl Drop for Emulator {
     }
 }
 
-/// Environment variables that say the caller means a real organisation.
-pub const GENESYS_SETTINGS: [&str; 5] = [
-    "GENESYS_CLIENT_ID",
-    "GENESYS_CLIENT_SECRET",
-    "GENESYS_API_HOST",
-    "GENESYS_REGION",
-    "GENESYS_LOGIN_HOST",
-];
+/// The `GENESYS_*` variables the crate reads ([`config::ENV_VARS`](genesys_routing_eval::config::ENV_VARS)).
+/// Any variable with the prefix, known or not, rules out the implicit emulator.
+pub const GENESYS_SETTINGS: [&str; 5] = genesys_routing_eval::config::ENV_VARS;
 
-/// A client for the organisation the environment names, or, when no `GENESYS_*` variable is
-/// set at all, for a freshly started embedded emulator (returned too: keep it alive while
-/// the client is in use). This is how `routing-eval evaluate` and the examples run with no
-/// credentials.
+/// A client for the organisation the environment names, or, when the environment holds no
+/// `GENESYS_*` and no `BI_WEBHOOK_*` variable at all ([`environment_is_unconfigured`]), for a
+/// freshly started embedded emulator (returned too: keep it alive while the client is in
+/// use). The emulator's client says [`DataOrigin::Emulator`](genesys_routing_eval::DataOrigin::Emulator).
+/// This is how the examples run with no credentials.
 ///
-/// Any one `GENESYS_*` variable means a real organisation, so incomplete settings are a
-/// configuration error, never a quiet fallback to the emulator.
+/// Any `GENESYS_*` variable (a typo such as `GENESYS_CLIENTID` included) or a webhook setting
+/// means a real organisation was meant, so incomplete settings are a configuration error,
+/// never a quiet fallback to synthetic data.
 ///
 /// # Errors
-/// [`ErrorKind::Config`] listing every missing or invalid setting; an error when the emulator
-/// cannot bind its port.
+/// [`ErrorKind::Config`] listing every missing, invalid or unknown setting; an error when the
+/// emulator cannot bind its port.
 ///
 /// # Example
 /// ```no_run
@@ -446,19 +466,33 @@ pub const GENESYS_SETTINGS: [&str; 5] = [
 /// ```
 pub async fn client_from_env_or_start()
 -> genesys_routing_eval::Result<(genesys_routing_eval::Client, Option<Emulator>)> {
-    if GENESYS_SETTINGS
-        .iter()
-        .any(|name| std::env::var_os(name).is_some())
-    {
+    if !environment_is_unconfigured() {
         return Ok((
             genesys_routing_eval::ClientBuilder::from_env().build()?,
             None,
         ));
     }
     let emulator = Emulator::start().await?;
-    let client = genesys_routing_eval::Client::builder()
-        .api_base(emulator.base_url().as_str())
-        .credentials(emulator.client_id(), emulator.client_secret().to_owned())
-        .build()?;
+    let client = emulator.client_builder().build()?;
     Ok((client, Some(emulator)))
+}
+
+/// Prefixes of environment variables that say the caller means a real organisation: the
+/// crate's own (`GENESYS_`) and the webhook's (`BI_WEBHOOK_`), whose data must be real.
+pub const CONFIGURED_PREFIXES: [&str; 2] = ["GENESYS_", "BI_WEBHOOK_"];
+
+/// Whether the process environment holds no variable starting with a
+/// [`CONFIGURED_PREFIXES`] prefix: the only case where falling back to the emulator is safe.
+pub fn environment_is_unconfigured() -> bool {
+    configured_names(std::env::vars_os().filter_map(|(n, _)| n.into_string().ok())).is_empty()
+}
+
+/// The names among `names` that start with a [`CONFIGURED_PREFIXES`] prefix, sorted.
+pub fn configured_names(names: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut found: Vec<String> = names
+        .into_iter()
+        .filter(|n| CONFIGURED_PREFIXES.iter().any(|p| n.starts_with(p)))
+        .collect();
+    found.sort();
+    found
 }

@@ -614,6 +614,15 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn the_server_knows_the_same_dimensions_the_client_checks() {
+        // Two copies on purpose (each side of the wire has its own); they must agree.
+        assert_eq!(
+            KNOWN_DIMENSIONS,
+            genesys_routing_eval::sources::aggregates::CONVERSATION_DIMENSIONS
+        );
+    }
+
+    #[test]
     fn collects_every_problem() {
         let problems = parse(
             &json!({"interval": "yesterday", "metrics": ["nOffered", "nBogus"], "granularity": "daily", "groupBy": ["color"]}),

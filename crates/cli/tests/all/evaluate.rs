@@ -22,22 +22,29 @@ const CONTROLLED_VARS: [&str; 8] = [
     "RUST_LOG",
 ];
 
-fn evaluate(args: &[&str]) -> Command {
+pub(crate) fn evaluate(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_routing-eval"));
     cmd.arg("evaluate").args(args);
     for var in CONTROLLED_VARS {
         cmd.env_remove(var);
     }
+    // Any other GENESYS_* or BI_WEBHOOK_* name would rule out the emulator (or be refused).
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("GENESYS_") || name.starts_with("BI_WEBHOOK_") {
+            cmd.env_remove(&*name);
+        }
+    }
     cmd
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
-fn finished(output: Output) -> Run {
+pub(crate) fn finished(output: Output) -> Run {
     Run {
         code: output.status.code().expect("exited, not killed"),
         stdout: String::from_utf8(output.stdout).unwrap(),
@@ -45,18 +52,18 @@ fn finished(output: Output) -> Run {
     }
 }
 
-fn run(cmd: &mut Command) -> Run {
+pub(crate) fn run(cmd: &mut Command) -> Run {
     finished(cmd.output().expect("the binary runs"))
 }
 
 /// Runs the binary off the async runtime, so an emulator in this test keeps serving.
-async fn run_beside_runtime(mut cmd: Command) -> Run {
+pub(crate) async fn run_beside_runtime(mut cmd: Command) -> Run {
     tokio::task::spawn_blocking(move || run(&mut cmd))
         .await
         .unwrap()
 }
 
-fn assert_exit(run: &Run, code: i32) {
+pub(crate) fn assert_exit(run: &Run, code: i32) {
     assert_eq!(
         run.code, code,
         "stdout:\n{}\nstderr:\n{}",
@@ -71,6 +78,12 @@ fn without_credentials_it_runs_against_the_embedded_emulator_and_prints_a_ranked
     assert_exit(&run, 0);
     assert!(run.stderr.contains("embedded emulator"), "{}", run.stderr);
     let mut lines = run.stdout.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("EMULATOR DATA: synthetic")
+    );
     assert!(
         lines
             .next()
@@ -164,7 +177,7 @@ fn bad_time_zone_exits_2_with_a_one_line_cause() {
     );
     assert!(
         lines[0].starts_with("routing-eval: ")
-            && lines[0].contains("time_zone is invalid")
+            && lines[0].contains("--time-zone is invalid")
             && lines[0].contains("Mars/Olympus_Mons"),
         "{}",
         lines[0]
@@ -181,14 +194,14 @@ fn a_genesys_host_without_credentials_is_a_configuration_error_not_the_emulator(
 }
 
 /// A loopback URL nothing listens on.
-fn closed_port_url() -> String {
+pub(crate) fn closed_port_url() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
     format!("http://{addr}/hooks/routing")
 }
 
-fn files_in(dir: &Path) -> Vec<std::path::PathBuf> {
+pub(crate) fn files_in(dir: &Path) -> Vec<std::path::PathBuf> {
     std::fs::read_dir(dir)
         .map(|entries| entries.map(|e| e.unwrap().path()).collect())
         .unwrap_or_default()
@@ -200,6 +213,7 @@ fn webhook_down_exits_3_and_leaves_a_dead_letter_file() {
     let dead = dir.path().join("dead-letter");
     let audit = dir.path().join("audit.jsonl");
     let run = run(evaluate(&[
+        "--emulator",
         "--days",
         "2",
         "--dead-letter-dir",
@@ -215,6 +229,7 @@ fn webhook_down_exits_3_and_leaves_a_dead_letter_file() {
     assert_eq!(file.extension().unwrap(), "json");
     let body: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(body["evaluation_type"], "routing_strategy_performance");
+    assert_eq!(body["dataOrigin"], "emulator");
     assert!(
         run.stderr.contains(file.to_str().unwrap()),
         "{}",
@@ -233,6 +248,7 @@ fn audit_log_gets_one_line_per_run() {
     let dir = tempfile::tempdir().unwrap();
     let audit = dir.path().join("audit.jsonl");
     let run = run(&mut evaluate(&[
+        "--emulator",
         "--days",
         "1",
         "--audit-log",

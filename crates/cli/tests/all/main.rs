@@ -4,4 +4,5 @@
 mod conformance;
 mod emulate;
 mod evaluate;
+mod safety;
 mod score;
