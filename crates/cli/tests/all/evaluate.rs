@@ -136,7 +136,7 @@ fn csv_format_has_a_header_and_one_row_per_strategy() {
     let mut lines = run.stdout.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     assert_eq!(&header[..3], ["rank", "strategyId", "score"]);
-    assert_eq!(header.last(), Some(&"hasData"));
+    assert_eq!(header[header.len() - 2..], ["hasData", "dataOrigin"]);
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert!(rows.len() >= 3, "{}", run.stdout);
     let ids: HashSet<&str> = rows.iter().map(|r| r[1]).collect();
@@ -145,6 +145,7 @@ fn csv_format_has_a_header_and_one_row_per_strategy() {
         assert_eq!(row.len(), header.len(), "{row:?}");
         assert_eq!(row[0], (i + 1).to_string());
         assert!(ROUTING_METHODS.contains(&row[1]), "{row:?}");
+        assert_eq!(row.last(), Some(&"emulator"), "an emulator run says so per row");
     }
 }
 
@@ -378,7 +379,13 @@ fn the_table_names_the_preset_its_weights_and_shows_every_kpi_it_scored() {
         let run = run(&mut evaluate(args));
 
         assert_exit(&run, 0);
-        assert_eq!(run.stdout.lines().nth(1), Some(kpis), "{}", run.stdout);
+        let mut lines = run.stdout.lines();
+        assert!(
+            lines.next().unwrap().starts_with("EMULATOR DATA"),
+            "an emulator run opens with its banner: {}",
+            run.stdout
+        );
+        assert_eq!(lines.nth(1), Some(kpis), "{}", run.stdout);
         let (header, rows) = table(&run.stdout);
         for k in &preset.kpis {
             assert!(header.contains(&k.metric), "{} not in {header:?}", k.metric);
@@ -441,7 +448,7 @@ fn a_requested_strategy_without_data_is_listed_as_no_data_without_a_rank() {
     assert_exit(&csv, 0);
     let last: Vec<&str> = csv.stdout.lines().last().unwrap().split(',').collect();
     assert_eq!(last[..2], ["", "Retired"]);
-    assert_eq!(last.last(), Some(&"false"), "hasData");
+    assert_eq!(last[last.len() - 2..], ["false", "emulator"], "hasData, dataOrigin");
 }
 
 #[test]
