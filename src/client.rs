@@ -237,7 +237,7 @@ impl ClientBuilder {
     }
 
     /// Says where the data comes from. Default: [`DataOrigin::Genesys`];
-    /// [`Emulator::client_builder`](crate::emulator::Emulator::client_builder) sets
+    /// `routing_eval_emulator::Emulator::client_builder` (the emulator crate) sets
     /// [`DataOrigin::Emulator`], which reports and audit records then carry.
     pub fn data_origin(mut self, origin: DataOrigin) -> Self {
         self.origin = origin;
