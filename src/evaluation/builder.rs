@@ -76,6 +76,7 @@ pub struct EvaluationBuilder {
     max_jobs: Option<usize>,
     deadline: Option<Duration>,
     allow_emulator_data: bool,
+    fallbacks: bool,
     progress: Progress,
 }
 
@@ -96,6 +97,15 @@ impl EvaluationBuilder {
     /// aggregates source, `strategyId` (the only one it has) for the strategies source.
     pub fn group_by(mut self, dimension: impl Into<String>) -> Self {
         self.group_by = Some(dimension.into());
+        self
+    }
+
+    /// Also fetches the fallback table ([`Fallbacks`](crate::evaluation::Fallbacks)): one more
+    /// query per chunk, grouped by `[requestedRouting, usedRouting]`, that shows how much of
+    /// each requested method's traffic another method delivered (Predictive timing out to
+    /// Standard, say). Aggregates source only. Default: off.
+    pub fn fallbacks(mut self, fetch: bool) -> Self {
+        self.fallbacks = fetch;
         self
     }
 
@@ -391,9 +401,17 @@ impl EvaluationBuilder {
             .metrics
             .clone()
             .unwrap_or_else(|| fetch::default_metrics(self.source, scoring));
+        if self.fallbacks && self.source == SourceKind::Strategies {
+            problems.push(ValidationError::Invalid {
+                name: "fallbacks".into(),
+                reason: "needs the aggregates source (the strategies facade has no requestedRouting); drop it or use the aggregates source".into(),
+            });
+        }
         let plan = Plan {
             source: self.source,
             group_by,
+            within: Vec::new(),
+            fallbacks: self.fallbacks,
             strategy_ids: self.strategy_ids.clone(),
             window: window?,
             time_zone: time_zone?,

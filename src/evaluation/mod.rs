@@ -14,6 +14,7 @@
 mod audit;
 mod budget;
 mod builder;
+mod fallbacks;
 mod fetch;
 mod report;
 mod window;
@@ -27,6 +28,7 @@ use tracing::Instrument;
 pub use audit::{AuditRecord, RequestCount, StrategyScore, WebhookSyncStatus};
 pub use budget::{DEFAULT_MAX_JOBS, Estimate, REQUESTS_PER_JOB};
 pub use builder::EvaluationBuilder;
+pub use fallbacks::{FallbackRow, Fallbacks};
 pub use report::{Report, ScoringSummary, SourceKind, StrategyReport};
 pub use window::{Window, WindowSpec};
 
@@ -56,6 +58,10 @@ pub struct Evaluation {
 pub(crate) struct Plan {
     pub(crate) source: SourceKind,
     pub(crate) group_by: String,
+    /// Dimensions grouped by besides `group_by`, naming each bucket's cell.
+    pub(crate) within: Vec<String>,
+    /// Whether to run the fallback query (`[requestedRouting, usedRouting]`).
+    pub(crate) fallbacks: bool,
     pub(crate) strategy_ids: Vec<String>,
     pub(crate) window: WindowSpec,
     pub(crate) time_zone: Tz,
@@ -261,6 +267,7 @@ impl Evaluation {
             missing_strategies: missing,
             table,
             job_ids: fetched.job_ids,
+            fallbacks: fetched.fallbacks,
             requests: RequestCount::default(),
             scoring: (*self.scoring).clone(),
         })

@@ -11,6 +11,7 @@ use genesys_routing_eval::scoring::{
     Cohort, Confidence, Direction, Interval, KpiWeight, MissingPolicy, Normalization, Scores,
     ScoringConfig, score,
 };
+use genesys_routing_eval::sources::aggregates::TableLayout;
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -647,11 +648,11 @@ fn strategy_answered_in_some_buckets_only_averages_over_answered_calls() {
     assert_eq!(kpis.get(Kpi::AvgSpeedOfAnswer), Some(10.0));
     assert_eq!(kpis.get(Kpi::AbandonRate), Some(0.2));
     assert_eq!(kpis.get(Kpi::AbandonedCalls), Some(5.0));
-    // No tHandle anywhere beside 25 offered: zero handled calls, so no handle time to average.
-    assert_eq!(kpis.get(Kpi::HandledCalls), Some(0.0));
+    // tHandle and nTransferred never measured: no handled calls, no handle time, no
+    // transfer rate (absent, not 0).
+    assert_eq!(kpis.get(Kpi::HandledCalls), None);
     assert_eq!(kpis.get(Kpi::AvgHandleTime), None);
-    // No transfers reported beside 20 answered: zero events, a rate of 0.
-    assert_eq!(kpis.get(Kpi::TransferRate), Some(0.0));
+    assert_eq!(kpis.get(Kpi::TransferRate), None);
     assert_eq!(kpis.get(Kpi::ServiceLevel), None);
 }
 
@@ -884,13 +885,24 @@ fn score_file_without_config_uses_the_defaults_and_null_is_missing() {
 }
 
 #[test]
-fn event_counts_are_zero_once_offered_and_missing_without_any_volume() {
-    // A routing method whose abandons all landed in the group without `usedRouting`.
-    let offered_only = bucket(|c| c.offered = Some(40));
+fn a_requested_metric_left_out_is_zero_and_one_never_requested_stays_missing() {
+    // A routing method whose abandons all landed in the group without `usedRouting`: Genesys
+    // leaves `tAbandon` out of its buckets. Requested, that is zero abandons.
+    let layout = TableLayout::new("usedRouting").requested(["nOffered", "tAbandon", "tAnswered"]);
+    let offered_only = layout.complete(bucket(|c| c.offered = Some(40)));
     let kpis = Kpis::from_counts(&offered_only);
     assert_eq!(kpis.get(Kpi::AbandonedCalls), Some(0.0));
+    assert_eq!(kpis.get(Kpi::AbandonRate), Some(0.0));
     assert_eq!(kpis.get(Kpi::Answered), Some(0.0));
-    assert_eq!(kpis.get(Kpi::AvgSpeedOfAnswer), None);
+    assert_eq!(
+        kpis.get(Kpi::AvgSpeedOfAnswer),
+        None,
+        "no answered call to average"
+    );
+    // Never requested: no figure at all, never a 0.
+    assert_eq!(kpis.get(Kpi::TransferRate), None);
+    assert_eq!(kpis.get(Kpi::HandledCalls), None);
+    assert_eq!(kpis.get(Kpi::ServiceLevel), None);
 
     // The strategies facade reports no offered count: what it leaves out stays unknown.
     let facade = bucket(|c| c.handled = Some(12));
