@@ -2,6 +2,7 @@
 //! real HTTP on loopback.
 
 mod auth;
+mod comparison;
 mod config;
 mod emulator;
 mod faults;

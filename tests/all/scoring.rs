@@ -33,33 +33,7 @@ fn vector_files() -> Vec<PathBuf> {
 /// the shared originals sit beside the repository, the copy must equal them file for file.
 #[test]
 fn the_repository_copy_of_the_scoring_vectors_equals_the_shared_vectors() {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors/scoring");
-    if !shared.is_dir() {
-        println!(
-            "skipped: no shared vectors at {}, nothing to compare the copy with",
-            shared.display()
-        );
-        return;
-    }
-    let names = |dir: &Path| -> Vec<std::ffi::OsString> {
-        let mut names: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name())
-            .filter(|name| Path::new(name).extension().is_some_and(|e| e == "json"))
-            .collect();
-        names.sort();
-        names
-    };
-    let copy = Path::new(VECTORS);
-    assert_eq!(names(copy), names(&shared), "the same vector files");
-    for name in names(copy) {
-        assert!(
-            std::fs::read(copy.join(&name)).unwrap() == std::fs::read(shared.join(&name)).unwrap(),
-            "{} differs from the shared vector; copy it again from {}",
-            copy.join(&name).display(),
-            shared.display()
-        );
-    }
+    crate::support::assert_copy_equals_shared(Path::new(VECTORS), "scoring");
 }
 
 fn cohort_of(rows: &Value) -> Cohort {
