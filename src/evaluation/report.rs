@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
+use crate::comparison::Comparison;
 use crate::evaluation::audit::RequestCount;
 use crate::evaluation::{Fallbacks, Window};
 use crate::metrics::{KpiValue, Kpis, MetricTable};
@@ -141,6 +142,11 @@ pub struct Report {
     /// How each requested routing method's interactions were delivered, when the evaluation
     /// asked for the fallback table.
     pub fallbacks: Option<Fallbacks>,
+    /// The comparison on the same traffic (`COMPARISON.md`), when one ran.
+    pub comparison: Option<Comparison>,
+    /// Why no comparison ran, in one line, when the default one did not apply (grouped by a
+    /// queue, say).
+    pub comparison_note: Option<String>,
     /// HTTP calls made for this evaluation.
     pub requests: RequestCount,
     /// Strategies with data / strategies requested, or 1.0 when none were named.
@@ -257,6 +263,10 @@ struct Body<'a> {
     job_ids: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     fallbacks: Option<&'a Fallbacks>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comparison: Option<&'a Comparison>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comparison_note: Option<&'a str>,
 }
 
 impl Serialize for Report {
@@ -265,8 +275,10 @@ impl Serialize for Report {
     /// (`genesys` or `emulator`: synthetic data says so in every body), `data` (one
     /// flat record per strategy), plus `group_by`, `scoring` (preset and weights),
     /// `unattributed`, `missing_strategies`,
-    /// `data_completeness` and `job_ids` for context, and `fallbacks` when asked for. The raw
-    /// metric table is left out.
+    /// `data_completeness` and `job_ids` for context; `fallbacks` when asked for;
+    /// `comparison` (the contract object of `COMPARISON.md`, with `treatment`, `within` and
+    /// `match`) when one ran, else `comparison_note` saying why not. The raw metric table is
+    /// left out.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         Body {
             timestamp: &self.timestamp,
@@ -287,6 +299,8 @@ impl Serialize for Report {
             data_completeness: self.data_completeness,
             job_ids: &self.job_ids,
             fallbacks: self.fallbacks.as_ref(),
+            comparison: self.comparison.as_ref(),
+            comparison_note: self.comparison_note.as_deref(),
         }
         .serialize(serializer)
     }

@@ -5,6 +5,7 @@ mod auth;
 mod comparison;
 mod config;
 mod emulator;
+mod evaluation_comparison;
 mod faults;
 mod guards;
 mod http;
