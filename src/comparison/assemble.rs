@@ -88,7 +88,8 @@ pub(crate) fn result(
         return None;
     }
     let cells = pairs(contender, baseline, kpi);
-    let volume = |side: fn(&Pair) -> f64| cells.iter().map(side).sum::<f64>();
+    // A fold from +0.0: an empty `sum` of floats is -0.0, which would print as `-0`.
+    let volume = |side: fn(&Pair) -> f64| cells.iter().map(side).fold(0.0, |a, b| a + b);
     let (v1, v0) = (volume(|p| p.n1), volume(|p| p.n0));
     let coverage = |v: f64, all: f64| (all > 0.0).then(|| v / all);
     let pooled_difference = match (t1.pooled_value(), t0.pooled_value()) {

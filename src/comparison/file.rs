@@ -48,8 +48,12 @@ impl ComparisonFile {
     pub fn from_slice(bytes: &[u8]) -> Result<ComparisonFile, Error> {
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let file: FileDoc = serde_path_to_error::deserialize(&mut de).map_err(decode_error)?;
-        de.end()
-            .map_err(|e| Error::new(ErrorKind::Decode, format!("comparison file: {e}")))?;
+        de.end().map_err(|e| {
+            Error::new(
+                ErrorKind::Decode,
+                format!("not a comparison file: {e} after the document"),
+            )
+        })?;
         let mut table = CellTable::new();
         for row in file.rows {
             table.add_row(CellRow::new(row.cell, row.strategy, row.counts.into()));
@@ -80,19 +84,17 @@ impl ComparisonFile {
 fn decode_error(e: serde_path_to_error::Error<serde_json::Error>) -> Error {
     let path = e.path().to_string();
     let inner = e.into_inner();
-    let at = if path.is_empty() || path == "." {
-        String::new()
-    } else {
-        format!(" at `{path}`")
-    };
-    Error::new(
+    let error = Error::new(
         ErrorKind::Decode,
-        format!(
-            "comparison file{at}: {inner}; expected the vector format {{\"config\", \"rows\"}}"
-        ),
-    )
-    .with_json_path(path)
-    .with_source(inner)
+        format!("not a comparison file ({{\"config\", \"rows\"}}): {inner}"),
+    );
+    // The path of a syntax error is where parsing stopped, which the line and column say.
+    let error = if path.is_empty() || path == "." || inner.is_syntax() || inner.is_eof() {
+        error
+    } else {
+        error.with_json_path(path)
+    };
+    error.with_source(inner)
 }
 
 #[derive(Deserialize)]

@@ -68,25 +68,25 @@ pub fn is_broken_pipe(error: &io::Error) -> bool {
 
 /// Columns aligned to their widest cell: text columns left-aligned, numbers right-aligned.
 /// Cells are escaped as they are added.
-struct Table {
+pub(crate) struct Table {
     lines: Vec<Vec<String>>,
     left_aligned: Vec<usize>,
 }
 
 impl Table {
-    fn new(header: Vec<String>, left_aligned: &[usize]) -> Self {
+    pub(crate) fn new(header: Vec<String>, left_aligned: &[usize]) -> Self {
         Table {
             lines: vec![header],
             left_aligned: left_aligned.to_vec(),
         }
     }
 
-    fn push(&mut self, cells: Vec<String>) {
+    pub(crate) fn push(&mut self, cells: Vec<String>) {
         self.lines
             .push(cells.iter().map(|c| escape(c).into_owned()).collect());
     }
 
-    fn write(&self, out: &mut impl Write) -> io::Result<()> {
+    pub(crate) fn write(&self, out: &mut impl Write) -> io::Result<()> {
         let columns = self.lines[0].len();
         let widths: Vec<usize> = (0..columns)
             .map(|c| {
@@ -258,7 +258,7 @@ fn write_report_table(report: &Report, out: &mut impl Write) -> io::Result<()> {
 }
 
 /// A number in the shortest form that reads back the same (serde_json's, as `score` writes).
-fn json_number(v: f64) -> String {
+pub(crate) fn json_number(v: f64) -> String {
     serde_json::Number::from_f64(v).map_or_else(String::new, |n| n.to_string())
 }
 
