@@ -586,7 +586,7 @@ impl TableLayout {
     /// `counts` with every requested metric they leave out set to 0, as each bucket of a
     /// result is read.
     pub fn complete(&self, counts: RawCounts) -> RawCounts {
-        let mut complete = self.requested.clone();
+        let mut complete = self.requested;
         complete.add(&counts);
         complete
     }

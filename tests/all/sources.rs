@@ -52,7 +52,7 @@ fn recorder() -> (Progress, Arc<Mutex<Vec<ProgressEvent>>>) {
 pub(crate) fn assert_counts_match(actual: &RawCounts, expected: &RawCounts, what: &str) {
     let expected = &TableLayout::new("usedRouting")
         .requested(ROUTING_METRICS)
-        .complete(expected.clone());
+        .complete(*expected);
     let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
         (Some(a), Some(b)) => (a - b).abs() <= 1e-6 * b.abs().max(1.0),
         (a, b) => a == b,

@@ -1,5 +1,6 @@
 //! `routing-eval compare`: on the same traffic, is a strategy better than the baseline, by how
-//! much, and how sure are we. Offline from a comparison file (`--input`).
+//! much, and how sure are we. Offline from a comparison file (`--input`), or live from
+//! Genesys (or the emulator) over a window ([`crate::compare_live`]).
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -15,34 +16,46 @@ use crate::{compare_output, exit, messages, output};
 /// Arguments of `routing-eval compare`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A comparison file, `{"config"?, "rows"}` (the comparison vector format); `-` for stdin.
-    #[arg(long, value_name = "FILE|-", required = true)]
-    input: Option<PathBuf>,
+    /// Offline: a comparison file, `{"config"?, "rows"}` (the comparison vector format); `-`
+    /// for stdin. Without it, the comparison is fetched live over the window.
+    #[arg(long, value_name = "FILE|-")]
+    pub(crate) input: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) live: crate::compare_live::LiveArgs,
     /// The baseline strategy (default: the file's, else the most offered).
     #[arg(long, value_name = "ID")]
-    baseline: Option<String>,
+    pub(crate) baseline: Option<String>,
     /// A contender (repeatable; default: the file's, else every other strategy).
     #[arg(long = "contender", value_name = "ID")]
-    contenders: Vec<String>,
+    pub(crate) contenders: Vec<String>,
     /// A KPI to compare (repeatable): abandonRate, serviceLevel, transferRate,
     /// avgSpeedOfAnswer, avgHandleTime (default: the file's, else all five).
     #[arg(long = "kpi", value_name = "NAME")]
-    kpis: Vec<String>,
+    pub(crate) kpis: Vec<String>,
     /// Significance level for the Holm-adjusted p-values, in (0, 1) (default: the file's,
     /// else 0.05).
     #[arg(long, value_name = "P")]
-    alpha: Option<f64>,
+    pub(crate) alpha: Option<f64>,
     /// Power for the minimum detectable difference, in (0, 1) (default: the file's, else 0.8).
     #[arg(long, value_name = "P")]
-    power: Option<f64>,
+    pub(crate) power: Option<f64>,
     /// Output: `table` (for people), `json` (the comparison object) or `csv` (one line per
     /// contender and KPI).
     #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    pub(crate) format: Format,
 }
 
 /// Runs the subcommand and returns the exit code.
 pub async fn run(args: Args) -> u8 {
+    if args.input.is_none() {
+        return crate::compare_live::run(&args).await;
+    }
+    if let Some(flag) = args.live.given_flag() {
+        return fail(&Error::new(
+            ErrorKind::Config,
+            format!("{flag} applies to a live comparison; drop it or drop --input"),
+        ));
+    }
     let comparison = match offline(&args) {
         Ok(comparison) => comparison,
         Err(e) => return fail(&e),
@@ -85,7 +98,10 @@ fn offline(args: &Args) -> Result<Comparison, Error> {
 }
 
 /// The file's settings with the flags given on the command line in their place.
-fn overridden(mut builder: ComparisonConfigBuilder, args: &Args) -> ComparisonConfigBuilder {
+pub(crate) fn overridden(
+    mut builder: ComparisonConfigBuilder,
+    args: &Args,
+) -> ComparisonConfigBuilder {
     if let Some(baseline) = &args.baseline {
         builder = builder.baseline(baseline);
     }
@@ -149,7 +165,7 @@ fn print(comparison: &Comparison, format: Format) -> io::Result<()> {
     let mut out = io::stdout().lock();
     match format {
         Format::Table => compare_output::write_table(comparison, &mut out)?,
-        Format::Csv => compare_output::write_csv(comparison, &mut out)?,
+        Format::Csv => compare_output::write_csv(comparison, None, &mut out)?,
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, comparison)?;
             writeln!(out)?;

@@ -3,7 +3,9 @@
 
 use std::io::{self, Write};
 
+use genesys_routing_eval::DataOrigin;
 use genesys_routing_eval::comparison::{Comparison, ComparisonResult, KpiKind, Verdict};
+use genesys_routing_eval::evaluation::Fallbacks;
 
 use crate::output::{Table, csv_text, escape, json_number};
 
@@ -187,11 +189,18 @@ fn detectable(r: &ComparisonResult) -> String {
     }
 }
 
-/// One line per contender and KPI: the baseline, then the contract's fields in its order.
-pub fn write_csv(c: &Comparison, out: &mut impl Write) -> io::Result<()> {
+/// One line per contender and KPI: the baseline, then the contract's fields in its order;
+/// a last `dataOrigin` column when the data came from a run (`origin`), so that an emulator's
+/// figures say so on every line.
+pub fn write_csv(
+    c: &Comparison,
+    origin: Option<DataOrigin>,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let origin_header = if origin.is_some() { ",dataOrigin" } else { "" };
     writeln!(
         out,
-        "baseline,contender,kpi,kind,direction,cells,contenderVolume,baselineVolume,contenderCoverage,baselineCoverage,contenderAdjusted,baselineAdjusted,difference,relativeDifference,standardError,df,ciLow,ciHigh,pValue,pAdjusted,minimumDetectableDifference,verdict,pooledDifference,pooledDisagrees,reversal"
+        "baseline,contender,kpi,kind,direction,cells,contenderVolume,baselineVolume,contenderCoverage,baselineCoverage,contenderAdjusted,baselineAdjusted,difference,relativeDifference,standardError,df,ciLow,ciHigh,pValue,pAdjusted,minimumDetectableDifference,verdict,pooledDifference,pooledDisagrees,reversal{origin_header}"
     )?;
     let number = |v: Option<f64>| v.map(json_number).unwrap_or_default();
     for r in &c.results {
@@ -224,7 +233,8 @@ pub fn write_csv(c: &Comparison, out: &mut impl Write) -> io::Result<()> {
                 .unwrap_or_default(),
             r.reversal.to_string(),
         ];
-        writeln!(out, "{}", fields.join(","))?;
+        let origin = origin.map(|o| format!(",{o}")).unwrap_or_default();
+        writeln!(out, "{}{origin}", fields.join(","))?;
     }
     Ok(())
 }
@@ -236,4 +246,32 @@ fn direction(r: &ComparisonResult) -> String {
         Direction::HigherIsBetter => "higher_is_better",
     }
     .into()
+}
+
+/// The fallback table: per requested method, the share each used method delivered.
+pub fn write_fallbacks(fallbacks: &Fallbacks, out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "Fallbacks: who delivered each requested method's interactions (requestedRouting by usedRouting)"
+    )?;
+    let header = ["requested", "delivered by", "offered", "share"].map(String::from);
+    let mut table = Table::new(header.into(), &[0, 1]);
+    for row in &fallbacks.rows {
+        let used = if row.used.is_empty() {
+            "(not routed)".to_owned()
+        } else {
+            row.used.clone()
+        };
+        table.push(vec![
+            row.requested.clone(),
+            used,
+            row.offered.to_string(),
+            format!("{:.1}%", row.share * 100.0),
+        ]);
+    }
+    table.write(out)?;
+    writeln!(
+        out,
+        "An interaction requested with one method and delivered by another counts for the one that delivered it (as treated); compare with --group-by requestedRouting to count it for the one requested (as assigned)."
+    )
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod compare;
+mod compare_live;
 mod compare_output;
 mod connect;
 mod delivery;
@@ -14,6 +15,7 @@ mod evaluate;
 mod messages;
 mod output;
 mod score;
+mod window;
 
 /// Evaluate Genesys Cloud routing strategies.
 #[derive(Debug, Parser)]

@@ -261,10 +261,6 @@ fn bad_input_and_settings_exit_2_with_a_clear_message() {
             .contains("`Bullseye` has no cells; the strategies present are: Predictive, Standard"),
         "{stderr}"
     );
-
-    let (code, _, stderr) = routing_eval(&["compare"], None);
-    assert_eq!(code, 2);
-    assert!(stderr.contains("--input"), "{stderr}");
 }
 
 #[test]

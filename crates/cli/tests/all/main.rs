@@ -2,6 +2,7 @@
 //! once.
 
 mod compare;
+mod compare_live;
 mod conformance;
 mod emulate;
 mod evaluate;
