@@ -79,7 +79,10 @@ impl Api {
         assert_eq!(status, StatusCode::ACCEPTED, "{body}");
         let id = body["jobId"].as_str().unwrap().to_owned();
         let (status, body) = self.get(&format!("{JOBS}/{id}")).await;
-        assert_eq!((status, &body["state"]), (StatusCode::OK, &json!("FULFILLED")));
+        assert_eq!(
+            (status, &body["state"]),
+            (StatusCode::OK, &json!("FULFILLED"))
+        );
         let (mut groups, mut pages, mut cursor) = (Vec::new(), 0, None::<String>);
         loop {
             let path = match &cursor {
@@ -144,7 +147,11 @@ async fn emulator_every_result_has_a_group_naming_its_media_type() {
         .iter()
         .filter(|r| r["group"].get("usedRouting").is_none())
         .collect();
-    assert_eq!(unrouted.len(), 1, "the abandons before routing form one group");
+    assert_eq!(
+        unrouted.len(),
+        1,
+        "the abandons before routing form one group"
+    );
     assert_eq!(unrouted[0]["group"], json!({"mediaType": "voice"}));
     for result in &by_routing {
         assert_eq!(result["group"]["mediaType"], "voice", "{result}");
@@ -196,7 +203,10 @@ async fn emulator_range_bound_views_split_their_target_metric_exactly() {
         };
         for field in ["count", "sum"] {
             let whole = answered["stats"][field].as_f64().unwrap();
-            assert_eq!(stat("tAnsweredFast", field) + stat("tAnsweredSlow", field), whole);
+            assert_eq!(
+                stat("tAnsweredFast", field) + stat("tAnsweredSlow", field),
+                whole
+            );
         }
         for v in views {
             let keys: Vec<&String> = v["stats"].as_object().unwrap().keys().collect();
@@ -296,10 +306,16 @@ async fn emulator_top_and_bottom_n_keep_the_ranked_groups() {
     top["limit"] = json!(3);
     top["sortMetric"] = json!({"name": "nOffered", "function": "count"});
     let answer = api.results(&top).await;
-    let got: Vec<f64> = answer.iter().map(|g| total(g, "nOffered", "count")).collect();
+    let got: Vec<f64> = answer
+        .iter()
+        .map(|g| total(g, "nOffered", "count"))
+        .collect();
     assert_eq!(got, ranked("count", true)[..3]);
     for g in &answer {
-        assert!(all.contains(g), "a topN group differs from its groupBy twin");
+        assert!(
+            all.contains(g),
+            "a topN group differs from its groupBy twin"
+        );
     }
 
     let mut bottom = base.clone();
@@ -307,7 +323,10 @@ async fn emulator_top_and_bottom_n_keep_the_ranked_groups() {
     bottom["limit"] = json!(2);
     bottom["sortMetric"] = json!({"name": "tAnswered", "function": "sum"});
     let answer = api.results(&bottom).await;
-    let got: Vec<f64> = answer.iter().map(|g| total(g, "tAnswered", "sum")).collect();
+    let got: Vec<f64> = answer
+        .iter()
+        .map(|g| total(g, "tAnswered", "sum"))
+        .collect();
     // Groups without answers (abandons before routing) rank after every group with some.
     let with_answers: Vec<f64> = ranked("sum", false)
         .into_iter()
@@ -340,7 +359,10 @@ async fn emulator_refuses_query_fields_it_would_otherwise_ignore() {
             "sortMetric applies only to queryType topN",
         ),
         (json!({"queryType": "top10"}), "Unknown queryType"),
-        (json!({"queryType": "topN", "limit": 3}), "sortMetric is required"),
+        (
+            json!({"queryType": "topN", "limit": 3}),
+            "sortMetric is required",
+        ),
         (
             json!({"queryType": "topN", "sortMetric": {"name": "nOffered", "function": "count"}}),
             "limit is required",
@@ -374,7 +396,9 @@ async fn emulator_refuses_query_fields_it_would_otherwise_ignore() {
     )
     .await;
     // What is honoured is accepted.
-    let accepted = with(json!({"flattenMultivaluedDimensions": true, "alternateTimeDimension": "eventTime", "queryType": "groupBy"}));
+    let accepted = with(
+        json!({"flattenMultivaluedDimensions": true, "alternateTimeDimension": "eventTime", "queryType": "groupBy"}),
+    );
     assert_eq!(
         api.results(&accepted).await,
         api.results(&with(json!({}))).await

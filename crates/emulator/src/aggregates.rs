@@ -61,11 +61,12 @@ async fn run_query(
     }
     let seed = state.settings.seed;
     let q2 = q.clone();
-    let results =
-        tokio::task::spawn_blocking(move || shape::finish(&q2.selection, data::aggregate(seed, &q2)))
-        .await
-        .map(Arc::new)
-        .map_err(|_| ApiError::for_status(500))?;
+    let results = tokio::task::spawn_blocking(move || {
+        shape::finish(&q2.selection, data::aggregate(seed, &q2))
+    })
+    .await
+    .map(Arc::new)
+    .map_err(|_| ApiError::for_status(500))?;
     state.cache_results(key, Arc::clone(&results));
     Ok((q, results))
 }

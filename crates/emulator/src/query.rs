@@ -664,7 +664,12 @@ fn parse_predicate(item: &Value, here: &str, problems: &mut Vec<Problem>) -> Opt
         problems.push(Problem::field(here, format!("{here} must be an object")));
         return None;
     };
-    only_fields(p, here, &["type", "dimension", "operator", "value"], problems);
+    only_fields(
+        p,
+        here,
+        &["type", "dimension", "operator", "value"],
+        problems,
+    );
     match p.get("type").and_then(Value::as_str) {
         None | Some("dimension") => {}
         Some(other) => {

@@ -150,7 +150,10 @@ fn parse_sort(
             }
         },
         Some(Value::Object(sort)) => {
-            if let Some(key) = sort.keys().find(|k| !matches!(k.as_str(), "name" | "function")) {
+            if let Some(key) = sort
+                .keys()
+                .find(|k| !matches!(k.as_str(), "name" | "function"))
+            {
                 problems.push(Problem::field(
                     "sortMetric",
                     format!("sortMetric: unknown field `{key}`; it has name and function"),
@@ -194,7 +197,9 @@ fn parse_sort(
     let allowed = functions_of(&name);
     if !allowed.contains(&function.as_str()) {
         let problem = if allowed.is_empty() {
-            format!("Cannot rank by `{name}`: it is a ratio, not a count or a timer; sort by an n* or t* metric")
+            format!(
+                "Cannot rank by `{name}`: it is a ratio, not a count or a timer; sort by an n* or t* metric"
+            )
         } else {
             format!(
                 "sortMetric `{name}` has no `{function}`; use {}",
@@ -309,7 +314,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(names(&finish(&top, results.clone())), ["b", "c"]);
-        let bottom = selection(json!({"queryType": "bottomN", "limit": 3}), &["tAnswered"]).unwrap();
+        let bottom =
+            selection(json!({"queryType": "bottomN", "limit": 3}), &["tAnswered"]).unwrap();
         assert_eq!(names(&finish(&bottom, results.clone())), ["a", "c", "b"]);
         let max = selection(
             json!({"queryType": "topN", "limit": 9, "sortMetric": {"name": "tAnswered", "function": "max"}}),
@@ -329,15 +335,36 @@ mod tests {
     fn ranking_fields_are_refused_when_they_cannot_be_honoured() {
         let cases = [
             (json!({"limit": 5}), "applies only to queryType topN"),
-            (json!({"queryType": "groupBy", "sortMetric": {"name": "nOffered", "function": "count"}}), "applies only"),
+            (
+                json!({"queryType": "groupBy", "sortMetric": {"name": "nOffered", "function": "count"}}),
+                "applies only",
+            ),
             (json!({"queryType": "sideways"}), "Unknown queryType"),
-            (json!({"queryType": "topN", "sortMetric": {"name": "nOffered", "function": "count"}}), "limit is required"),
+            (
+                json!({"queryType": "topN", "sortMetric": {"name": "nOffered", "function": "count"}}),
+                "limit is required",
+            ),
             (json!({"queryType": "topN", "limit": 0}), "positive integer"),
-            (json!({"queryType": "topN", "limit": 3}), "sortMetric is required"),
-            (json!({"queryType": "topN", "limit": 3, "sortMetric": {"name": "tHandle", "function": "sum"}}), "not one of the query's metrics"),
-            (json!({"queryType": "topN", "limit": 3, "sortMetric": {"name": "nOffered", "function": "sum"}}), "has no `sum`"),
-            (json!({"queryType": "topN", "limit": 3, "sortMetric": {"name": "oServiceLevel", "function": "count"}}), "it is a ratio"),
-            (json!({"queryType": "topN", "limit": 3, "sortMetric": {"name": "nOffered", "function": "avg"}}), "Unknown sortMetric.function"),
+            (
+                json!({"queryType": "topN", "limit": 3}),
+                "sortMetric is required",
+            ),
+            (
+                json!({"queryType": "topN", "limit": 3, "sortMetric": {"name": "tHandle", "function": "sum"}}),
+                "not one of the query's metrics",
+            ),
+            (
+                json!({"queryType": "topN", "limit": 3, "sortMetric": {"name": "nOffered", "function": "sum"}}),
+                "has no `sum`",
+            ),
+            (
+                json!({"queryType": "topN", "limit": 3, "sortMetric": {"name": "oServiceLevel", "function": "count"}}),
+                "it is a ratio",
+            ),
+            (
+                json!({"queryType": "topN", "limit": 3, "sortMetric": {"name": "nOffered", "function": "avg"}}),
+                "Unknown sortMetric.function",
+            ),
         ];
         for (body, wanted) in cases {
             let problems = selection(body.clone(), &["nOffered", "oServiceLevel"]).unwrap_err();

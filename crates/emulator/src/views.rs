@@ -88,7 +88,9 @@ fn parse_view(item: &Value, here: &str, problems: &mut Vec<Problem>) -> Option<V
         if !matches!(key.as_str(), "target" | "name" | "function" | "range") {
             problems.push(Problem::field(
                 here,
-                format!("{here}: unknown field `{key}`; a view has target, name, function and range"),
+                format!(
+                    "{here}: unknown field `{key}`; a view has target, name, function and range"
+                ),
             ));
         }
     }
@@ -114,7 +116,9 @@ fn parse_view(item: &Value, here: &str, problems: &mut Vec<Problem>) -> Option<V
         Some(t) if !KNOWN_METRICS.contains(&t) => {
             problems.push(Problem::field(
                 here,
-                format!("{here}: unknown target metric `{t}`; a view's target is a built-in metric"),
+                format!(
+                    "{here}: unknown target metric `{t}`; a view's target is a built-in metric"
+                ),
             ));
             None
         }
@@ -157,7 +161,9 @@ fn parse_range(value: Option<&Value>, here: &str, problems: &mut Vec<Problem>) -
     let Some(range) = value.and_then(Value::as_object) else {
         problems.push(Problem::field(
             here,
-            format!("{here}: range is required for rangeBound, e.g. {{\"gte\": 5000, \"lt\": 10000}}"),
+            format!(
+                "{here}: range is required for rangeBound, e.g. {{\"gte\": 5000, \"lt\": 10000}}"
+            ),
         ));
         return None;
     };
@@ -166,7 +172,9 @@ fn parse_range(value: Option<&Value>, here: &str, problems: &mut Vec<Problem>) -
         if !matches!(key.as_str(), "gte" | "lt") {
             problems.push(Problem::field(
                 here,
-                format!("{here}: unknown range bound `{key}`; use gte (inclusive) and lt (exclusive)"),
+                format!(
+                    "{here}: unknown range bound `{key}`; use gte (inclusive) and lt (exclusive)"
+                ),
             ));
             ok = false;
         }

@@ -163,7 +163,8 @@ fn official_python_sdk_runs_an_aggregates_job_against_the_emulator() {
 fn sdk_node_folder() -> PathBuf {
     let folder = Path::new(env!("CARGO_TARGET_TMPDIR")).join("conformance-js");
     let source = repo_file("tests/conformance/js");
-    let lock = std::fs::read_to_string(source.join("package-lock.json")).expect("package-lock.json");
+    let lock =
+        std::fs::read_to_string(source.join("package-lock.json")).expect("package-lock.json");
     let marker = folder.join("installed-package-lock.json");
     if std::fs::read_to_string(&marker).ok().as_deref() != Some(lock.as_str()) {
         // Start clean: a half-done install must not survive into the next run.
@@ -174,7 +175,13 @@ fn sdk_node_folder() -> PathBuf {
         }
         run(
             Command::new("npm")
-                .args(["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"])
+                .args([
+                    "ci",
+                    "--ignore-scripts",
+                    "--no-audit",
+                    "--no-fund",
+                    "--loglevel=error",
+                ])
                 .current_dir(&folder),
             "npm ci (tests/conformance/js)",
         );
