@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::period::format_interval;
 use super::query::{AggregationQuery, SLOT_SECONDS};
-use super::views::{View, ViewTally};
+use super::views::{self, View, ViewTally};
 use genesys_routing_eval::metrics::RawCounts;
 
 /// Routing method values Genesys reports in `usedRouting` (the reference's list).
@@ -600,15 +600,7 @@ fn render_group(
                         .map(|stats| json!({ "metric": m, "stats": stats }))
                 })
                 .collect();
-            let views = tally.views.render();
-            let mut bucket = Map::new();
-            bucket.insert("interval".into(), json!(format_interval(*start, *end)));
-            bucket.insert("metrics".into(), Value::Array(metrics));
-            if !views.is_empty() {
-                bucket.insert("views".into(), Value::Array(views));
-            }
-            let has_data = bucket["metrics"].as_array().is_some_and(|m| !m.is_empty());
-            (has_data || bucket.contains_key("views")).then_some(Value::Object(bucket))
+            views::bucket(format_interval(*start, *end), metrics, &tally.views)
         })
         .collect();
     if data.is_empty() {

@@ -303,6 +303,22 @@ impl ViewTally {
     }
 }
 
+/// One bucket of a group's `data`: its interval, its metrics and, when some view had events,
+/// its `views`; `None` when it has neither metrics nor views (Genesys leaves it out).
+pub(crate) fn bucket(interval: String, metrics: Vec<Value>, views: &ViewTally) -> Option<Value> {
+    let views = views.render();
+    if metrics.is_empty() && views.is_empty() {
+        return None;
+    }
+    let mut bucket = Map::new();
+    bucket.insert("interval".into(), Value::String(interval));
+    bucket.insert("metrics".into(), Value::Array(metrics));
+    if !views.is_empty() {
+        bucket.insert("views".into(), Value::Array(views));
+    }
+    Some(Value::Object(bucket))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
