@@ -6,6 +6,7 @@ mod comparison;
 mod config;
 mod emulator;
 mod evaluation_comparison;
+mod emulator_fidelity;
 mod faults;
 mod guards;
 mod http;
