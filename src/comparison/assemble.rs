@@ -18,7 +18,7 @@ struct Totals {
 }
 
 impl Totals {
-    fn of(cells: &Cells<'_>, kpi: ComparisonKpi) -> Totals {
+    fn of(cells: &Cells, kpi: ComparisonKpi) -> Totals {
         let mut totals = Totals::default();
         for (_, counts) in cells {
             let (x, n) = kpi.parts(counts);
@@ -51,13 +51,13 @@ fn usable(counts: &crate::metrics::RawCounts, kpi: ComparisonKpi) -> Option<(f64
 }
 
 /// The cells where both strategies take part, merged by rank.
-fn pairs(contender: &Cells<'_>, baseline: &Cells<'_>, kpi: ComparisonKpi) -> Vec<Pair> {
+fn pairs(contender: &Cells, baseline: &Cells, kpi: ComparisonKpi) -> Vec<Pair> {
     let mut out = Vec::new();
     let (mut i, mut j) = (0, 0);
     while i < contender.len() && j < baseline.len() {
-        let (rc, cc) = contender[i];
-        let (rb, cb) = baseline[j];
-        match rc.cmp(&rb) {
+        let (rc, cc) = &contender[i];
+        let (rb, cb) = &baseline[j];
+        match rc.cmp(rb) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
@@ -77,8 +77,8 @@ fn pairs(contender: &Cells<'_>, baseline: &Cells<'_>, kpi: ComparisonKpi) -> Vec
 /// never has the KPI's numerator and denominator.
 pub(crate) fn result(
     contender_id: &str,
-    contender: &Cells<'_>,
-    baseline: &Cells<'_>,
+    contender: &Cells,
+    baseline: &Cells,
     kpi: ComparisonKpi,
     alpha: f64,
     power: f64,

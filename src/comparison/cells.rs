@@ -59,17 +59,42 @@ impl CellRow {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct CellTable {
+    /// Each cell's key and its index.
     cells: HashMap<Vec<String>, u32>,
     strategies: Vec<String>,
     strategy_index: HashMap<String, u32>,
-    /// Per strategy: its counts by cell index.
-    counts: Vec<HashMap<u32, RawCounts>>,
+    /// The entry of each (strategy, cell) pair; small values, so growing the map moves little.
+    slots: HashMap<(u32, u32), u32>,
+    /// The counts of each pair, in order of first appearance.
+    entries: Vec<Entry>,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    strategy: u32,
+    cell: u32,
+    counts: RawCounts,
+}
+
+/// An index that fits the table's `u32` indices: a table has far fewer than 2^32 cells.
+fn index(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 impl CellTable {
     /// An empty table.
     pub fn new() -> Self {
         CellTable::default()
+    }
+
+    /// An empty table with room for `rows` (cell, strategy) pairs without reallocating.
+    pub fn with_capacity(rows: usize) -> Self {
+        CellTable {
+            cells: HashMap::with_capacity(rows),
+            slots: HashMap::with_capacity(rows),
+            entries: Vec::with_capacity(rows),
+            ..CellTable::default()
+        }
     }
 
     /// Adds `counts` of `strategy` in `cell` (to what that pair already holds).
@@ -88,21 +113,28 @@ impl CellTable {
     }
 
     fn add_key(&mut self, key: Vec<String>, strategy: &str, counts: &RawCounts) {
-        let next = u32::try_from(self.cells.len()).unwrap_or(u32::MAX);
+        let next = index(self.cells.len());
         let cell = *self.cells.entry(key).or_insert(next);
-        let s = self.strategy_slot(strategy);
-        self.counts[s].entry(cell).or_default().add(counts);
+        let strategy = self.strategy_slot(strategy);
+        let next = index(self.entries.len());
+        let slot = *self.slots.entry((strategy, cell)).or_insert(next);
+        match self.entries.get_mut(slot as usize) {
+            Some(entry) => entry.counts.add(counts),
+            None => self.entries.push(Entry {
+                strategy,
+                cell,
+                counts: *counts,
+            }),
+        }
     }
 
-    fn strategy_slot(&mut self, strategy: &str) -> usize {
+    fn strategy_slot(&mut self, strategy: &str) -> u32 {
         if let Some(&i) = self.strategy_index.get(strategy) {
-            return i as usize;
+            return i;
         }
-        let i = self.strategies.len();
+        let i = index(self.strategies.len());
         self.strategies.push(strategy.to_owned());
-        self.strategy_index
-            .insert(strategy.to_owned(), u32::try_from(i).unwrap_or(u32::MAX));
-        self.counts.push(HashMap::new());
+        self.strategy_index.insert(strategy.to_owned(), i);
         i
     }
 
@@ -113,39 +145,48 @@ impl CellTable {
 
     /// How many (cell, strategy) pairs hold counts.
     pub fn len(&self) -> usize {
-        self.counts.iter().map(HashMap::len).sum()
+        self.entries.len()
     }
 
     /// Whether no row was added.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.entries.is_empty()
     }
 
     /// The counts of `strategy` in `cell`, added over its rows.
     pub fn get<S: AsRef<str>>(&self, cell: &[S], strategy: &str) -> Option<&RawCounts> {
         let key: Vec<String> = cell.iter().map(|s| s.as_ref().to_owned()).collect();
-        let c = self.cells.get(&key)?;
-        let s = *self.strategy_index.get(strategy)? as usize;
-        self.counts[s].get(c)
+        let cell = *self.cells.get(&key)?;
+        let strategy = *self.strategy_index.get(strategy)?;
+        let slot = *self.slots.get(&(strategy, cell))?;
+        Some(&self.entries[slot as usize].counts)
     }
 
     /// Each strategy's cells in the byte order of their keys, as `(rank, counts)` with rank
     /// the cell's position in that order: the same for every strategy, so two lists merge.
-    pub(crate) fn sorted(&self) -> Vec<(&str, Vec<(u32, &RawCounts)>)> {
+    /// The counts are copied into contiguous lists, so the passes over them read memory in
+    /// order.
+    pub(crate) fn sorted(&self) -> Vec<(&str, Vec<(u32, RawCounts)>)> {
         let mut keys: Vec<(&Vec<String>, u32)> = self.cells.iter().map(|(k, &i)| (k, i)).collect();
         keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let mut rank = vec![0u32; keys.len()];
-        for (position, (_, index)) in keys.iter().enumerate() {
-            rank[*index as usize] = u32::try_from(position).unwrap_or(u32::MAX);
+        for (position, (_, cell)) in keys.iter().enumerate() {
+            rank[*cell as usize] = index(position);
+        }
+        let mut order: Vec<Vec<(u32, u32)>> = vec![Vec::new(); self.strategies.len()];
+        for (slot, entry) in self.entries.iter().enumerate() {
+            order[entry.strategy as usize].push((rank[entry.cell as usize], index(slot)));
         }
         self.strategies
             .iter()
-            .zip(&self.counts)
-            .map(|(id, cells)| {
-                let mut list: Vec<(u32, &RawCounts)> =
-                    cells.iter().map(|(c, n)| (rank[*c as usize], n)).collect();
-                list.sort_unstable_by_key(|(r, _)| *r);
-                (id.as_str(), list)
+            .zip(order)
+            .map(|(id, mut list)| {
+                list.sort_unstable();
+                let cells = list
+                    .into_iter()
+                    .map(|(rank, slot)| (rank, self.entries[slot as usize].counts))
+                    .collect();
+                (id.as_str(), cells)
             })
             .collect()
     }
@@ -161,7 +202,8 @@ impl Extend<CellRow> for CellTable {
 
 impl FromIterator<CellRow> for CellTable {
     fn from_iter<T: IntoIterator<Item = CellRow>>(rows: T) -> Self {
-        let mut table = CellTable::new();
+        let rows = rows.into_iter();
+        let mut table = CellTable::with_capacity(rows.size_hint().0);
         table.extend(rows);
         table
     }

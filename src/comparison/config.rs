@@ -74,7 +74,7 @@ impl FromStr for CellMatch {
 /// public to read; [`compare`](super::compare) validates them again, so a field changed after
 /// `build()` cannot slip through.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 #[non_exhaustive]
 pub struct ComparisonConfig {
     /// The dimension whose values are the strategies (`usedRouting`: as treated).
@@ -247,7 +247,8 @@ impl ComparisonConfigBuilder {
         self
     }
 
-    /// The contenders (default: every strategy but the baseline); duplicates are dropped.
+    /// The contenders (default: every strategy but the baseline); duplicates are dropped, and
+    /// results list them by total offered (descending, then id) whatever the order given.
     pub fn contenders<I, S>(mut self, strategies: I) -> Self
     where
         I: IntoIterator<Item = S>,

@@ -77,8 +77,9 @@ use crate::error::Error;
 /// the smallest id in byte order). Contenders are `config.contenders`, else every other
 /// strategy; results list them by total offered (descending, then id), and the KPIs in
 /// [`ComparisonKpi::ALL`]'s order, leaving out a KPI that one of the two strategies never
-/// measured (numerator and denominator present in no cell). A strategy present with no result
-/// at all (no contender other than the baseline) gives an empty `results`.
+/// measured (numerator and denominator present in no cell). A table holding only the
+/// baseline gives an empty `results`. A contender sharing no cell with the baseline still gets
+/// its results (`cells: 0`, verdict [`Verdict::InsufficientData`]).
 ///
 /// # Errors
 /// [`ErrorKind::Config`](crate::ErrorKind::Config) when `config` is invalid

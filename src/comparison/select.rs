@@ -6,10 +6,10 @@ use crate::metrics::RawCounts;
 use super::config::ComparisonConfig;
 
 /// A strategy's cells as `(rank, counts)`, in rank order.
-pub(crate) type Cells<'a> = [(u32, &'a RawCounts)];
+pub(crate) type Cells = [(u32, RawCounts)];
 
 /// Total offered over a strategy's cells (an absent count adds nothing).
-fn total_offered(cells: &Cells<'_>) -> u64 {
+fn total_offered(cells: &Cells) -> u64 {
     cells
         .iter()
         .map(|(_, c)| c.offered.unwrap_or(0))
@@ -17,7 +17,7 @@ fn total_offered(cells: &Cells<'_>) -> u64 {
 }
 
 /// The strategies ordered by total offered, descending, then by id in byte order.
-pub(crate) fn by_offered<'t>(strategies: &[(&'t str, Vec<(u32, &RawCounts)>)]) -> Vec<&'t str> {
+pub(crate) fn by_offered<'t>(strategies: &[(&'t str, Vec<(u32, RawCounts)>)]) -> Vec<&'t str> {
     let mut order: Vec<(u64, &str)> = strategies
         .iter()
         .map(|(id, cells)| (total_offered(cells), *id))
