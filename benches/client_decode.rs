@@ -11,7 +11,9 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use genesys_routing_eval::MetricTable;
-use genesys_routing_eval::sources::aggregates::{ResultsPage, add_groups, decode_results_page};
+use genesys_routing_eval::sources::aggregates::{
+    ResultsPage, TableLayout, add_groups, decode_results_page,
+};
 use serde::de::IgnoredAny;
 
 /// Page sets: (name, days, granularity, groups per page).
@@ -80,7 +82,7 @@ fn decode(c: &mut Criterion) {
                     let mut table = MetricTable::new();
                     for page in p {
                         let page = decode_results_page(page).unwrap();
-                        add_groups(&mut table, &page.results, "usedRouting");
+                        add_groups(&mut table, &page.results, &TableLayout::new("usedRouting"));
                     }
                     black_box(table)
                 })

@@ -52,10 +52,7 @@ fn table(strategies: usize) -> MetricTable {
             .map(|s| StrategyMetrics {
                 strategy_id: strategy_id(s),
                 buckets: (0..BUCKETS)
-                    .map(|d| Bucket {
-                        interval: interval(d),
-                        counts: counts(s, d),
-                    })
+                    .map(|d| Bucket::new(interval(d), counts(s, d)))
                     .collect(),
             })
             .collect(),

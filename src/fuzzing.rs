@@ -89,7 +89,7 @@ pub fn aggregates_results_page(body: &[u8], cap: usize) -> Result<()> {
     let mut table = MetricTable::new();
     // `Aggregates::run` decodes pages straight into its table; so does this.
     response.decode_seed(
-        aggregates::PageIntoTable::new(&mut table, "usedRouting"),
+        aggregates::PageIntoTable::new(&mut table, &aggregates::TableLayout::new("usedRouting")),
         "results page",
     )?;
     derive_all(&table);

@@ -21,6 +21,8 @@
 //! - [`metrics`]: raw counts per strategy and bucket, and [`Kpis`](metrics::Kpis) derived from
 //!   them exactly (sums first, ratios after).
 //! - [`scoring`]: pure, deterministic scoring as `SCORING.md` specifies it.
+//! - [`comparison`]: on the same traffic (cells of queue and time), is a strategy better than
+//!   the baseline, by how much and how sure: `COMPARISON.md`, pure like scoring.
 //! - [`score_file`]: the offline score file (`routing-eval score`'s input and output), read
 //!   and written on the caller's thread unless [`score_file::Options::parallel`] allows two.
 //! - [`evaluation`]: the builder that runs all of the above, delivers the
@@ -95,6 +97,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod comparison;
 pub mod config;
 pub mod error;
 pub mod evaluation;

@@ -140,14 +140,36 @@ impl RawCounts {
     }
 }
 
-/// One time bucket of one strategy.
+/// One time bucket of one strategy, in one cell of the `within` dimensions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Bucket {
     /// The bucket's interval, ISO-8601 `start/end`, as the source gave it.
     pub interval: String,
+    /// The values of the table's [`within`](MetricTable::within) dimensions for this bucket,
+    /// in their order (`""` where the group lacked one); empty when the table has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub within: Vec<String>,
     /// What was measured in it.
     pub counts: RawCounts,
+}
+
+impl Bucket {
+    /// A bucket of `counts` over `interval`, in no cell.
+    pub fn new(interval: impl Into<String>, counts: RawCounts) -> Self {
+        Bucket {
+            interval: interval.into(),
+            within: Vec::new(),
+            counts,
+        }
+    }
+
+    /// The same bucket in the cell named by `within` (one value per within dimension).
+    pub fn in_cell(mut self, within: Vec<String>) -> Self {
+        self.within = within;
+        self
+    }
 }
 
 /// Everything measured for one strategy.
@@ -171,14 +193,23 @@ impl StrategyMetrics {
     }
 }
 
-/// What a source measured: per strategy, per bucket, plus what could not be attributed to any
-/// strategy (groups that lack the grouping dimension, typically abandons that never reached
-/// routing).
+/// What a source measured: per strategy, per bucket (and per cell of the `within` dimensions
+/// when the source grouped by more than the strategy), plus what could not be attributed to
+/// any strategy (groups that lack the grouping dimension, typically abandons that never
+/// reached routing).
+///
+/// Summing a strategy's buckets ([`StrategyMetrics::totals`]) gives its figures over every
+/// cell: the ranking and the comparison read the same table.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", from = "MetricTableFields")]
 pub struct MetricTable {
     /// One entry per strategy, in order of first appearance.
     pub strategies: Vec<StrategyMetrics>,
+    /// The dimensions besides the strategy's that name a bucket's cell (`queueId`, say), in
+    /// the order of each [`Bucket::within`]; empty when the source grouped by the strategy
+    /// alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub within: Vec<String>,
     /// Counts of groups without the grouping dimension, merged.
     #[serde(default)]
     pub unattributed: RawCounts,
@@ -195,6 +226,8 @@ pub struct MetricTable {
 struct MetricTableFields {
     strategies: Vec<StrategyMetrics>,
     #[serde(default)]
+    within: Vec<String>,
+    #[serde(default)]
     unattributed: RawCounts,
 }
 
@@ -202,13 +235,16 @@ impl From<MetricTableFields> for MetricTable {
     fn from(fields: MetricTableFields) -> Self {
         let mut table = MetricTable::from_strategies(fields.strategies);
         table.unattributed = fields.unattributed;
+        table.within = fields.within;
         table
     }
 }
 
 impl PartialEq for MetricTable {
     fn eq(&self, other: &Self) -> bool {
-        self.strategies == other.strategies && self.unattributed == other.unattributed
+        self.strategies == other.strategies
+            && self.within == other.within
+            && self.unattributed == other.unattributed
     }
 }
 
@@ -231,7 +267,7 @@ impl MetricTable {
     /// let counts = RawCounts { offered: Some(10), answered: Some(9), ..RawCounts::default() };
     /// let table = MetricTable::from_strategies(vec![StrategyMetrics {
     ///     strategy_id: "Bullseye".into(),
-    ///     buckets: vec![Bucket { interval: "2024-05-01T00:00:00Z/2024-05-02T00:00:00Z".into(), counts }],
+    ///     buckets: vec![Bucket::new("2024-05-01T00:00:00Z/2024-05-02T00:00:00Z", counts)],
     /// }]);
     /// assert_eq!(table.strategy("Bullseye").unwrap().totals().answered, Some(9));
     /// ```
@@ -242,17 +278,28 @@ impl MetricTable {
         }
         MetricTable {
             strategies,
+            within: Vec::new(),
             unattributed: RawCounts::default(),
             index,
         }
     }
 
+    /// An empty table whose buckets are named by the values of `within` besides the strategy.
+    pub fn with_within(within: Vec<String>) -> Self {
+        MetricTable {
+            within,
+            ..MetricTable::default()
+        }
+    }
+
     /// Adds one bucket of counts for `strategy_id`, creating the strategy on first sight.
     pub fn push(&mut self, strategy_id: &str, interval: impl Into<String>, counts: RawCounts) {
-        let bucket = Bucket {
-            interval: interval.into(),
-            counts,
-        };
+        self.push_bucket(strategy_id, Bucket::new(interval, counts));
+    }
+
+    /// Adds `bucket` for `strategy_id`, creating the strategy on first sight. Its
+    /// [`within`](Bucket::within) values follow the table's [`within`](MetricTable::within).
+    pub fn push_bucket(&mut self, strategy_id: &str, bucket: Bucket) {
         match self.position(strategy_id) {
             Some(i) => {
                 self.strategies[i].buckets.push(bucket);
@@ -276,11 +323,16 @@ impl MetricTable {
         self.unattributed.add(&counts);
     }
 
-    /// Appends every bucket of `other` (a later window chunk, say) to this table.
+    /// Appends every bucket of `other` (a later window chunk, say) to this table. Both are
+    /// expected to have the same [`within`](MetricTable::within) dimensions; an empty table
+    /// takes `other`'s.
     pub fn merge(&mut self, other: MetricTable) {
+        if self.within.is_empty() && self.strategies.is_empty() {
+            self.within = other.within;
+        }
         for s in other.strategies {
             for b in s.buckets {
-                self.push(&s.strategy_id, b.interval, b.counts);
+                self.push_bucket(&s.strategy_id, b);
             }
         }
         self.unattributed.add(&other.unattributed);
@@ -457,18 +509,13 @@ impl Kpis {
     /// Derives every KPI from counts already merged over buckets (see [`StrategyMetrics::totals`]).
     pub fn from_counts(counts: &RawCounts) -> Kpis {
         let mut kpis = Kpis::default();
+        // An absent count was not measured (the source layer already turned a requested
+        // metric that Genesys left out for having no events into 0), so it stays absent.
         let count = |c: Option<u64>| c.map(|n| n as f64);
-        // Genesys leaves a metric out of a bucket with no events, so once interactions were
-        // offered, an event count nobody reported is zero events, not unknown.
-        let events = |c: Option<u64>| match (c, counts.offered) {
-            (Some(n), _) => Some(n as f64),
-            (None, Some(offered)) if offered > 0 => Some(0.0),
-            _ => None,
-        };
         kpis.set(Kpi::Offered, count(counts.offered));
-        kpis.set(Kpi::Answered, events(counts.answered));
-        kpis.set(Kpi::HandledCalls, events(counts.handled));
-        kpis.set(Kpi::AbandonedCalls, events(counts.abandoned));
+        kpis.set(Kpi::Answered, count(counts.answered));
+        kpis.set(Kpi::HandledCalls, count(counts.handled));
+        kpis.set(Kpi::AbandonedCalls, count(counts.abandoned));
         kpis.set(Kpi::AvgSpeedOfAnswer, speed_of_answer(counts));
         kpis.set(
             Kpi::AvgHandleTime,
@@ -546,8 +593,9 @@ impl Serialize for KpiValue {
 /// `numerator / denominator` where the denominator is present and positive; an absent
 /// numerator there is zero events.
 fn rate(numerator: Option<f64>, denominator: Option<f64>) -> Option<f64> {
+    // An unmeasured numerator is no rate at all, never a rate of 0.
     let d = denominator.filter(|d| *d > 0.0)?;
-    Some(numerator.unwrap_or(0.0) / d)
+    Some(numerator? / d)
 }
 
 /// A millisecond sum over a count of events, in seconds.
@@ -617,13 +665,13 @@ mod tests {
     fn strategy(id: &str, offered: u64) -> StrategyMetrics {
         StrategyMetrics {
             strategy_id: id.to_owned(),
-            buckets: vec![Bucket {
-                interval: "a".into(),
-                counts: RawCounts {
+            buckets: vec![Bucket::new(
+                "a",
+                RawCounts {
                     offered: Some(offered),
                     ..Default::default()
                 },
-            }],
+            )],
         }
     }
 

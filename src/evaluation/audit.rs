@@ -87,6 +87,10 @@ pub struct AuditRecord {
     pub scoring: ScoringSummary,
     /// Every strategy's result, in the report's ranked order (unscored last).
     pub scores: Vec<StrategyScore>,
+    /// The comparison's settings (treatment, within, match, baseline, contenders, KPIs,
+    /// alpha, power) when one ran; its baseline is the one the run settled on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<crate::comparison::ComparisonConfig>,
     /// Where the figures came from, as the report says (`dataOrigin`: `genesys` or
     /// `emulator`). Records written before the field existed read as `genesys`.
     #[serde(rename = "dataOrigin", default)]

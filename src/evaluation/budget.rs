@@ -21,8 +21,8 @@ pub const REQUESTS_PER_JOB: u64 = 5;
 ///
 /// `jobs` is exact in UTC (across a DST change it may count one job more than the run
 /// makes): the aggregates source splits the window into chunks of at most
-/// `max_window_days` local days, one job each; the strategies source runs one job for the
-/// whole window. `requests` is `1` (the token) `+ jobs x` [`REQUESTS_PER_JOB`].
+/// `max_window_days` local days, one job each (two with the fallback table); the strategies
+/// source runs one job for the whole window. `requests` is `1` (the token) `+ jobs x` [`REQUESTS_PER_JOB`].
 ///
 /// # Example
 /// ```
@@ -51,7 +51,8 @@ pub struct Estimate {
 pub(crate) fn estimate(plan: &Plan, window: Window) -> Estimate {
     let jobs = match plan.source {
         SourceKind::Strategies => 1,
-        _ => chunk_count(window, plan.max_window_days),
+        // The fallback table is one more query over the same chunks.
+        _ => chunk_count(window, plan.max_window_days) * (1 + usize::from(plan.fallbacks)),
     };
     Estimate {
         jobs,

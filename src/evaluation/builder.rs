@@ -6,11 +6,13 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+use super::comparing::{self, Choice};
 use super::{
     AuditRecord, DEFAULT_MAX_JOBS, Evaluation, Plan, Report, ReportSink, SourceKind, Window,
     WindowSpec, budget, fetch,
 };
 use crate::client::Client;
+use crate::comparison::ComparisonConfig;
 use crate::config::PollPolicy;
 use crate::error::{Error, Result, ValidationError};
 use crate::metrics::Kpi;
@@ -18,7 +20,7 @@ use crate::progress::{Progress, ProgressEvent};
 use crate::scoring::ScoringConfig;
 use crate::sink::Sink;
 use crate::sources::aggregates::{
-    granularity_problem, is_conversation_dimension, nearest_dimension,
+    ROUTING_METRICS, granularity_problem, is_conversation_dimension, nearest_dimension,
 };
 use crate::sources::{ROUTING_DIMENSIONS, routing_method_for};
 
@@ -76,6 +78,8 @@ pub struct EvaluationBuilder {
     max_jobs: Option<usize>,
     deadline: Option<Duration>,
     allow_emulator_data: bool,
+    fallbacks: bool,
+    comparison: Choice,
     progress: Progress,
 }
 
@@ -96,6 +100,55 @@ impl EvaluationBuilder {
     /// aggregates source, `strategyId` (the only one it has) for the strategies source.
     pub fn group_by(mut self, dimension: impl Into<String>) -> Self {
         self.group_by = Some(dimension.into());
+        self
+    }
+
+    /// Also fetches the fallback table ([`Fallbacks`](crate::evaluation::Fallbacks)): one more
+    /// query per chunk, grouped by `[requestedRouting, usedRouting]`, that shows how much of
+    /// each requested method's traffic another method delivered (Predictive timing out to
+    /// Standard, say). Aggregates source only. Default: off.
+    pub fn fallbacks(mut self, fetch: bool) -> Self {
+        self.fallbacks = fetch;
+        self
+    }
+
+    /// Compares strategies on the same traffic with `config` ([`comparison`](crate::comparison)):
+    /// the query also groups by `config.within`, requests every metric the comparison's KPIs
+    /// need, and the [`Report`](crate::evaluation::Report) carries the result. The
+    /// comparison's treatment is the evaluation's [`group_by`](Self::group_by) (set either).
+    ///
+    /// Default: a comparison within `queueId` per bucket, against the most offered strategy,
+    /// whenever the strategies are routing methods (`usedRouting`, `requestedRouting`) on the
+    /// aggregates source; none otherwise, with the reason in
+    /// [`Report::comparison_note`](crate::evaluation::Report::comparison_note).
+    ///
+    /// # Errors
+    /// [`build`](Self::build) refuses, before any request: the strategies source, a within
+    /// dimension equal to the treatment or unknown to Genesys, `hour-of-day` with a
+    /// granularity that does not divide an hour, and a treatment other than the grouping.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> genesys_routing_eval::Result<()> {
+    /// use genesys_routing_eval::comparison::{CellMatch, ComparisonConfig};
+    /// use genesys_routing_eval::{Client, evaluation::Evaluation};
+    /// let client = Client::builder().api_base("http://127.0.0.1:9").credentials("id", "s").build()?;
+    /// let hourly = ComparisonConfig::builder()
+    ///     .cell_match(CellMatch::HourOfDay)
+    ///     .baseline("Standard")
+    ///     .build()?;
+    /// let refused = Evaluation::builder().client(client).last_days(7).comparison(hourly).build();
+    /// assert!(refused.unwrap_err().to_string().contains("hour-of-day"), "P1D buckets span hours");
+    /// # Ok(()) }
+    /// ```
+    pub fn comparison(mut self, config: ComparisonConfig) -> Self {
+        self.comparison = Choice::On(config);
+        self
+    }
+
+    /// Runs no comparison, not even the default one.
+    pub fn without_comparison(mut self) -> Self {
+        self.comparison = Choice::Off;
         self
     }
 
@@ -342,10 +395,14 @@ impl EvaluationBuilder {
                 reason,
             });
         }
-        let group_by = self.group_by.clone().unwrap_or_else(|| match self.source {
-            SourceKind::Strategies => "strategyId".into(),
-            _ => DEFAULT_GROUP_BY.into(),
-        });
+        let group_by =
+            self.group_by
+                .clone()
+                .unwrap_or_else(|| match (&self.comparison, self.source) {
+                    (_, SourceKind::Strategies) => "strategyId".into(),
+                    (Choice::On(config), _) => config.treatment.clone(),
+                    _ => DEFAULT_GROUP_BY.into(),
+                });
         if group_by.trim().is_empty() {
             problems.push(ValidationError::Invalid {
                 name: "group_by".into(),
@@ -387,13 +444,40 @@ impl EvaluationBuilder {
                 reason: "must be at least 1".into(),
             });
         }
-        let metrics = self
+        let comparison = comparing::settle(
+            &self.comparison,
+            self.source,
+            &group_by,
+            &granularity,
+            problems,
+        );
+        let mut metrics = self
             .metrics
             .clone()
             .unwrap_or_else(|| fetch::default_metrics(self.source, scoring));
+        if comparison.config().is_some() {
+            // The comparison's KPIs need every routing metric; one fetch serves both views.
+            for metric in ROUTING_METRICS {
+                if !metrics.iter().any(|m| m == metric) {
+                    metrics.push((*metric).to_owned());
+                }
+            }
+        }
+        if self.fallbacks && self.source == SourceKind::Strategies {
+            problems.push(ValidationError::Invalid {
+                name: "fallbacks".into(),
+                reason: "needs the aggregates source (the strategies facade has no requestedRouting); drop it or use the aggregates source".into(),
+            });
+        }
         let plan = Plan {
             source: self.source,
             group_by,
+            within: comparison
+                .config()
+                .map(|c| c.within.clone())
+                .unwrap_or_default(),
+            fallbacks: self.fallbacks,
+            comparison,
             strategy_ids: self.strategy_ids.clone(),
             window: window?,
             time_zone: time_zone?,

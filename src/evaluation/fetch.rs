@@ -3,6 +3,7 @@
 
 use futures_util::{StreamExt, TryStreamExt, stream};
 
+use super::fallbacks::{self, Fallbacks};
 use super::{Plan, SourceKind, Window};
 use crate::client::Client;
 use crate::error::{Result, ValidationError};
@@ -13,10 +14,12 @@ use crate::sources::SourceRun;
 use crate::sources::aggregates::{AggregationQuery, Filter};
 use crate::sources::strategies::{ROUTING_METRIC_TYPES, StrategiesQuery};
 
-/// The merged table and the job ids behind it, in window order.
+/// The merged table and the job ids behind it, in window order; with the fallback query's
+/// table when the plan asks for one.
 pub(crate) struct Fetched {
     pub(crate) table: MetricTable,
     pub(crate) job_ids: Vec<String>,
+    pub(crate) fallbacks: Option<Fallbacks>,
 }
 
 /// Genesys metrics each KPI is derived from.
@@ -87,11 +90,16 @@ fn strategies_query(plan: &Plan, window: Window) -> StrategiesQuery {
     .group_bys([plan.group_by.clone()])
 }
 
+/// The query of one chunk: grouped by the strategy's dimension, then by each within
+/// dimension, so that every bucket belongs to one cell.
 fn aggregation_query(plan: &Plan, window: Window) -> AggregationQuery {
     let mut query = AggregationQuery::new(window.from, window.to, plan.metrics.iter().cloned())
         .granularity(plan.granularity.clone())
         .time_zone(plan.time_zone.name())
         .group_by(plan.group_by.clone());
+    for dimension in &plan.within {
+        query = query.group_by(dimension.clone());
+    }
     if !plan.strategy_ids.is_empty() {
         query = query.filter(Filter::any_of(
             plan.group_by.clone(),
@@ -104,16 +112,61 @@ fn aggregation_query(plan: &Plan, window: Window) -> AggregationQuery {
     query
 }
 
+/// The fallback query of one chunk: offered interactions by requested and used method.
+fn fallback_query(plan: &Plan, window: Window) -> AggregationQuery {
+    let mut query = AggregationQuery::new(window.from, window.to, ["nOffered"])
+        .time_zone(plan.time_zone.name())
+        .group_by(fallbacks::REQUESTED)
+        .group_by(fallbacks::USED);
+    if let Some(size) = plan.page_size {
+        query = query.page_size(size);
+    }
+    query
+}
+
 /// Queries `window` (in chunks where the source allows it) and merges the results in window
-/// order. On the first failure the other chunks' futures are dropped, which cancels their
-/// jobs.
+/// order; then the fallback table when the plan asks for it. On the first failure the other
+/// chunks' futures are dropped, which cancels their jobs.
 pub(crate) async fn fetch(
     client: &Client,
     plan: &Plan,
     window: Window,
     progress: &Progress,
 ) -> Result<Fetched> {
-    let runs: Vec<SourceRun> = match plan.source {
+    let runs = fetch_runs(client, plan, window, progress, aggregation_query).await?;
+    let mut fetched = Fetched {
+        table: MetricTable::new(),
+        job_ids: Vec::with_capacity(runs.len()),
+        fallbacks: None,
+    };
+    for run in runs {
+        fetched.table.merge(run.table);
+        fetched.job_ids.push(run.job_id);
+    }
+    if plan.fallbacks {
+        let mut table = MetricTable::new();
+        let fallback_plan = Plan {
+            group_by: fallbacks::REQUESTED.into(),
+            ..plan.clone()
+        };
+        for run in fetch_runs(client, &fallback_plan, window, progress, fallback_query).await? {
+            table.merge(run.table);
+            fetched.job_ids.push(run.job_id);
+        }
+        fetched.fallbacks = Some(Fallbacks::from_table(&table));
+    }
+    Ok(fetched)
+}
+
+/// One job per chunk of `window` (one for the strategies source), each built by `query`.
+async fn fetch_runs(
+    client: &Client,
+    plan: &Plan,
+    window: Window,
+    progress: &Progress,
+    query: fn(&Plan, Window) -> AggregationQuery,
+) -> Result<Vec<SourceRun>> {
+    Ok(match plan.source {
         SourceKind::Strategies => {
             let mut strategies = client.strategies();
             if let Some(policy) = &plan.poll_policy {
@@ -134,21 +187,12 @@ pub(crate) async fn fetch(
             let aggregates = &aggregates;
             stream::iter(chunks)
                 .map(|chunk| async move {
-                    let query = aggregation_query(plan, chunk);
+                    let query = query(plan, chunk);
                     aggregates.run(&query, &plan.group_by, progress).await
                 })
                 .buffered(plan.concurrency)
                 .try_collect()
                 .await?
         }
-    };
-    let mut fetched = Fetched {
-        table: MetricTable::new(),
-        job_ids: Vec::with_capacity(runs.len()),
-    };
-    for run in runs {
-        fetched.table.merge(run.table);
-        fetched.job_ids.push(run.job_id);
-    }
-    Ok(fetched)
+    })
 }

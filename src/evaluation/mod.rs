@@ -14,6 +14,8 @@
 mod audit;
 mod budget;
 mod builder;
+mod comparing;
+mod fallbacks;
 mod fetch;
 mod report;
 mod window;
@@ -27,13 +29,15 @@ use tracing::Instrument;
 pub use audit::{AuditRecord, RequestCount, StrategyScore, WebhookSyncStatus};
 pub use budget::{DEFAULT_MAX_JOBS, Estimate, REQUESTS_PER_JOB};
 pub use builder::EvaluationBuilder;
+pub use fallbacks::{FallbackRow, Fallbacks};
 pub use report::{Report, ScoringSummary, SourceKind, StrategyReport};
 pub use window::{Window, WindowSpec};
 
 use crate::client::{Client, RequestCounter};
+use crate::comparison::{self, Comparison};
 use crate::config::PollPolicy;
 use crate::error::Result;
-use crate::metrics::Kpis;
+use crate::metrics::{Kpis, MetricTable};
 use crate::progress::{Progress, ProgressEvent};
 use crate::scoring::{self, Cohort, Confidence, ScoringConfig};
 use crate::sink::{self, Sink, SinkOutcome};
@@ -56,6 +60,12 @@ pub struct Evaluation {
 pub(crate) struct Plan {
     pub(crate) source: SourceKind,
     pub(crate) group_by: String,
+    /// Dimensions grouped by besides `group_by`, naming each bucket's cell.
+    pub(crate) within: Vec<String>,
+    /// Whether to run the fallback query (`[requestedRouting, usedRouting]`).
+    pub(crate) fallbacks: bool,
+    /// The comparison to run on the fetched cells, or why there is none.
+    pub(crate) comparison: comparing::Settled,
     pub(crate) strategy_ids: Vec<String>,
     pub(crate) window: WindowSpec,
     pub(crate) time_zone: Tz,
@@ -247,6 +257,7 @@ impl Evaluation {
             })
             .collect();
         report::assign_ranks(&mut results);
+        let (comparison, comparison_note) = self.compare(&table)?;
         Ok(Report {
             evaluation_id,
             timestamp: self.client.time_source().clock.now(),
@@ -261,9 +272,36 @@ impl Evaluation {
             missing_strategies: missing,
             table,
             job_ids: fetched.job_ids,
+            fallbacks: fetched.fallbacks,
+            comparison,
+            comparison_note,
             requests: RequestCount::default(),
             scoring: (*self.scoring).clone(),
         })
+    }
+
+    /// The comparison of the fetched cells, or the line that says why there is none.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Scoring`](crate::ErrorKind::Scoring) when the data cannot answer the
+    /// setting: a named baseline or contender without cells (the message names the strategies
+    /// present). The setting itself was checked before any request.
+    fn compare(&self, table: &MetricTable) -> Result<(Option<Comparison>, Option<String>)> {
+        let config = match &self.plan.comparison {
+            comparing::Settled::Run(config) => config,
+            comparing::Settled::Skipped(note) => return Ok((None, note.clone())),
+        };
+        let cells = comparing::cell_table(table, config.cell_match, self.plan.time_zone);
+        if cells.is_empty() {
+            return Ok((None, Some("no comparison: no strategy had data".into())));
+        }
+        match comparison::compare(config, &cells) {
+            Ok(comparison) => Ok((Some(comparison), None)),
+            Err(e) => Err(crate::Error::new(
+                crate::ErrorKind::Scoring,
+                format!("the comparison cannot run on this data: {e}"),
+            )),
+        }
     }
 
     async fn deliver_report(&self, report: &Report) -> Vec<SinkOutcome> {
@@ -327,6 +365,11 @@ impl Evaluation {
                 .into_iter()
                 .map(audit::StrategyScore::of)
                 .collect(),
+            comparison: self.plan.comparison.config().map(|config| {
+                let mut settled = config.clone();
+                settled.baseline = report.comparison.as_ref().map(|c| c.baseline.clone());
+                settled
+            }),
             data_origin: report.data_origin,
             execution_timestamp: started_at,
             latency_seconds: 0.0,
@@ -358,7 +401,9 @@ impl Plan {
             head.into_iter()
                 .chain(self.strategy_ids.iter().map(String::as_str))
                 .chain(std::iter::once("|"))
-                .chain(self.metrics.iter().map(String::as_str)),
+                .chain(self.metrics.iter().map(String::as_str))
+                // Cells change the query; a plan without them keeps its old fingerprint.
+                .chain(self.within.iter().flat_map(|d| ["|within", d.as_str()])),
         )
     }
 }

@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-use crate::evaluation::Window;
+use crate::comparison::Comparison;
 use crate::evaluation::audit::RequestCount;
+use crate::evaluation::{Fallbacks, Window};
 use crate::metrics::{KpiValue, Kpis, MetricTable};
 use crate::origin::DataOrigin;
 use crate::scoring::{Confidence, KpiWeight, MissingPolicy, Normalization, Preset, ScoringConfig};
@@ -138,6 +139,14 @@ pub struct Report {
     pub table: MetricTable,
     /// Job ids the server returned, in window order.
     pub job_ids: Vec<String>,
+    /// How each requested routing method's interactions were delivered, when the evaluation
+    /// asked for the fallback table.
+    pub fallbacks: Option<Fallbacks>,
+    /// The comparison on the same traffic (`COMPARISON.md`), when one ran.
+    pub comparison: Option<Comparison>,
+    /// Why no comparison ran, in one line, when the default one did not apply (grouped by a
+    /// queue, say).
+    pub comparison_note: Option<String>,
     /// HTTP calls made for this evaluation.
     pub requests: RequestCount,
     /// Strategies with data / strategies requested, or 1.0 when none were named.
@@ -252,6 +261,12 @@ struct Body<'a> {
     missing_strategies: &'a [String],
     data_completeness: f64,
     job_ids: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fallbacks: Option<&'a Fallbacks>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comparison: Option<&'a Comparison>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comparison_note: Option<&'a str>,
 }
 
 impl Serialize for Report {
@@ -260,7 +275,10 @@ impl Serialize for Report {
     /// (`genesys` or `emulator`: synthetic data says so in every body), `data` (one
     /// flat record per strategy), plus `group_by`, `scoring` (preset and weights),
     /// `unattributed`, `missing_strategies`,
-    /// `data_completeness` and `job_ids` for context. The raw metric table is left out.
+    /// `data_completeness` and `job_ids` for context; `fallbacks` when asked for;
+    /// `comparison` (the contract object of `COMPARISON.md`, with `treatment`, `within` and
+    /// `match`) when one ran, else `comparison_note` saying why not. The raw metric table is
+    /// left out.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         Body {
             timestamp: &self.timestamp,
@@ -280,6 +298,9 @@ impl Serialize for Report {
             missing_strategies: &self.missing_strategies,
             data_completeness: self.data_completeness,
             job_ids: &self.job_ids,
+            fallbacks: self.fallbacks.as_ref(),
+            comparison: self.comparison.as_ref(),
+            comparison_note: self.comparison_note.as_deref(),
         }
         .serialize(serializer)
     }

@@ -17,7 +17,7 @@ use crate::client::Client;
 use crate::config::PollPolicy;
 use crate::error::{Error, ErrorKind, Result, ValidationError};
 use crate::http::CallKind;
-use crate::metrics::{MetricTable, RawCounts};
+use crate::metrics::{Bucket, MetricTable, RawCounts};
 use crate::progress::{Progress, ProgressEvent};
 use crate::sources::{PollSchedule, SourceRun, next_cursor};
 
@@ -449,7 +449,7 @@ pub fn decode_results_page(body: &[u8]) -> Result<ResultsPage> {
 }
 
 /// Decodes one results page body straight into `table` exactly as [`Aggregates::run`] does,
-/// grouping by `dimension`, and returns how many groups it held; for benchmarks.
+/// placing groups as `layout` says, and returns how many groups it held; for benchmarks.
 ///
 /// # Errors
 /// [`ErrorKind::Decode`] naming the JSON path when `body` is not a results page; groups
@@ -458,10 +458,10 @@ pub fn decode_results_page(body: &[u8]) -> Result<ResultsPage> {
 pub fn decode_results_page_into(
     body: &[u8],
     table: &mut MetricTable,
-    dimension: &str,
+    layout: &TableLayout,
 ) -> Result<usize> {
     let page =
-        crate::http::decode_json_seed(body, PageIntoTable::new(table, dimension), RESULTS_PAGE)?;
+        crate::http::decode_json_seed(body, PageIntoTable::new(table, layout), RESULTS_PAGE)?;
     Ok(page.groups)
 }
 
@@ -493,17 +493,142 @@ pub fn counts_of_metric(metric: &MetricValue) -> RawCounts {
     counts
 }
 
-/// Adds every group of `groups` to `table` by the value of `dimension`; groups lacking it
-/// go to the table's unattributed counts.
-pub fn add_groups(table: &mut MetricTable, groups: &[AggregateGroup], dimension: &str) {
+/// How the groups of an aggregates result become rows of a [`MetricTable`]: which grouped
+/// dimension names the strategy (the *treatment*), which others name the bucket's cell
+/// (the *within* dimensions), and which metrics were requested.
+///
+/// Genesys leaves a metric out of a bucket that had no events for it, so a requested metric
+/// missing from a bucket is 0 there; a metric that was never requested stays absent (`None`),
+/// so that no KPI is computed from data nobody asked for.
+///
+/// # Example
+/// ```
+/// use genesys_routing_eval::sources::aggregates::{add_groups, AggregateGroup, TableLayout};
+/// use genesys_routing_eval::metrics::MetricTable;
+///
+/// let layout = TableLayout::new("usedRouting")
+///     .within(["queueId"])
+///     .requested(["nOffered", "tAbandon"]);
+/// let groups: Vec<AggregateGroup> = serde_json::from_str(r#"[
+///     {"group": {"usedRouting": "Predictive", "queueId": "q1"},
+///      "data": [{"interval": "i1", "metrics": [{"metric": "nOffered", "stats": {"count": 9}}]}]}
+/// ]"#).unwrap();
+/// let mut table = layout.empty_table();
+/// add_groups(&mut table, &groups, &layout);
+///
+/// let bucket = &table.strategy("Predictive").unwrap().buckets[0];
+/// assert_eq!(bucket.within, ["q1"]);
+/// assert_eq!(bucket.counts.abandoned, Some(0), "requested, no events");
+/// assert_eq!(bucket.counts.transferred, None, "never requested");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableLayout {
+    treatment: String,
+    within: Vec<String>,
+    requested: RawCounts,
+}
+
+impl TableLayout {
+    /// Strategies named by `treatment`, no cells, no metric assumed requested.
+    pub fn new(treatment: impl Into<String>) -> Self {
+        TableLayout {
+            treatment: treatment.into(),
+            within: Vec::new(),
+            requested: RawCounts::default(),
+        }
+    }
+
+    /// The layout of `query`'s results with strategies named by `treatment`: every other
+    /// `groupBy` dimension names the cell, and the query's metrics are the requested ones.
+    pub fn of_query(query: &AggregationQuery, treatment: &str) -> Self {
+        TableLayout::new(treatment)
+            .within(query.group_by.iter().filter(|d| *d != treatment))
+            .requested(&query.metrics)
+    }
+
+    /// Cells named by the values of `dimensions`, in this order.
+    pub fn within<I, S>(mut self, dimensions: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.within = dimensions.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// `metrics` were requested: where a bucket leaves one out, its counts are 0.
+    pub fn requested<I, S>(mut self, metrics: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        for metric in metrics {
+            self.requested.add(&zero_counts_of(metric.as_ref()));
+        }
+        self
+    }
+
+    /// The dimension whose values are the strategies.
+    pub fn treatment(&self) -> &str {
+        &self.treatment
+    }
+
+    /// The dimensions naming a bucket's cell.
+    pub fn within_dimensions(&self) -> &[String] {
+        &self.within
+    }
+
+    /// An empty table with this layout's within dimensions.
+    pub fn empty_table(&self) -> MetricTable {
+        MetricTable::with_within(self.within.clone())
+    }
+
+    /// `counts` with every requested metric they leave out set to 0, as each bucket of a
+    /// result is read.
+    pub fn complete(&self, counts: RawCounts) -> RawCounts {
+        let mut complete = self.requested;
+        complete.add(&counts);
+        complete
+    }
+
+    /// The group's strategy (`None`: the group lacks the treatment) and cell values.
+    fn place(&self, mut group: BTreeMap<String, String>) -> (Option<String>, Vec<String>) {
+        let strategy = group.remove(&self.treatment);
+        let cell = self
+            .within
+            .iter()
+            .map(|d| group.remove(d).unwrap_or_default())
+            .collect();
+        (strategy, cell)
+    }
+}
+
+/// The counts `metric` contributes when it had no events: 0 in every field it fills.
+fn zero_counts_of(metric: &str) -> RawCounts {
+    counts_of_metric(&MetricValue {
+        metric: metric.to_owned(),
+        qualifier: None,
+        stats: Stats {
+            count: Some(0),
+            sum: Some(0.0),
+            numerator: Some(0.0),
+            denominator: Some(0.0),
+            ..Stats::default()
+        },
+    })
+}
+
+/// Adds every group of `groups` to `table` as `layout` says; groups lacking the treatment
+/// dimension go to the table's unattributed counts.
+pub fn add_groups(table: &mut MetricTable, groups: &[AggregateGroup], layout: &TableLayout) {
     for group in groups {
-        let strategy = group.group.get(dimension).map(String::as_str);
+        let (strategy, cell) = layout.place(group.group.clone());
         for bucket in &group.data {
+            let counts = layout.complete(bucket_counts(bucket));
             add_bucket(
                 table,
-                strategy,
-                bucket.interval.clone(),
-                bucket_counts(bucket),
+                strategy.as_deref(),
+                Bucket::new(bucket.interval.clone(), counts).in_cell(cell.clone()),
             );
         }
     }
@@ -519,16 +644,11 @@ fn bucket_counts(bucket: &IntervalData) -> RawCounts {
 }
 
 /// Adds one bucket to `strategy`, or to the unattributed counts for a group lacking the
-/// dimension.
-fn add_bucket(
-    table: &mut MetricTable,
-    strategy: Option<&str>,
-    interval: String,
-    counts: RawCounts,
-) {
+/// treatment dimension.
+fn add_bucket(table: &mut MetricTable, strategy: Option<&str>, bucket: Bucket) {
     match strategy {
-        Some(id) => table.push(id, interval, counts),
-        None => table.push_unattributed(counts),
+        Some(id) => table.push_bucket(id, bucket),
+        None => table.push_unattributed(bucket.counts),
     }
 }
 
@@ -640,7 +760,9 @@ impl Aggregates {
     }
 
     /// Runs `query` as a job to completion and returns its results as a metric table whose
-    /// strategies are the values of `dimension`.
+    /// strategies are the values of `dimension`; the query's other `groupBy` dimensions name
+    /// each bucket's cell ([`MetricTable::within`]), and a requested metric that a bucket
+    /// leaves out counts 0 there ([`TableLayout::of_query`]).
     ///
     /// Pages are added to the table as they arrive. The job is cancelled (DELETE) when the
     /// poll deadline passes, and also when this future is dropped before it finishes.
@@ -714,9 +836,8 @@ impl Aggregates {
             }
             Err(JobEnd::Request(e)) => return Err(e),
         }
-        let table = self
-            .results_into_table(&job_id, dimension, progress)
-            .await?;
+        let layout = TableLayout::of_query(query, dimension);
+        let table = self.results_into_table(&job_id, &layout, progress).await?;
         guard.disarm();
         Ok(SourceRun { table, job_id })
     }
@@ -727,16 +848,16 @@ impl Aggregates {
     async fn results_into_table(
         &self,
         job_id: &str,
-        dimension: &str,
+        layout: &TableLayout,
         progress: &Progress,
     ) -> Result<MetricTable> {
-        let mut table = MetricTable::new();
+        let mut table = layout.empty_table();
         let mut cursor: Option<String> = None;
         for page_number in 1.. {
             let url = self.results_url(job_id, cursor.as_deref());
             let response = self.client.get(url).await?;
             let page =
-                response.decode_seed(PageIntoTable::new(&mut table, dimension), RESULTS_PAGE)?;
+                response.decode_seed(PageIntoTable::new(&mut table, layout), RESULTS_PAGE)?;
             drop(response);
             let following = next_cursor(cursor.as_deref(), page.cursor)?;
             progress.emit(ProgressEvent::PageFetched {
@@ -897,7 +1018,7 @@ mod tests {
         }))
         .unwrap();
         let mut table = MetricTable::new();
-        add_groups(&mut table, &page.results, "usedRouting");
+        add_groups(&mut table, &page.results, &TableLayout::new("usedRouting"));
         let bullseye = table.strategy("Bullseye").unwrap().totals();
         assert_eq!(
             bullseye,
@@ -936,12 +1057,16 @@ mod tests {
     fn decoding_into_the_table_matches_decoding_the_page_then_adding_its_groups() {
         let page = decode_results_page(ODD_PAGE.as_bytes()).unwrap();
         let mut expected = MetricTable::new();
-        add_groups(&mut expected, &page.results, "usedRouting");
+        add_groups(
+            &mut expected,
+            &page.results,
+            &TableLayout::new("usedRouting"),
+        );
 
         let mut table = MetricTable::new();
         let summary = crate::http::decode_json_seed(
             ODD_PAGE.as_bytes(),
-            PageIntoTable::new(&mut table, "usedRouting"),
+            PageIntoTable::new(&mut table, &TableLayout::new("usedRouting")),
             RESULTS_PAGE,
         )
         .unwrap();
@@ -974,9 +1099,12 @@ mod tests {
         ];
         for body in cases {
             let typed = decode_results_page(body.as_bytes()).unwrap_err();
-            let streamed =
-                decode_results_page_into(body.as_bytes(), &mut MetricTable::new(), "usedRouting")
-                    .unwrap_err();
+            let streamed = decode_results_page_into(
+                body.as_bytes(),
+                &mut MetricTable::new(),
+                &TableLayout::new("usedRouting"),
+            )
+            .unwrap_err();
             assert_eq!(streamed.kind(), ErrorKind::Decode, "{body}");
             assert_eq!(streamed.json_path(), typed.json_path(), "{body}");
             assert_eq!(streamed.to_string(), typed.to_string(), "{body}");

@@ -530,6 +530,8 @@ async fn run(setup: &Setup) -> Run {
         .client(client.build().unwrap())
         .source(setup.source)
         .last_days(7)
+        // The scenarios are about faults: one results page per job, as without cells.
+        .without_comparison()
         .webhook(webhook);
     if setup.source == SourceKind::Strategies {
         evaluation = evaluation.strategies(["Bullseye", "Standard", "Predictive"]);

@@ -2,8 +2,11 @@
 //! real HTTP on loopback.
 
 mod auth;
+mod comparison;
 mod config;
 mod emulator;
+mod evaluation_comparison;
+mod emulator_fidelity;
 mod faults;
 mod guards;
 mod http;

@@ -150,7 +150,7 @@ fn spec_signature(secret: &str, id: &str, timestamp: &str, body: &[u8]) -> Strin
     format!("v1,{}", engine.encode(mac.finalize().into_bytes()))
 }
 
-const AUDIT_FIELDS: [&str; 20] = [
+const AUDIT_FIELDS: [&str; 21] = [
     "audit_id",
     "evaluation_id",
     "strategy_ids",
@@ -159,6 +159,7 @@ const AUDIT_FIELDS: [&str; 20] = [
     "group_by",
     "scoring",
     "scores",
+    "comparison",
     "dataOrigin",
     "execution_timestamp",
     "latency_seconds",

@@ -11,6 +11,7 @@ use genesys_routing_eval::scoring::{
     Cohort, Confidence, Direction, Interval, KpiWeight, MissingPolicy, Normalization, Scores,
     ScoringConfig, score,
 };
+use genesys_routing_eval::sources::aggregates::TableLayout;
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -32,33 +33,7 @@ fn vector_files() -> Vec<PathBuf> {
 /// the shared originals sit beside the repository, the copy must equal them file for file.
 #[test]
 fn the_repository_copy_of_the_scoring_vectors_equals_the_shared_vectors() {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors/scoring");
-    if !shared.is_dir() {
-        println!(
-            "skipped: no shared vectors at {}, nothing to compare the copy with",
-            shared.display()
-        );
-        return;
-    }
-    let names = |dir: &Path| -> Vec<std::ffi::OsString> {
-        let mut names: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name())
-            .filter(|name| Path::new(name).extension().is_some_and(|e| e == "json"))
-            .collect();
-        names.sort();
-        names
-    };
-    let copy = Path::new(VECTORS);
-    assert_eq!(names(copy), names(&shared), "the same vector files");
-    for name in names(copy) {
-        assert!(
-            std::fs::read(copy.join(&name)).unwrap() == std::fs::read(shared.join(&name)).unwrap(),
-            "{} differs from the shared vector; copy it again from {}",
-            copy.join(&name).display(),
-            shared.display()
-        );
-    }
+    crate::support::assert_copy_equals_shared(Path::new(VECTORS), "scoring");
 }
 
 fn cohort_of(rows: &Value) -> Cohort {
@@ -647,11 +622,11 @@ fn strategy_answered_in_some_buckets_only_averages_over_answered_calls() {
     assert_eq!(kpis.get(Kpi::AvgSpeedOfAnswer), Some(10.0));
     assert_eq!(kpis.get(Kpi::AbandonRate), Some(0.2));
     assert_eq!(kpis.get(Kpi::AbandonedCalls), Some(5.0));
-    // No tHandle anywhere beside 25 offered: zero handled calls, so no handle time to average.
-    assert_eq!(kpis.get(Kpi::HandledCalls), Some(0.0));
+    // tHandle and nTransferred never measured: no handled calls, no handle time, no
+    // transfer rate (absent, not 0).
+    assert_eq!(kpis.get(Kpi::HandledCalls), None);
     assert_eq!(kpis.get(Kpi::AvgHandleTime), None);
-    // No transfers reported beside 20 answered: zero events, a rate of 0.
-    assert_eq!(kpis.get(Kpi::TransferRate), Some(0.0));
+    assert_eq!(kpis.get(Kpi::TransferRate), None);
     assert_eq!(kpis.get(Kpi::ServiceLevel), None);
 }
 
@@ -884,13 +859,24 @@ fn score_file_without_config_uses_the_defaults_and_null_is_missing() {
 }
 
 #[test]
-fn event_counts_are_zero_once_offered_and_missing_without_any_volume() {
-    // A routing method whose abandons all landed in the group without `usedRouting`.
-    let offered_only = bucket(|c| c.offered = Some(40));
+fn a_requested_metric_left_out_is_zero_and_one_never_requested_stays_missing() {
+    // A routing method whose abandons all landed in the group without `usedRouting`: Genesys
+    // leaves `tAbandon` out of its buckets. Requested, that is zero abandons.
+    let layout = TableLayout::new("usedRouting").requested(["nOffered", "tAbandon", "tAnswered"]);
+    let offered_only = layout.complete(bucket(|c| c.offered = Some(40)));
     let kpis = Kpis::from_counts(&offered_only);
     assert_eq!(kpis.get(Kpi::AbandonedCalls), Some(0.0));
+    assert_eq!(kpis.get(Kpi::AbandonRate), Some(0.0));
     assert_eq!(kpis.get(Kpi::Answered), Some(0.0));
-    assert_eq!(kpis.get(Kpi::AvgSpeedOfAnswer), None);
+    assert_eq!(
+        kpis.get(Kpi::AvgSpeedOfAnswer),
+        None,
+        "no answered call to average"
+    );
+    // Never requested: no figure at all, never a 0.
+    assert_eq!(kpis.get(Kpi::TransferRate), None);
+    assert_eq!(kpis.get(Kpi::HandledCalls), None);
+    assert_eq!(kpis.get(Kpi::ServiceLevel), None);
 
     // The strategies facade reports no offered count: what it leaves out stays unknown.
     let facade = bucket(|c| c.handled = Some(12));

@@ -1,5 +1,6 @@
 //! What the integration tests share: the emulator, a client for it, and a manual clock.
 
+use std::path::Path;
 use std::time::Duration;
 
 use chrono::{Timelike, Utc};
@@ -29,4 +30,38 @@ pub(crate) fn client_builder(emu: &Emulator, time: TimeSource) -> ClientBuilder 
         .api_base(emu.base_url().as_str())
         .credentials(emu.client_id(), emu.client_secret().to_owned())
         .time_source(time)
+}
+
+/// The repository keeps its own copy of each vector set (a clone has no `../shared`); where the
+/// shared originals (`../shared/vectors/<set>`) sit beside the repository, the copy at `copy`
+/// must equal them file for file.
+pub(crate) fn assert_copy_equals_shared(copy: &Path, set: &str) {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/vectors")
+        .join(set);
+    if !shared.is_dir() {
+        println!(
+            "skipped: no shared vectors at {}, nothing to compare the copy with",
+            shared.display()
+        );
+        return;
+    }
+    let names = |dir: &Path| -> Vec<std::ffi::OsString> {
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .filter(|name| Path::new(name).extension().is_some_and(|e| e == "json"))
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names(copy), names(&shared), "the same vector files");
+    for name in names(copy) {
+        assert!(
+            std::fs::read(copy.join(&name)).unwrap() == std::fs::read(shared.join(&name)).unwrap(),
+            "{} differs from the shared vector; copy it again from {}",
+            copy.join(&name).display(),
+            shared.display()
+        );
+    }
 }

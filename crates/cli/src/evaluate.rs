@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use chrono::{DateTime, Utc};
 use genesys_routing_eval::config::Timeouts;
 use genesys_routing_eval::evaluation::{
     DEFAULT_MAX_JOBS, Evaluation, EvaluationBuilder, Outcome, Report, SourceKind,
@@ -19,6 +18,7 @@ use genesys_routing_eval::{Client, Error};
 
 use crate::connect::{self, Connection};
 use crate::delivery::{self, Delivery};
+use crate::window::WindowArgs;
 use crate::{duration, exit, messages, output};
 
 /// Arguments of `routing-eval evaluate`.
@@ -34,21 +34,8 @@ pub struct Args {
     /// A strategy to compare (repeatable; default: every value observed).
     #[arg(long = "strategy", value_name = "ID")]
     strategies: Vec<String>,
-    /// The N most recent complete days, ending at today's midnight in the time zone.
-    #[arg(long, value_name = "N", conflicts_with_all = ["from", "to"])]
-    days: Option<u32>,
-    /// Window start, RFC 3339 (with --to).
-    #[arg(long, requires = "to")]
-    from: Option<DateTime<Utc>>,
-    /// Window end, RFC 3339, exclusive (with --from).
-    #[arg(long, requires = "from")]
-    to: Option<DateTime<Utc>>,
-    /// Bucket size, ISO-8601.
-    #[arg(long, default_value = "P1D")]
-    granularity: String,
-    /// IANA time zone for days and buckets.
-    #[arg(long, default_value = "UTC")]
-    time_zone: String,
+    #[command(flatten)]
+    window: WindowArgs,
     /// Scoring preset: `rates` (quality per caller, no reward for sheer volume; the default on
     /// the aggregates source) or `tutorial` (the tutorial's weights, direction corrected; the
     /// default on the strategies source, which supplies only its KPIs).
@@ -103,9 +90,6 @@ pub enum Format {
     Csv,
 }
 
-/// Default window when neither `--days` nor `--from/--to` is given.
-const DEFAULT_DAYS: u32 = 7;
-
 /// Runs the subcommand and returns the exit code.
 pub async fn run(args: Args) -> u8 {
     // Kept alive for the whole run: dropping it stops the embedded emulator.
@@ -128,7 +112,23 @@ pub async fn run(args: Args) -> u8 {
             dir.display()
         );
     }
-    let ticker = status_ticker(&evaluation, args.status_interval, &status);
+    let outcome = match drive(&evaluation, &jobs, &status, args.status_interval).await {
+        Ok(outcome) => outcome,
+        Err(code) => return code,
+    };
+    drop(connection);
+    print_outcome(&outcome, args.format)
+}
+
+/// Runs `evaluation` with an operator's safety around it: status lines outside a terminal,
+/// Ctrl-C cancelling its jobs, and on failure the cause printed. `Err` holds the exit code.
+pub(crate) async fn drive(
+    evaluation: &Evaluation,
+    jobs: &JobTracker,
+    status: &Status,
+    status_interval: Duration,
+) -> Result<Outcome, u8> {
+    let ticker = status_ticker(evaluation, status_interval, status);
     let outcome = tokio::select! {
         outcome = evaluation.run() => outcome,
         () = ticker => unreachable!("the status ticker never ends"),
@@ -138,18 +138,17 @@ pub async fn run(args: Args) -> u8 {
             finish_progress_line();
             let left = jobs.wait_until_idle(CANCEL_GRACE).await;
             eprintln!("routing-eval: interrupted; {left} job(s) could not be confirmed cancelled");
-            return exit::FAILED;
+            return Err(exit::FAILED);
         }
     };
     finish_progress_line();
-    drop(connection);
     match outcome {
-        Ok(outcome) => print_outcome(&outcome, args.format),
+        Ok(outcome) => Ok(outcome),
         Err(e) => {
             // A deadline or a failed chunk dropped the other jobs, whose guards are sending
             // DELETEs: let them land before the runtime stops.
             jobs.wait_until_idle(CANCEL_GRACE).await;
-            fail(&e)
+            Err(fail(&e))
         }
     }
 }
@@ -205,7 +204,7 @@ const CANCEL_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Jobs submitted and not yet ended or cancelled, as progress events report them.
 #[derive(Clone, Default)]
-struct JobTracker {
+pub(crate) struct JobTracker {
     running: Arc<Mutex<HashSet<String>>>,
     changed: Arc<Notify>,
 }
@@ -249,37 +248,39 @@ fn is_pending(state: &str) -> bool {
     matches!(state, "QUEUED" | "PENDING" | "running")
 }
 
+/// `builder` reporting its progress to `jobs`, `status` and (in a terminal) stderr.
+pub(crate) fn observed(
+    builder: EvaluationBuilder,
+    jobs: &JobTracker,
+    status: &Status,
+) -> EvaluationBuilder {
+    let print = progress_printer();
+    let jobs = jobs.clone();
+    let status = status.clone();
+    builder.on_progress(move |event| {
+        jobs.observe(event);
+        status.observe(event);
+        print(event);
+    })
+}
+
 fn builder(args: &Args, client: Client, jobs: &JobTracker, status: &Status) -> EvaluationBuilder {
-    let mut builder = Evaluation::builder()
+    let builder = Evaluation::builder()
         .client(client)
         .source(match args.source {
             Source::Aggregates => SourceKind::Aggregates,
             Source::Strategies => SourceKind::Strategies,
         })
         .strategies(args.strategies.iter().cloned())
-        .granularity(args.granularity.clone())
-        .time_zone(args.time_zone.clone())
-        .max_jobs(args.max_jobs)
-        .on_progress({
-            let print = progress_printer();
-            let jobs = jobs.clone();
-            let status = status.clone();
-            move |event| {
-                jobs.observe(event);
-                status.observe(event);
-                print(event);
-            }
-        });
+        .max_jobs(args.max_jobs);
+    let mut builder = observed(builder, jobs, status);
     if let Some(preset) = args.preset {
         builder = builder.scoring(match preset {
             Preset::Rates => ScoringConfig::rates(),
             Preset::Tutorial => ScoringConfig::tutorial(),
         });
     }
-    builder = match (args.from, args.to) {
-        (Some(from), Some(to)) => builder.between(from, to),
-        _ => builder.last_days(args.days.unwrap_or(DEFAULT_DAYS)),
-    };
+    builder = args.window.apply(builder);
     if let Some(dimension) = &args.group_by {
         builder = builder.group_by(dimension.clone());
     }
@@ -396,7 +397,7 @@ fn report_sink_failures(outcome: &Outcome) {
 }
 
 /// Prints the cause (one line per configuration problem) and returns the exit code.
-fn fail(error: &Error) -> u8 {
+pub(crate) fn fail(error: &Error) -> u8 {
     let lines = messages::lines(error);
     if error.kind() == genesys_routing_eval::ErrorKind::Config {
         usage(&lines)
@@ -409,7 +410,7 @@ fn fail(error: &Error) -> u8 {
 }
 
 /// Prints usage problems, one a line, and returns the usage exit code.
-fn usage(problems: &[String]) -> u8 {
+pub(crate) fn usage(problems: &[String]) -> u8 {
     for problem in problems {
         eprintln!("routing-eval: {}", output::escape(problem));
     }

@@ -4,6 +4,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod compare;
+mod compare_live;
+mod compare_output;
 mod connect;
 mod delivery;
 mod duration;
@@ -12,6 +15,7 @@ mod evaluate;
 mod messages;
 mod output;
 mod score;
+mod window;
 
 /// Evaluate Genesys Cloud routing strategies.
 #[derive(Debug, Parser)]
@@ -27,6 +31,8 @@ enum Command {
     Evaluate(evaluate::Args),
     /// Score a metric file offline.
     Score(score::Args),
+    /// Compare strategies on the same traffic: better than the baseline, by how much, how sure.
+    Compare(compare::Args),
     /// Serve the Genesys-like emulator until stopped.
     Emulate(emulate::Args),
 }
@@ -81,6 +87,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Evaluate(args) => evaluate::run(args).await,
             Command::Score(args) => score::run(args).await,
+            Command::Compare(args) => compare::run(args).await,
             Command::Emulate(args) => emulate::run(args).await,
         }
     });

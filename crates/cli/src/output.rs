@@ -68,25 +68,25 @@ pub fn is_broken_pipe(error: &io::Error) -> bool {
 
 /// Columns aligned to their widest cell: text columns left-aligned, numbers right-aligned.
 /// Cells are escaped as they are added.
-struct Table {
+pub(crate) struct Table {
     lines: Vec<Vec<String>>,
     left_aligned: Vec<usize>,
 }
 
 impl Table {
-    fn new(header: Vec<String>, left_aligned: &[usize]) -> Self {
+    pub(crate) fn new(header: Vec<String>, left_aligned: &[usize]) -> Self {
         Table {
             lines: vec![header],
             left_aligned: left_aligned.to_vec(),
         }
     }
 
-    fn push(&mut self, cells: Vec<String>) {
+    pub(crate) fn push(&mut self, cells: Vec<String>) {
         self.lines
             .push(cells.iter().map(|c| escape(c).into_owned()).collect());
     }
 
-    fn write(&self, out: &mut impl Write) -> io::Result<()> {
+    pub(crate) fn write(&self, out: &mut impl Write) -> io::Result<()> {
         let columns = self.lines[0].len();
         let widths: Vec<usize> = (0..columns)
             .map(|c| {
@@ -123,7 +123,10 @@ pub fn print_outcome(outcome: &Outcome, format: super::evaluate::Format) -> io::
     use super::evaluate::Format;
     let mut out = io::stdout().lock();
     match format {
-        Format::Table => write_report_table(&outcome.report, &mut out)?,
+        Format::Table => {
+            write_report_table(&outcome.report, &mut out)?;
+            write_comparison_below(&outcome.report, &mut out)?;
+        }
         Format::Csv => write_report_csv(&outcome.report, &mut out)?,
         Format::Json => {
             let doc = serde_json::json!({ "report": &outcome.report, "audit": &outcome.audit });
@@ -132,6 +135,30 @@ pub fn print_outcome(outcome: &Outcome, format: super::evaluate::Format) -> io::
         }
     }
     out.flush()
+}
+
+/// Under the ranking: the comparison on the same traffic (and a warning that the ranking is
+/// confounded when a pooled view points the other way), or the one line saying why none ran.
+fn write_comparison_below(report: &Report, out: &mut impl Write) -> io::Result<()> {
+    if let Some(note) = &report.comparison_note {
+        writeln!(out, "{}", escape(note))?;
+    }
+    let Some(comparison) = &report.comparison else {
+        return Ok(());
+    };
+    writeln!(out)?;
+    if comparison.has_reversal() {
+        writeln!(
+            out,
+            "Warning: the ranking above pools each strategy's traffic and is confounded by traffic mix: on the same traffic, results marked * point the other way."
+        )?;
+    }
+    super::compare_output::write_table(comparison, out)?;
+    if let Some(fallbacks) = &report.fallbacks {
+        writeln!(out)?;
+        super::compare_output::write_fallbacks(fallbacks, out)?;
+    }
+    Ok(())
 }
 
 /// The KPIs the table shows, in order: offered (the volume behind every rate), every KPI the
@@ -199,7 +226,9 @@ fn scoring_line(scoring: &ScoringSummary) -> String {
 const EMULATOR_BANNER: &str =
     "EMULATOR DATA: synthetic figures from the embedded emulator, not from Genesys Cloud";
 
-fn write_report_table(report: &Report, out: &mut impl Write) -> io::Result<()> {
+/// The lines that open every table of a run: the emulator banner when the data is
+/// synthetic, then what was grouped, from which source, over which window.
+pub fn write_context(report: &Report, out: &mut impl Write) -> io::Result<()> {
     if report.data_origin == DataOrigin::Emulator {
         writeln!(out, "{EMULATOR_BANNER}")?;
     }
@@ -210,7 +239,11 @@ fn write_report_table(report: &Report, out: &mut impl Write) -> io::Result<()> {
         report.source,
         report.window.from.format("%Y-%m-%d %H:%M"),
         report.window.to.format("%Y-%m-%d %H:%M UTC")
-    )?;
+    )
+}
+
+fn write_report_table(report: &Report, out: &mut impl Write) -> io::Result<()> {
+    write_context(report, out)?;
     let scoring = ScoringSummary::of(&report.scoring);
     writeln!(out, "{}", scoring_line(&scoring))?;
     let kpis = table_kpis(&scoring);
@@ -258,7 +291,7 @@ fn write_report_table(report: &Report, out: &mut impl Write) -> io::Result<()> {
 }
 
 /// A number in the shortest form that reads back the same (serde_json's, as `score` writes).
-fn json_number(v: f64) -> String {
+pub(crate) fn json_number(v: f64) -> String {
     serde_json::Number::from_f64(v).map_or_else(String::new, |n| n.to_string())
 }
 

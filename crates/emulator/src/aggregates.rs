@@ -17,6 +17,7 @@ use super::errors::{ApiError, Problem};
 use super::faults::job_outcome;
 use super::period::format_instant;
 use super::query::{self, AggregationQuery};
+use super::shape;
 use super::state::{Job, JobState, State};
 
 /// How long results stay available after submission, for `expirationDate`.
@@ -40,6 +41,7 @@ async fn run_query(
     jobs: bool,
 ) -> Result<(AggregationQuery, Arc<Vec<Value>>), ApiError> {
     let q = query::parse(&json_body(body)?, jobs).map_err(ApiError::bad_request)?;
+    // Everything that shapes the answer, so that equal keys mean equal results.
     let key = format!(
         "aggregates {:?}",
         (
@@ -49,7 +51,9 @@ async fn run_query(
             q.zone,
             &q.group_by,
             &q.filter,
-            &q.metrics
+            &q.metrics,
+            &q.views,
+            &q.selection
         )
     );
     if let Some(results) = state.cached_results(&key) {
@@ -57,10 +61,12 @@ async fn run_query(
     }
     let seed = state.settings.seed;
     let q2 = q.clone();
-    let results = tokio::task::spawn_blocking(move || data::aggregate(seed, &q2))
-        .await
-        .map(Arc::new)
-        .map_err(|_| ApiError::for_status(500))?;
+    let results = tokio::task::spawn_blocking(move || {
+        shape::finish(&q2.selection, data::aggregate(seed, &q2))
+    })
+    .await
+    .map(Arc::new)
+    .map_err(|_| ApiError::for_status(500))?;
     state.cache_results(key, Arc::clone(&results));
     Ok((q, results))
 }

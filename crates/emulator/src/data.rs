@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::period::format_interval;
 use super::query::{AggregationQuery, SLOT_SECONDS};
+use super::views::{self, View, ViewTally};
 use genesys_routing_eval::metrics::RawCounts;
 
 /// Routing method values Genesys reports in `usedRouting` (the reference's list).
@@ -329,6 +330,8 @@ pub(crate) struct Tally {
     stats: [Stat; MODELLED.len()],
     /// `oServiceLevel` numerator; its denominator is the `oServiceLevel` stat's count.
     sl_met: u64,
+    /// The query's `views` (see `views.rs`), fed every timer event.
+    views: ViewTally,
 }
 
 impl Default for Tally {
@@ -336,13 +339,42 @@ impl Default for Tally {
         Tally {
             stats: [Stat::default(); MODELLED.len()],
             sl_met: 0,
+            views: ViewTally::default(),
         }
     }
 }
 
+/// Where one event of one metric goes: its stat, and the views on that metric.
+struct Recorder<'a> {
+    stat: &'a mut Stat,
+    views: &'a mut ViewTally,
+    metric: M,
+}
+
+impl Recorder<'_> {
+    fn record(self, value: u64) {
+        self.stat.record(value);
+        self.views.observe(MODELLED[self.metric as usize].0, value);
+    }
+    fn tick(self, n: u64) {
+        self.stat.tick(n);
+    }
+}
+
 impl Tally {
-    fn at(&mut self, metric: M) -> &mut Stat {
-        &mut self.stats[metric as usize]
+    fn with_views(views: &std::sync::Arc<[View]>) -> Self {
+        Tally {
+            views: ViewTally::new(views),
+            ..Tally::default()
+        }
+    }
+
+    fn at(&mut self, metric: M) -> Recorder<'_> {
+        Recorder {
+            stat: &mut self.stats[metric as usize],
+            views: &mut self.views,
+            metric,
+        }
     }
 
     fn get(&self, name: &str) -> Option<&Stat> {
@@ -354,6 +386,7 @@ impl Tally {
             mine.add(theirs);
         }
         self.sl_met += other.sl_met;
+        self.views.add(&other.views);
     }
 
     /// The `stats` object of `metric`, or `None` where it had no events.
@@ -478,7 +511,18 @@ fn slot_at_or_after(at: DateTime<Utc>) -> i64 {
 }
 
 fn tally_range(seed: u64, cell: &Cell, from_slot: i64, to_slot: i64) -> Tally {
-    let mut total = Tally::default();
+    tally_range_viewed(seed, cell, from_slot, to_slot, &[].into())
+}
+
+/// [`tally_range`] feeding the query's views too.
+fn tally_range_viewed(
+    seed: u64,
+    cell: &Cell,
+    from_slot: i64,
+    to_slot: i64,
+    views: &std::sync::Arc<[View]>,
+) -> Tally {
+    let mut total = Tally::with_views(views);
     let mut previous = calls(seed, cell, from_slot - 1);
     for slot in from_slot..to_slot {
         let offered = calls(seed, cell, slot);
@@ -521,11 +565,12 @@ pub(crate) fn aggregate(seed: u64, q: &AggregationQuery) -> Vec<Value> {
             .entry(key)
             .or_insert_with(|| vec![Tally::default(); buckets.len()]);
         for (i, (start, end)) in buckets.iter().enumerate() {
-            let t = tally_range(
+            let t = tally_range_viewed(
                 seed,
                 &cell,
                 slot_at_or_after(*start),
                 slot_at_or_after(*end),
+                &q.views,
             );
             entry[i].add(&t);
         }
@@ -555,8 +600,7 @@ fn render_group(
                         .map(|stats| json!({ "metric": m, "stats": stats }))
                 })
                 .collect();
-            (!metrics.is_empty())
-                .then(|| json!({ "interval": format_interval(*start, *end), "metrics": metrics }))
+            views::bucket(format_interval(*start, *end), metrics, &tally.views)
         })
         .collect();
     if data.is_empty() {

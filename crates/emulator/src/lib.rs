@@ -35,8 +35,10 @@ mod faults;
 mod period;
 mod query;
 mod server;
+mod shape;
 mod state;
 mod strategies;
+mod views;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -17,8 +17,8 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::{IntervalData, add_bucket, bucket_counts};
-use crate::metrics::{MetricTable, RawCounts};
+use super::{IntervalData, TableLayout, add_bucket, bucket_counts};
+use crate::metrics::{Bucket, MetricTable, RawCounts};
 
 /// What is left of a page once its groups are in the table.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,16 +29,16 @@ pub(crate) struct PageSummary {
     pub(crate) cursor: Option<String>,
 }
 
-/// Decodes one results page into `table`, grouping by `dimension` as
+/// Decodes one results page into `table`, placing groups as `layout` says, as
 /// [`add_groups`](super::add_groups) does.
 pub(crate) struct PageIntoTable<'a> {
     table: &'a mut MetricTable,
-    dimension: &'a str,
+    layout: &'a TableLayout,
 }
 
 impl<'a> PageIntoTable<'a> {
-    pub(crate) fn new(table: &'a mut MetricTable, dimension: &'a str) -> Self {
-        PageIntoTable { table, dimension }
+    pub(crate) fn new(table: &'a mut MetricTable, layout: &'a TableLayout) -> Self {
+        PageIntoTable { table, layout }
     }
 }
 
@@ -86,7 +86,7 @@ impl<'de> Visitor<'de> for PageIntoTable<'_> {
                 PageField::Results => {
                     let seed = GroupsIntoTable {
                         table: &mut *self.table,
-                        dimension: self.dimension,
+                        layout: self.layout,
                     };
                     groups = Some(map.next_value_seed(seed)?);
                 }
@@ -109,7 +109,7 @@ impl<'de> Visitor<'de> for PageIntoTable<'_> {
 /// The page's `results`: one group at a time.
 struct GroupsIntoTable<'a> {
     table: &'a mut MetricTable,
-    dimension: &'a str,
+    layout: &'a TableLayout,
 }
 
 impl<'de> DeserializeSeed<'de> for GroupsIntoTable<'_> {
@@ -132,7 +132,7 @@ impl<'de> Visitor<'de> for GroupsIntoTable<'_> {
         loop {
             let seed = GroupIntoTable {
                 table: &mut *self.table,
-                dimension: self.dimension,
+                layout: self.layout,
             };
             if seq.next_element_seed(seed)?.is_none() {
                 return Ok(groups);
@@ -142,10 +142,10 @@ impl<'de> Visitor<'de> for GroupsIntoTable<'_> {
     }
 }
 
-/// One group: its buckets go to the strategy its `group` names.
+/// One group: its buckets go to the strategy and cell its `group` names.
 struct GroupIntoTable<'a> {
     table: &'a mut MetricTable,
-    dimension: &'a str,
+    layout: &'a TableLayout,
 }
 
 impl<'de> DeserializeSeed<'de> for GroupIntoTable<'_> {
@@ -165,22 +165,22 @@ impl<'de> Visitor<'de> for GroupIntoTable<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         // `None` until `group` is read: JSON does not order keys, and buckets read before it
-        // wait (as compact counts) for the strategy they belong to.
-        let mut strategy: Option<Option<String>> = None;
+        // wait (as compact counts) for the strategy and cell they belong to.
+        let mut place: Option<Place> = None;
         let mut waiting: Vec<(String, RawCounts)> = Vec::new();
         let mut data_seen = false;
         while let Some(field) = map.next_key()? {
             match field {
-                GroupField::Group if strategy.is_some() => {
+                GroupField::Group if place.is_some() => {
                     return Err(de::Error::duplicate_field("group"));
                 }
                 GroupField::Group => {
-                    let mut group: BTreeMap<String, String> = map.next_value()?;
-                    let id = group.remove(self.dimension);
+                    let group: BTreeMap<String, String> = map.next_value()?;
+                    let found = self.layout.place(group);
                     for (interval, counts) in waiting.drain(..) {
-                        add_bucket(self.table, id.as_deref(), interval, counts);
+                        push(self.table, self.layout, &found, interval, counts);
                     }
-                    strategy = Some(id);
+                    place = Some(found);
                 }
                 GroupField::Data if data_seen => {
                     return Err(de::Error::duplicate_field("data"));
@@ -189,7 +189,8 @@ impl<'de> Visitor<'de> for GroupIntoTable<'_> {
                     data_seen = true;
                     map.next_value_seed(BucketsIntoTable {
                         table: &mut *self.table,
-                        strategy: strategy.as_ref().map(Option::as_deref),
+                        layout: self.layout,
+                        place: place.as_ref(),
                         waiting: &mut waiting,
                     })?;
                 }
@@ -199,18 +200,34 @@ impl<'de> Visitor<'de> for GroupIntoTable<'_> {
             }
         }
         // No `group` at all: as an empty one, the buckets are unattributed.
+        let nowhere = (None, Vec::new());
         for (interval, counts) in waiting {
-            add_bucket(self.table, None, interval, counts);
+            push(self.table, self.layout, &nowhere, interval, counts);
         }
         Ok(())
     }
 }
 
+/// A group's strategy (`None`: it lacks the treatment) and cell values.
+type Place = (Option<String>, Vec<String>);
+
+fn push(
+    table: &mut MetricTable,
+    layout: &TableLayout,
+    (strategy, cell): &Place,
+    interval: String,
+    counts: RawCounts,
+) {
+    let bucket = Bucket::new(interval, layout.complete(counts)).in_cell(cell.clone());
+    add_bucket(table, strategy.as_deref(), bucket);
+}
+
 /// A group's `data`: each bucket decoded alone and pushed, or kept waiting for the strategy.
 struct BucketsIntoTable<'a, 's> {
     table: &'a mut MetricTable,
-    /// `Some(strategy)` once the group is known (`Some(None)`: it lacks the dimension).
-    strategy: Option<Option<&'s str>>,
+    layout: &'a TableLayout,
+    /// Where the buckets go, once the group is known.
+    place: Option<&'s Place>,
     waiting: &'a mut Vec<(String, RawCounts)>,
 }
 
@@ -232,8 +249,8 @@ impl<'de> Visitor<'de> for BucketsIntoTable<'_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(bucket) = seq.next_element::<IntervalData>()? {
             let counts = bucket_counts(&bucket);
-            match self.strategy {
-                Some(id) => add_bucket(self.table, id, bucket.interval, counts),
+            match self.place {
+                Some(place) => push(self.table, self.layout, place, bucket.interval, counts),
                 None => self.waiting.push((bucket.interval, counts)),
             }
         }

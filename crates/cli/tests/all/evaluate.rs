@@ -23,8 +23,13 @@ const CONTROLLED_VARS: [&str; 8] = [
 ];
 
 pub(crate) fn evaluate(args: &[&str]) -> Command {
+    subcommand("evaluate", args)
+}
+
+/// `routing-eval <name> <args>` in an environment without any Genesys or webhook setting.
+pub(crate) fn subcommand(name: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_routing-eval"));
-    cmd.arg("evaluate").args(args);
+    cmd.arg(name).args(args);
     for var in CONTROLLED_VARS {
         cmd.env_remove(var);
     }

@@ -1,6 +1,8 @@
 //! Tests of the `routing-eval` binary, run as a process: one test binary, so the crates link
 //! once.
 
+mod compare;
+mod compare_live;
 mod conformance;
 mod emulate;
 mod evaluate;

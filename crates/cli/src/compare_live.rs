@@ -1,0 +1,214 @@
+//! `routing-eval compare` without `--input`: one evaluation over the window whose comparison
+//! is the output, with the operator's safety of `evaluate` (checked before any request,
+//! status lines, Ctrl-C cancelling the jobs). It delivers nothing: no webhook, no audit log.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use genesys_routing_eval::comparison::{CellMatch, Comparison, ComparisonConfig};
+use genesys_routing_eval::config::Timeouts;
+use genesys_routing_eval::evaluation::{DEFAULT_MAX_JOBS, Evaluation, Fallbacks, Report};
+use genesys_routing_eval::progress::Status;
+use genesys_routing_eval::{DataOrigin, Error};
+
+use crate::compare::{self, Args};
+use crate::evaluate::{self, Format, JobTracker};
+use crate::window::WindowArgs;
+use crate::{compare_output, connect, duration, exit, messages, output};
+
+/// The flags of a live comparison.
+#[derive(Debug, clap::Args)]
+pub struct LiveArgs {
+    /// The treatment: the dimension whose values are the strategies compared (`usedRouting`,
+    /// as treated; `requestedRouting`, as assigned).
+    #[arg(long, value_name = "DIM")]
+    group_by: Option<String>,
+    /// A dimension a cell holds fixed besides its time key (repeatable; default: queueId).
+    #[arg(long = "within", value_name = "DIM")]
+    within: Vec<String>,
+    /// The cell's time key: `bucket` (a concurrent split), `hour-of-day` (a time-sliced test
+    /// such as Genesys Predictive Routing's comparison mode; needs PT15M, PT30M or PT1H) or
+    /// `window` (the whole window). Default: bucket.
+    #[arg(long = "match", value_enum, value_name = "MATCH")]
+    cell_match: Option<Match>,
+    /// Also fetch the fallback table: the share of each requested method's interactions each
+    /// used method delivered (one more query per 30 days).
+    #[arg(long)]
+    fallbacks: bool,
+    #[command(flatten)]
+    window: WindowArgs,
+    /// Compare the embedded emulator's synthetic data, ignoring GENESYS_* settings.
+    #[arg(long)]
+    emulator: bool,
+    /// Most jobs the run may submit (one per 30 days of window, twice with --fallbacks).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_JOBS)]
+    max_jobs: usize,
+    /// Time allowed for each HTTP request (such as 30s; default 60s).
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    request_timeout: Option<Duration>,
+    /// Time allowed for the whole query phase (such as 10m). Default: none.
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    deadline: Option<Duration>,
+    /// Outside a terminal, print a status line on stderr this often.
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse, default_value = "10s")]
+    status_interval: Duration,
+}
+
+/// `--match`'s values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Match {
+    Bucket,
+    HourOfDay,
+    Window,
+}
+
+impl LiveArgs {
+    /// The first live-only flag given, to refuse it beside `--input`.
+    pub fn given_flag(&self) -> Option<&'static str> {
+        let w = &self.window;
+        [
+            (self.group_by.is_some(), "--group-by"),
+            (!self.within.is_empty(), "--within"),
+            (self.cell_match.is_some(), "--match"),
+            (self.fallbacks, "--fallbacks"),
+            (w.days.is_some(), "--days"),
+            (w.from.is_some() || w.to.is_some(), "--from/--to"),
+            (self.emulator, "--emulator"),
+            (self.deadline.is_some(), "--deadline"),
+            (self.request_timeout.is_some(), "--request-timeout"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
+
+    fn config(&self, args: &Args) -> Result<ComparisonConfig, Error> {
+        let mut builder = ComparisonConfig::builder();
+        if let Some(treatment) = &self.group_by {
+            builder = builder.treatment(treatment);
+        }
+        if !self.within.is_empty() {
+            builder = builder.within(&self.within);
+        }
+        builder = builder.cell_match(match self.cell_match.unwrap_or(Match::Bucket) {
+            Match::Bucket => CellMatch::Bucket,
+            Match::HourOfDay => CellMatch::HourOfDay,
+            Match::Window => CellMatch::Window,
+        });
+        compare::overridden(builder, args).build()
+    }
+}
+
+/// Runs a live comparison and returns the exit code (as `evaluate`: 2 for bad usage before
+/// any request, 1 when the run fails or no strategy has data).
+pub async fn run(args: &Args) -> u8 {
+    let live = &args.live;
+    let config = match live.config(args) {
+        Ok(config) => config,
+        Err(e) => return evaluate::usage(&messages::lines(&e)),
+    };
+    let connection = match connect::connect(live.emulator).await {
+        Ok(connection) => connection,
+        Err(e) => return evaluate::fail(&e),
+    };
+    let jobs = JobTracker::default();
+    let status = Status::new();
+    let evaluation = match prepare(live, config, &connection, &jobs, &status) {
+        Ok(evaluation) => evaluation,
+        Err(e) => return evaluate::fail(&e),
+    };
+    for note in &connection.notes {
+        eprintln!("routing-eval: {note}");
+    }
+    let outcome = match evaluate::drive(&evaluation, &jobs, &status, live.status_interval).await {
+        Ok(outcome) => outcome,
+        Err(code) => return code,
+    };
+    drop(connection);
+    let Some(comparison) = &outcome.report.comparison else {
+        let why = outcome
+            .report
+            .comparison_note
+            .as_deref()
+            .unwrap_or("no comparison ran");
+        eprintln!("routing-eval: {why}; widen the window (--days, --from/--to)");
+        return exit::FAILED;
+    };
+    match print(&outcome.report, comparison, args.format) {
+        Ok(()) => exit::OK,
+        Err(e) if output::is_broken_pipe(&e) => exit::OK,
+        Err(e) => {
+            eprintln!("routing-eval: cannot write the comparison: {e}");
+            exit::FAILED
+        }
+    }
+}
+
+fn prepare(
+    live: &LiveArgs,
+    config: ComparisonConfig,
+    connection: &connect::Connection,
+    jobs: &JobTracker,
+    status: &Status,
+) -> Result<Evaluation, Error> {
+    let mut client = connection.client.clone();
+    if let Some(request) = live.request_timeout {
+        client = client.timeouts(Timeouts::new(Timeouts::default().connect, request));
+    }
+    let mut builder = Evaluation::builder()
+        .client(client.build()?)
+        .comparison(config)
+        .fallbacks(live.fallbacks)
+        .max_jobs(live.max_jobs);
+    if let Some(treatment) = &live.group_by {
+        builder = builder.group_by(treatment.clone());
+    }
+    if let Some(deadline) = live.deadline {
+        builder = builder.deadline(deadline);
+    }
+    builder = live.window.apply(builder);
+    evaluate::observed(builder, jobs, status).build()
+}
+
+fn print(report: &Report, comparison: &Comparison, format: Format) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    let origin = report.data_origin;
+    match format {
+        Format::Table => {
+            output::write_context(report, &mut out)?;
+            compare_output::write_table(comparison, &mut out)?;
+            if let Some(fallbacks) = &report.fallbacks {
+                writeln!(out)?;
+                compare_output::write_fallbacks(fallbacks, &mut out)?;
+            }
+        }
+        Format::Csv => compare_output::write_csv(comparison, Some(origin), &mut out)?,
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &json(comparison, origin, &report.fallbacks))?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()
+}
+
+/// The contract's object at the top level, with `dataOrigin` (and `fallbacks` when fetched)
+/// beside its fields.
+fn json(
+    comparison: &Comparison,
+    origin: DataOrigin,
+    fallbacks: &Option<Fallbacks>,
+) -> serde_json::Value {
+    let mut doc = serde_json::to_value(comparison).expect("a comparison serialises");
+    if let Some(map) = doc.as_object_mut() {
+        map.insert(
+            "dataOrigin".into(),
+            serde_json::to_value(origin).expect("an origin"),
+        );
+        if let Some(fallbacks) = fallbacks {
+            map.insert(
+                "fallbacks".into(),
+                serde_json::to_value(fallbacks).expect("a fallback table serialises"),
+            );
+        }
+    }
+    doc
+}

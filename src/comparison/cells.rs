@@ -1,0 +1,210 @@
+//! The cell table: raw counts per (cell, strategy), rows for the same pair added together.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::RawCounts;
+
+/// One row of input: a strategy's counts in a cell.
+///
+/// `cell` is the cell's key: the values of the `within` dimensions and the time key, in that
+/// order (`["q0", "2026-10-01"]`); the engine only compares keys for equality.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct CellRow {
+    /// The cell's key.
+    pub cell: Vec<String>,
+    /// The strategy (a value of the treatment dimension).
+    pub strategy: String,
+    /// What was measured; an absent field is not measured.
+    pub counts: RawCounts,
+}
+
+impl CellRow {
+    /// A row of `strategy`'s `counts` in `cell`.
+    pub fn new<I, S>(cell: I, strategy: impl Into<String>, counts: RawCounts) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        CellRow {
+            cell: cell.into_iter().map(Into::into).collect(),
+            strategy: strategy.into(),
+            counts,
+        }
+    }
+}
+
+/// Counts per (cell, strategy): the comparison's input.
+///
+/// Rows for the same cell and strategy are added field by field, as the metric table adds
+/// buckets ([`RawCounts::add`]). The result of a comparison does not depend on the order rows
+/// were added in: cells are visited in the byte order of their keys.
+///
+/// # Example
+/// ```
+/// use genesys_routing_eval::comparison::CellTable;
+/// use genesys_routing_eval::metrics::RawCounts;
+///
+/// let mut counts = RawCounts::default();
+/// counts.offered = Some(10);
+/// counts.abandoned = Some(1);
+/// let mut table = CellTable::new();
+/// table.add(["q1", "2026-10-01"], "Standard", &counts);
+/// table.add(["q1", "2026-10-01"], "Standard", &counts);
+/// assert_eq!(table.len(), 1);
+/// assert_eq!(table.get(&["q1", "2026-10-01"], "Standard").unwrap().offered, Some(20));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct CellTable {
+    /// Each cell's key and its index.
+    cells: HashMap<Vec<String>, u32>,
+    strategies: Vec<String>,
+    strategy_index: HashMap<String, u32>,
+    /// The entry of each (strategy, cell) pair; small values, so growing the map moves little.
+    slots: HashMap<(u32, u32), u32>,
+    /// The counts of each pair, in order of first appearance.
+    entries: Vec<Entry>,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    strategy: u32,
+    cell: u32,
+    counts: RawCounts,
+}
+
+/// An index that fits the table's `u32` indices: a table has far fewer than 2^32 cells.
+fn index(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl CellTable {
+    /// An empty table.
+    pub fn new() -> Self {
+        CellTable::default()
+    }
+
+    /// An empty table with room for `rows` (cell, strategy) pairs without reallocating.
+    pub fn with_capacity(rows: usize) -> Self {
+        CellTable {
+            cells: HashMap::with_capacity(rows),
+            slots: HashMap::with_capacity(rows),
+            entries: Vec::with_capacity(rows),
+            ..CellTable::default()
+        }
+    }
+
+    /// Adds `counts` of `strategy` in `cell` (to what that pair already holds).
+    pub fn add<I, S>(&mut self, cell: I, strategy: &str, counts: &RawCounts)
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let key: Vec<String> = cell.into_iter().map(Into::into).collect();
+        self.add_key(key, strategy, counts);
+    }
+
+    /// Adds one row.
+    pub fn add_row(&mut self, row: CellRow) {
+        self.add_key(row.cell, &row.strategy, &row.counts);
+    }
+
+    fn add_key(&mut self, key: Vec<String>, strategy: &str, counts: &RawCounts) {
+        let next = index(self.cells.len());
+        let cell = *self.cells.entry(key).or_insert(next);
+        let strategy = self.strategy_slot(strategy);
+        let next = index(self.entries.len());
+        let slot = *self.slots.entry((strategy, cell)).or_insert(next);
+        match self.entries.get_mut(slot as usize) {
+            Some(entry) => entry.counts.add(counts),
+            None => self.entries.push(Entry {
+                strategy,
+                cell,
+                counts: *counts,
+            }),
+        }
+    }
+
+    fn strategy_slot(&mut self, strategy: &str) -> u32 {
+        if let Some(&i) = self.strategy_index.get(strategy) {
+            return i;
+        }
+        let i = index(self.strategies.len());
+        self.strategies.push(strategy.to_owned());
+        self.strategy_index.insert(strategy.to_owned(), i);
+        i
+    }
+
+    /// The strategies present, in order of first appearance.
+    pub fn strategies(&self) -> impl Iterator<Item = &str> {
+        self.strategies.iter().map(String::as_str)
+    }
+
+    /// How many (cell, strategy) pairs hold counts.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no row was added.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The counts of `strategy` in `cell`, added over its rows.
+    pub fn get<S: AsRef<str>>(&self, cell: &[S], strategy: &str) -> Option<&RawCounts> {
+        let key: Vec<String> = cell.iter().map(|s| s.as_ref().to_owned()).collect();
+        let cell = *self.cells.get(&key)?;
+        let strategy = *self.strategy_index.get(strategy)?;
+        let slot = *self.slots.get(&(strategy, cell))?;
+        Some(&self.entries[slot as usize].counts)
+    }
+
+    /// Each strategy's cells in the byte order of their keys, as `(rank, counts)` with rank
+    /// the cell's position in that order: the same for every strategy, so two lists merge.
+    /// The counts are copied into contiguous lists, so the passes over them read memory in
+    /// order.
+    pub(crate) fn sorted(&self) -> Vec<(&str, Vec<(u32, RawCounts)>)> {
+        let mut keys: Vec<(&Vec<String>, u32)> = self.cells.iter().map(|(k, &i)| (k, i)).collect();
+        keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut rank = vec![0u32; keys.len()];
+        for (position, (_, cell)) in keys.iter().enumerate() {
+            rank[*cell as usize] = index(position);
+        }
+        let mut order: Vec<Vec<(u32, u32)>> = vec![Vec::new(); self.strategies.len()];
+        for (slot, entry) in self.entries.iter().enumerate() {
+            order[entry.strategy as usize].push((rank[entry.cell as usize], index(slot)));
+        }
+        self.strategies
+            .iter()
+            .zip(order)
+            .map(|(id, mut list)| {
+                list.sort_unstable();
+                let cells = list
+                    .into_iter()
+                    .map(|(rank, slot)| (rank, self.entries[slot as usize].counts))
+                    .collect();
+                (id.as_str(), cells)
+            })
+            .collect()
+    }
+}
+
+impl Extend<CellRow> for CellTable {
+    fn extend<T: IntoIterator<Item = CellRow>>(&mut self, rows: T) {
+        for row in rows {
+            self.add_row(row);
+        }
+    }
+}
+
+impl FromIterator<CellRow> for CellTable {
+    fn from_iter<T: IntoIterator<Item = CellRow>>(rows: T) -> Self {
+        let rows = rows.into_iter();
+        let mut table = CellTable::with_capacity(rows.size_hint().0);
+        table.extend(rows);
+        table
+    }
+}
