@@ -470,9 +470,13 @@ const RESULTS_PAGE: &str = "results page";
 
 /// The raw counts one metric contributes, as documented on [`RawCounts`].
 pub fn counts_of_metric(metric: &MetricValue) -> RawCounts {
-    let s = &metric.stats;
+    counts_of(&metric.metric, &metric.stats)
+}
+
+/// The raw counts metric `name` with `stats` contributes (an unknown metric: none).
+pub(crate) fn counts_of(name: &str, s: &Stats) -> RawCounts {
     let mut counts = RawCounts::default();
-    match metric.metric.as_str() {
+    match name {
         "nOffered" => counts.offered = s.count,
         "tAnswered" => {
             counts.answered = s.count;

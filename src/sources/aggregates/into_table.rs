@@ -3,7 +3,7 @@
 //! A decoded [`ResultsPage`](super::ResultsPage) takes about 3.8x its JSON (every metric
 //! becomes a `MetricValue` with nine optional stats), and a page may hold a single group of
 //! thousands of buckets. So instead of building the page, these seeds walk it: each bucket is
-//! decoded alone, summed into [`RawCounts`] and pushed, in the order [`add_groups`] pushes a
+//! read alone (names borrowed from the page), summed into [`RawCounts`] and pushed, in the order [`add_groups`] pushes a
 //! decoded page's buckets. A page then costs its raw body plus one bucket.
 //!
 //! Error behaviour follows the derived decoders (same expectations, duplicate fields refused,
@@ -17,7 +17,9 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::{IntervalData, TableLayout, add_bucket, bucket_counts};
+use std::borrow::Cow;
+
+use super::{Stats, TableLayout, add_bucket, counts_of};
 use crate::metrics::{Bucket, MetricTable, RawCounts};
 
 /// What is left of a page once its groups are in the table.
@@ -247,13 +249,133 @@ impl<'de> Visitor<'de> for BucketsIntoTable<'_, '_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(bucket) = seq.next_element::<IntervalData>()? {
-            let counts = bucket_counts(&bucket);
+        while let Some((interval, counts)) = seq.next_element_seed(BucketCounts)? {
             match self.place {
-                Some(place) => push(self.table, self.layout, place, bucket.interval, counts),
-                None => self.waiting.push((bucket.interval, counts)),
+                Some(place) => push(self.table, self.layout, place, interval, counts),
+                None => self.waiting.push((interval, counts)),
             }
         }
         Ok(())
+    }
+}
+
+/// One bucket, `{"interval", "metrics"}`, read as its interval and its metrics' counts summed:
+/// the metric names and the interval are borrowed from the page where JSON allows it, and no
+/// list of metrics is built. Errors read as the derived
+/// [`IntervalData`](super::IntervalData) decoder's.
+struct BucketCounts;
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "lowercase")]
+enum BucketField {
+    Interval,
+    Metrics,
+    #[serde(other)]
+    Other,
+}
+
+impl<'de> DeserializeSeed<'de> for BucketCounts {
+    type Value = (String, RawCounts);
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_struct("IntervalData", &["interval", "metrics"], self)
+    }
+}
+
+impl<'de> Visitor<'de> for BucketCounts {
+    type Value = (String, RawCounts);
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("struct IntervalData")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut interval: Option<Cow<'de, str>> = None;
+        let mut counts: Option<RawCounts> = None;
+        while let Some(field) = map.next_key()? {
+            match field {
+                BucketField::Interval if interval.is_some() => {
+                    return Err(de::Error::duplicate_field("interval"));
+                }
+                BucketField::Interval => interval = Some(map.next_value::<Borrowed<'de>>()?.0),
+                BucketField::Metrics if counts.is_some() => {
+                    return Err(de::Error::duplicate_field("metrics"));
+                }
+                BucketField::Metrics => counts = Some(map.next_value_seed(MetricsSum)?),
+                BucketField::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok((
+            interval.map(Cow::into_owned).unwrap_or_default(),
+            counts.unwrap_or_default(),
+        ))
+    }
+}
+
+/// A string borrowed from the input when it has no escapes.
+struct Borrowed<'de>(Cow<'de, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Borrowed<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for Text<'a> {
+            type Value = Cow<'a, str>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Cow::Borrowed(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v.to_owned()))
+            }
+        }
+        deserializer
+            .deserialize_str(Text(std::marker::PhantomData))
+            .map(Borrowed)
+    }
+}
+
+/// A bucket's `metrics`, each added into one [`RawCounts`] as it is read.
+struct MetricsSum;
+
+/// One metric: its name borrowed, its stats as the derived decoder reads them.
+#[derive(Deserialize)]
+struct MetricRef<'a> {
+    #[serde(borrow)]
+    metric: Borrowed<'a>,
+    #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "read for the same errors as MetricValue; no count uses it"
+    )]
+    qualifier: Option<IgnoredAny>,
+    #[serde(default)]
+    stats: Stats,
+}
+
+impl<'de> DeserializeSeed<'de> for MetricsSum {
+    type Value = RawCounts;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<RawCounts, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MetricsSum {
+    type Value = RawCounts;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawCounts, A::Error> {
+        let mut counts = RawCounts::default();
+        while let Some(metric) = seq.next_element::<MetricRef<'de>>()? {
+            counts.add(&counts_of(&metric.metric.0, &metric.stats));
+        }
+        Ok(counts)
     }
 }
