@@ -55,6 +55,7 @@ mod cells;
 mod config;
 mod estimate;
 mod file;
+mod from_table;
 mod holm;
 mod kpi;
 mod output;

@@ -5,13 +5,9 @@
 //! dimensions, the table's buckets are the cells' counts, and a strategy's totals (what the
 //! ranking scores) are the same buckets summed.
 
-use chrono::DateTime;
-use chrono_tz::Tz;
-
 use super::SourceKind;
-use crate::comparison::{CellMatch, CellTable, ComparisonConfig};
+use crate::comparison::{CellMatch, ComparisonConfig};
 use crate::error::ValidationError;
-use crate::metrics::MetricTable;
 use crate::sources::ROUTING_DIMENSIONS;
 use crate::sources::aggregates::{is_conversation_dimension, nearest_dimension};
 
@@ -140,44 +136,11 @@ fn divides_an_hour(granularity: &str) -> bool {
     matches!(granularity, "PT15M" | "PT30M" | "PT60M" | "PT1H")
 }
 
-/// The cells of `table` for `matching`: each bucket's within values and its time key (the
-/// bucket itself, its local hour of the day in `time_zone`, or nothing for the window).
-pub(crate) fn cell_table(table: &MetricTable, matching: CellMatch, time_zone: Tz) -> CellTable {
-    let mut cells = CellTable::new();
-    for strategy in &table.strategies {
-        for bucket in &strategy.buckets {
-            let key = time_key(&bucket.interval, matching, time_zone);
-            let cell = bucket
-                .within
-                .iter()
-                .map(String::as_str)
-                .chain(key.as_deref());
-            cells.add(cell, &strategy.strategy_id, &bucket.counts);
-        }
-    }
-    cells
-}
-
-/// The time part of a bucket's cell. An interval whose start does not parse keys by the
-/// whole interval, which is the bucket match.
-fn time_key(interval: &str, matching: CellMatch, time_zone: Tz) -> Option<String> {
-    match matching {
-        CellMatch::Window => None,
-        CellMatch::HourOfDay => {
-            let start = interval.split('/').next().unwrap_or(interval);
-            match DateTime::parse_from_rfc3339(start) {
-                Ok(start) => Some(start.with_timezone(&time_zone).format("%H").to_string()),
-                Err(_) => Some(interval.to_owned()),
-            }
-        }
-        _ => Some(interval.to_owned()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::{Bucket, RawCounts};
+    use crate::comparison::CellTable;
+    use crate::metrics::{Bucket, MetricTable, RawCounts};
 
     fn table() -> MetricTable {
         let counts = |n| RawCounts {
@@ -221,15 +184,15 @@ mod tests {
 
     #[test]
     fn cells_key_by_within_values_and_the_matched_time() {
-        let by_bucket = cell_table(&table(), CellMatch::Bucket, chrono_tz::UTC);
+        let by_bucket = CellTable::from_metric_table(&table(), CellMatch::Bucket, chrono_tz::UTC);
         assert_eq!(by_bucket.len(), 4, "(cell, strategy) pairs");
-        let hours = cell_table(&table(), CellMatch::HourOfDay, chrono_tz::Europe::Berlin);
+        let hours = CellTable::from_metric_table(&table(), CellMatch::HourOfDay, chrono_tz::Europe::Berlin);
         assert_eq!(
             hours.get(&["q1", "10"], "Standard").and_then(|c| c.offered),
             Some(7),
             "08:00 UTC is 10:00 in Berlin in May; both days pool"
         );
-        let window = cell_table(&table(), CellMatch::Window, chrono_tz::UTC);
+        let window = CellTable::from_metric_table(&table(), CellMatch::Window, chrono_tz::UTC);
         assert_eq!(window.len(), 3);
         assert_eq!(
             window.get(&["q2"], "Predictive").and_then(|c| c.offered),

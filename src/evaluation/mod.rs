@@ -291,7 +291,8 @@ impl Evaluation {
             comparing::Settled::Run(config) => config,
             comparing::Settled::Skipped(note) => return Ok((None, note.clone())),
         };
-        let cells = comparing::cell_table(table, config.cell_match, self.plan.time_zone);
+        let cells =
+            comparison::CellTable::from_metric_table(table, config.cell_match, self.plan.time_zone);
         if cells.is_empty() {
             return Ok((None, Some("no comparison: no strategy had data".into())));
         }
