@@ -65,8 +65,9 @@ pub struct CellTable {
     cell_hashes: Vec<u64>,
     strategies: Vec<String>,
     strategy_index: HashMap<String, u32>,
-    /// The entry of each (strategy, cell) pair; small values, so growing the map moves little.
-    slots: HashMap<(u32, u32), u32>,
+    /// By cell index: its first entry; the others follow through `Entry::next` (a cell holds
+    /// one entry per strategy, a handful at most, so a short walk beats a second hash map).
+    first_entry: Vec<u32>,
     /// The counts of each pair, in order of first appearance.
     entries: Vec<Entry>,
 }
@@ -75,8 +76,13 @@ pub struct CellTable {
 struct Entry {
     strategy: u32,
     cell: u32,
+    /// The cell's next entry, or [`NONE`].
+    next: u32,
     counts: RawCounts,
 }
+
+/// No entry.
+const NONE: u32 = u32::MAX;
 
 /// A hash of a cell key that is the same in every process and Rust release (64-bit FNV-1a,
 /// each part followed by a separator), so the order cells are summed in, and with it the last
@@ -108,7 +114,7 @@ impl CellTable {
         CellTable {
             cells: HashMap::with_capacity(rows),
             cell_hashes: Vec::with_capacity(rows),
-            slots: HashMap::with_capacity(rows),
+            first_entry: Vec::with_capacity(rows),
             entries: Vec::with_capacity(rows),
             ..CellTable::default()
         }
@@ -133,19 +139,36 @@ impl CellTable {
         let next = index(self.cells.len());
         let cell = *self.cells.entry(key).or_insert_with_key(|key| {
             self.cell_hashes.push(order_hash(key));
+            self.first_entry.push(NONE);
             next
         });
         let strategy = self.strategy_slot(strategy);
-        let next = index(self.entries.len());
-        let slot = *self.slots.entry((strategy, cell)).or_insert(next);
-        match self.entries.get_mut(slot as usize) {
-            Some(entry) => entry.counts.add(counts),
-            None => self.entries.push(Entry {
-                strategy,
-                cell,
-                counts: *counts,
-            }),
+        match self.entry_of(cell, strategy) {
+            Some(slot) => self.entries[slot as usize].counts.add(counts),
+            None => {
+                let slot = index(self.entries.len());
+                self.entries.push(Entry {
+                    strategy,
+                    cell,
+                    next: self.first_entry[cell as usize],
+                    counts: *counts,
+                });
+                self.first_entry[cell as usize] = slot;
+            }
         }
+    }
+
+    /// The entry of `strategy` in `cell`, if any.
+    fn entry_of(&self, cell: u32, strategy: u32) -> Option<u32> {
+        let mut slot = self.first_entry[cell as usize];
+        while slot != NONE {
+            let entry = &self.entries[slot as usize];
+            if entry.strategy == strategy {
+                return Some(slot);
+            }
+            slot = entry.next;
+        }
+        None
     }
 
     fn strategy_slot(&mut self, strategy: &str) -> u32 {
@@ -178,7 +201,7 @@ impl CellTable {
         let key: Vec<String> = cell.iter().map(|s| s.as_ref().to_owned()).collect();
         let cell = *self.cells.get(&key)?;
         let strategy = *self.strategy_index.get(strategy)?;
-        let slot = *self.slots.get(&(strategy, cell))?;
+        let slot = self.entry_of(cell, strategy)?;
         Some(&self.entries[slot as usize].counts)
     }
 
