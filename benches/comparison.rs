@@ -67,6 +67,14 @@ fn comparison(c: &mut Criterion) {
     group.bench_function("compare_576k_rows_5_kpis", |b| {
         b.iter(|| compare(&config, black_box(&table)).unwrap())
     });
+    // For scale: only validating the same rows as JSON (the comparison file's form, about
+    // 150 MB), which any live fetch of them costs at least.
+    let json = serde_json::to_vec(&rows).unwrap();
+    println!("rows as JSON: {} MB", json.len() / 1_000_000);
+    group.throughput(Throughput::Bytes(json.len() as u64));
+    group.bench_function("validate_same_rows_json_ignored_any", |b| {
+        b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&json)).unwrap())
+    });
     group.finish();
 }
 

@@ -1,10 +1,10 @@
 //! One result: the cells taking part, coverage, the pooled view, and the estimate over them.
 //! The verdict waits for Holm's adjustment over the whole comparison.
 
+use super::columns::Part;
 use super::estimate::{Estimate, Pair, estimate};
 use super::kpi::ComparisonKpi;
 use super::output::{ComparisonResult, Verdict};
-use super::select::Cells;
 
 /// What one strategy has for one KPI over all its cells.
 #[derive(Debug, Default)]
@@ -18,10 +18,9 @@ struct Totals {
 }
 
 impl Totals {
-    fn of(cells: &Cells, kpi: ComparisonKpi) -> Totals {
+    fn of(cells: &[Part]) -> Totals {
         let mut totals = Totals::default();
-        for (_, counts) in cells {
-            let (x, n) = kpi.parts(counts);
+        for &Part { x, n, .. } in cells {
             totals.measured |= x.is_some() && n.is_some();
             let Some(n) = n.filter(|n| *n > 0.0) else {
                 continue;
@@ -43,25 +42,24 @@ impl Totals {
 
 /// The part of a KPI a cell contributes, when it takes part (numerator present, denominator
 /// present and > 0).
-fn usable(counts: &crate::metrics::RawCounts, kpi: ComparisonKpi) -> Option<(f64, f64)> {
-    match kpi.parts(counts) {
+fn usable(part: &Part) -> Option<(f64, f64)> {
+    match (part.x, part.n) {
         (Some(x), Some(n)) if n > 0.0 => Some((x, n)),
         _ => None,
     }
 }
 
 /// The cells where both strategies take part, merged by rank.
-fn pairs(contender: &Cells, baseline: &Cells, kpi: ComparisonKpi) -> Vec<Pair> {
+fn pairs(contender: &[Part], baseline: &[Part]) -> Vec<Pair> {
     let mut out = Vec::new();
     let (mut i, mut j) = (0, 0);
     while i < contender.len() && j < baseline.len() {
-        let (rc, cc) = &contender[i];
-        let (rb, cb) = &baseline[j];
-        match rc.cmp(rb) {
+        let (c, b) = (&contender[i], &baseline[j]);
+        match c.rank.cmp(&b.rank) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
-                if let (Some((x1, n1)), Some((x0, n0))) = (usable(cc, kpi), usable(cb, kpi)) {
+                if let (Some((x1, n1)), Some((x0, n0))) = (usable(c), usable(b)) {
                     out.push(Pair { x1, n1, x0, n0 });
                 }
                 i += 1;
@@ -77,17 +75,17 @@ fn pairs(contender: &Cells, baseline: &Cells, kpi: ComparisonKpi) -> Vec<Pair> {
 /// never has the KPI's numerator and denominator.
 pub(crate) fn result(
     contender_id: &str,
-    contender: &Cells,
-    baseline: &Cells,
+    contender: &[Part],
+    baseline: &[Part],
     kpi: ComparisonKpi,
     alpha: f64,
     power: f64,
 ) -> Option<ComparisonResult> {
-    let (t1, t0) = (Totals::of(contender, kpi), Totals::of(baseline, kpi));
+    let (t1, t0) = (Totals::of(contender), Totals::of(baseline));
     if !t1.measured || !t0.measured {
         return None;
     }
-    let cells = pairs(contender, baseline, kpi);
+    let cells = pairs(contender, baseline);
     // A fold from +0.0: an empty `sum` of floats is -0.0, which would print as `-0`.
     let volume = |side: fn(&Pair) -> f64| cells.iter().map(side).fold(0.0, |a, b| a + b);
     let (v1, v0) = (volume(|p| p.n1), volume(|p| p.n0));

@@ -41,7 +41,7 @@ impl CellRow {
 ///
 /// Rows for the same cell and strategy are added field by field, as the metric table adds
 /// buckets ([`RawCounts::add`]). The result of a comparison does not depend on the order rows
-/// were added in: cells are visited in the byte order of their keys.
+/// were added in: cells are visited in an order fixed by their keys alone.
 ///
 /// # Example
 /// ```
@@ -61,10 +61,13 @@ impl CellRow {
 pub struct CellTable {
     /// Each cell's key and its index.
     cells: HashMap<Vec<String>, u32>,
+    /// By cell index: the stable hash that orders the cells ([`order_hash`]).
+    cell_hashes: Vec<u64>,
     strategies: Vec<String>,
     strategy_index: HashMap<String, u32>,
-    /// The entry of each (strategy, cell) pair; small values, so growing the map moves little.
-    slots: HashMap<(u32, u32), u32>,
+    /// By cell index: its first entry; the others follow through `Entry::next` (a cell holds
+    /// one entry per strategy, a handful at most, so a short walk beats a second hash map).
+    first_entry: Vec<u32>,
     /// The counts of each pair, in order of first appearance.
     entries: Vec<Entry>,
 }
@@ -73,7 +76,26 @@ pub struct CellTable {
 struct Entry {
     strategy: u32,
     cell: u32,
+    /// The cell's next entry, or [`NONE`].
+    next: u32,
     counts: RawCounts,
+}
+
+/// No entry.
+const NONE: u32 = u32::MAX;
+
+/// A hash of a cell key that is the same in every process and Rust release (64-bit FNV-1a,
+/// each part followed by a separator), so the order cells are summed in, and with it the last
+/// bits of every result, never changes between runs.
+fn order_hash(key: &[String]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in key {
+        for byte in part.bytes().chain(std::iter::once(0x1f)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    hash
 }
 
 /// An index that fits the table's `u32` indices: a table has far fewer than 2^32 cells.
@@ -91,7 +113,8 @@ impl CellTable {
     pub fn with_capacity(rows: usize) -> Self {
         CellTable {
             cells: HashMap::with_capacity(rows),
-            slots: HashMap::with_capacity(rows),
+            cell_hashes: Vec::with_capacity(rows),
+            first_entry: Vec::with_capacity(rows),
             entries: Vec::with_capacity(rows),
             ..CellTable::default()
         }
@@ -114,18 +137,38 @@ impl CellTable {
 
     fn add_key(&mut self, key: Vec<String>, strategy: &str, counts: &RawCounts) {
         let next = index(self.cells.len());
-        let cell = *self.cells.entry(key).or_insert(next);
+        let cell = *self.cells.entry(key).or_insert_with_key(|key| {
+            self.cell_hashes.push(order_hash(key));
+            self.first_entry.push(NONE);
+            next
+        });
         let strategy = self.strategy_slot(strategy);
-        let next = index(self.entries.len());
-        let slot = *self.slots.entry((strategy, cell)).or_insert(next);
-        match self.entries.get_mut(slot as usize) {
-            Some(entry) => entry.counts.add(counts),
-            None => self.entries.push(Entry {
-                strategy,
-                cell,
-                counts: *counts,
-            }),
+        match self.entry_of(cell, strategy) {
+            Some(slot) => self.entries[slot as usize].counts.add(counts),
+            None => {
+                let slot = index(self.entries.len());
+                self.entries.push(Entry {
+                    strategy,
+                    cell,
+                    next: self.first_entry[cell as usize],
+                    counts: *counts,
+                });
+                self.first_entry[cell as usize] = slot;
+            }
         }
+    }
+
+    /// The entry of `strategy` in `cell`, if any.
+    fn entry_of(&self, cell: u32, strategy: u32) -> Option<u32> {
+        let mut slot = self.first_entry[cell as usize];
+        while slot != NONE {
+            let entry = &self.entries[slot as usize];
+            if entry.strategy == strategy {
+                return Some(slot);
+            }
+            slot = entry.next;
+        }
+        None
     }
 
     fn strategy_slot(&mut self, strategy: &str) -> u32 {
@@ -158,19 +201,24 @@ impl CellTable {
         let key: Vec<String> = cell.iter().map(|s| s.as_ref().to_owned()).collect();
         let cell = *self.cells.get(&key)?;
         let strategy = *self.strategy_index.get(strategy)?;
-        let slot = *self.slots.get(&(strategy, cell))?;
+        let slot = self.entry_of(cell, strategy)?;
         Some(&self.entries[slot as usize].counts)
     }
 
-    /// Each strategy's cells in the byte order of their keys, as `(rank, counts)` with rank
-    /// the cell's position in that order: the same for every strategy, so two lists merge.
-    /// The counts are copied into contiguous lists, so the passes over them read memory in
-    /// order.
-    pub(crate) fn sorted(&self) -> Vec<(&str, Vec<(u32, RawCounts)>)> {
-        let mut keys: Vec<(&Vec<String>, u32)> = self.cells.iter().map(|(k, &i)| (k, i)).collect();
-        keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    /// Each strategy's cells in an order fixed by the keys alone, as `(rank, counts)` with
+    /// rank the cell's position in that order: the same for every strategy, so two lists
+    /// merge.
+    pub(crate) fn sorted(&self) -> Vec<(&str, Vec<(u32, &RawCounts)>)> {
+        // By stable hash, then by key where hashes meet: sorting 64-bit integers instead of
+        // string vectors scattered over the heap.
+        let mut keys: Vec<(u64, &Vec<String>, u32)> = self
+            .cells
+            .iter()
+            .map(|(k, &i)| (self.cell_hashes[i as usize], k, i))
+            .collect();
+        keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
         let mut rank = vec![0u32; keys.len()];
-        for (position, (_, cell)) in keys.iter().enumerate() {
+        for (position, (_, _, cell)) in keys.iter().enumerate() {
             rank[*cell as usize] = index(position);
         }
         let mut order: Vec<Vec<(u32, u32)>> = vec![Vec::new(); self.strategies.len()];
@@ -184,7 +232,7 @@ impl CellTable {
                 list.sort_unstable();
                 let cells = list
                     .into_iter()
-                    .map(|(rank, slot)| (rank, self.entries[slot as usize].counts))
+                    .map(|(rank, slot)| (rank, &self.entries[slot as usize].counts))
                     .collect();
                 (id.as_str(), cells)
             })

@@ -52,6 +52,7 @@
 
 mod assemble;
 mod cells;
+mod columns;
 mod config;
 mod estimate;
 mod file;
@@ -92,33 +93,31 @@ use crate::error::Error;
 /// See the [module documentation](self).
 pub fn compare(config: &ComparisonConfig, table: &CellTable) -> Result<Comparison, Error> {
     config.validate()?;
-    let strategies = table.sorted();
+    let strategies: Vec<columns::Columns<'_>> = table
+        .sorted()
+        .iter()
+        .map(|(id, cells)| columns::Columns::of(id, cells))
+        .collect();
     let ordered = select::by_offered(&strategies);
     let (baseline, contenders) = select::baseline_and_contenders(config, &ordered)?;
-    let cells_of = |id: &str| {
-        strategies
-            .iter()
-            .find(|(s, _)| *s == id)
-            .map_or(&[][..], |(_, cells)| cells.as_slice())
-    };
-    let baseline_cells = cells_of(&baseline);
-    let kpis = config.kpis.as_deref().unwrap_or(&ComparisonKpi::ALL);
-    let mut kpis = kpis.to_vec();
+    let columns_of = |id: &str| strategies.iter().find(|s| s.id == id);
+    let mut kpis = config.kpis.clone().unwrap_or(ComparisonKpi::ALL.to_vec());
     kpis.sort();
     kpis.dedup();
     let mut results = Vec::new();
-    for contender in &contenders {
-        let contender_cells = cells_of(contender);
-        results.extend(kpis.iter().filter_map(|&kpi| {
-            assemble::result(
-                contender,
-                contender_cells,
-                baseline_cells,
-                kpi,
-                config.alpha,
-                config.power,
-            )
-        }));
+    if let Some(base) = columns_of(&baseline) {
+        for contender in contenders.iter().filter_map(|c| columns_of(c)) {
+            results.extend(kpis.iter().filter_map(|&kpi| {
+                assemble::result(
+                    contender.id,
+                    contender.kpi(kpi),
+                    base.kpi(kpi),
+                    kpi,
+                    config.alpha,
+                    config.power,
+                )
+            }));
+        }
     }
     verdict::decide(&mut results, config.alpha);
     Ok(Comparison {

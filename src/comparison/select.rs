@@ -1,27 +1,13 @@
 //! Who is compared with whom: the baseline and the contenders, in the contract's order.
 
 use crate::error::{Error, ValidationError};
-use crate::metrics::RawCounts;
 
+use super::columns::Columns;
 use super::config::ComparisonConfig;
 
-/// A strategy's cells as `(rank, counts)`, in rank order.
-pub(crate) type Cells = [(u32, RawCounts)];
-
-/// Total offered over a strategy's cells (an absent count adds nothing).
-fn total_offered(cells: &Cells) -> u64 {
-    cells
-        .iter()
-        .map(|(_, c)| c.offered.unwrap_or(0))
-        .fold(0, u64::saturating_add)
-}
-
 /// The strategies ordered by total offered, descending, then by id in byte order.
-pub(crate) fn by_offered<'t>(strategies: &[(&'t str, Vec<(u32, RawCounts)>)]) -> Vec<&'t str> {
-    let mut order: Vec<(u64, &str)> = strategies
-        .iter()
-        .map(|(id, cells)| (total_offered(cells), *id))
-        .collect();
+pub(crate) fn by_offered<'t>(strategies: &[Columns<'t>]) -> Vec<&'t str> {
+    let mut order: Vec<(u64, &str)> = strategies.iter().map(|s| (s.offered, s.id)).collect();
     order.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
     order.into_iter().map(|(_, id)| id).collect()
 }
