@@ -186,7 +186,8 @@ mod tests {
     fn cells_key_by_within_values_and_the_matched_time() {
         let by_bucket = CellTable::from_metric_table(&table(), CellMatch::Bucket, chrono_tz::UTC);
         assert_eq!(by_bucket.len(), 4, "(cell, strategy) pairs");
-        let hours = CellTable::from_metric_table(&table(), CellMatch::HourOfDay, chrono_tz::Europe::Berlin);
+        let hours =
+            CellTable::from_metric_table(&table(), CellMatch::HourOfDay, chrono_tz::Europe::Berlin);
         assert_eq!(
             hours.get(&["q1", "10"], "Standard").and_then(|c| c.offered),
             Some(7),
