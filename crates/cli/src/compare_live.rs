@@ -3,18 +3,17 @@
 //! status lines, Ctrl-C cancelling the jobs). It delivers nothing: no webhook, no audit log.
 
 use std::io::{self, Write};
-use std::time::Duration;
 
 use genesys_routing_eval::comparison::{CellMatch, Comparison, ComparisonConfig};
-use genesys_routing_eval::config::Timeouts;
-use genesys_routing_eval::evaluation::{DEFAULT_MAX_JOBS, Evaluation, Fallbacks, Report};
+use genesys_routing_eval::evaluation::{Evaluation, Fallbacks, Report};
 use genesys_routing_eval::progress::Status;
 use genesys_routing_eval::{DataOrigin, Error};
 
 use crate::compare::{self, Args};
 use crate::evaluate::{self, Format, JobTracker};
+use crate::run_flags::RunFlags;
 use crate::window::WindowArgs;
-use crate::{compare_output, connect, duration, exit, messages, output};
+use crate::{compare_output, connect, exit, messages, output};
 
 /// The flags of a live comparison.
 #[derive(Debug, clap::Args)]
@@ -37,21 +36,8 @@ pub struct LiveArgs {
     fallbacks: bool,
     #[command(flatten)]
     window: WindowArgs,
-    /// Compare the embedded emulator's synthetic data, ignoring GENESYS_* settings.
-    #[arg(long)]
-    emulator: bool,
-    /// Most jobs the run may submit (one per 30 days of window, twice with --fallbacks).
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_JOBS)]
-    max_jobs: usize,
-    /// Time allowed for each HTTP request (such as 30s; default 60s).
-    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
-    request_timeout: Option<Duration>,
-    /// Time allowed for the whole query phase (such as 10m). Default: none.
-    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
-    deadline: Option<Duration>,
-    /// Outside a terminal, print a status line on stderr this often.
-    #[arg(long, value_name = "DURATION", value_parser = duration::parse, default_value = "10s")]
-    status_interval: Duration,
+    #[command(flatten)]
+    run: RunFlags,
 }
 
 /// `--match`'s values.
@@ -73,9 +59,9 @@ impl LiveArgs {
             (self.fallbacks, "--fallbacks"),
             (w.days.is_some(), "--days"),
             (w.from.is_some() || w.to.is_some(), "--from/--to"),
-            (self.emulator, "--emulator"),
-            (self.deadline.is_some(), "--deadline"),
-            (self.request_timeout.is_some(), "--request-timeout"),
+            (self.run.emulator, "--emulator"),
+            (self.run.deadline.is_some(), "--deadline"),
+            (self.run.request_timeout.is_some(), "--request-timeout"),
         ]
         .into_iter()
         .find_map(|(given, flag)| given.then_some(flag))
@@ -106,7 +92,7 @@ pub async fn run(args: &Args) -> u8 {
         Ok(config) => config,
         Err(e) => return evaluate::usage(&messages::lines(&e)),
     };
-    let connection = match connect::connect(live.emulator).await {
+    let connection = match connect::connect(live.run.emulator).await {
         Ok(connection) => connection,
         Err(e) => return evaluate::fail(&e),
     };
@@ -119,7 +105,8 @@ pub async fn run(args: &Args) -> u8 {
     for note in &connection.notes {
         eprintln!("routing-eval: {note}");
     }
-    let outcome = match evaluate::drive(&evaluation, &jobs, &status, live.status_interval).await {
+    let outcome = match evaluate::drive(&evaluation, &jobs, &status, live.run.status_interval).await
+    {
         Ok(outcome) => outcome,
         Err(code) => return code,
     };
@@ -150,20 +137,14 @@ fn prepare(
     jobs: &JobTracker,
     status: &Status,
 ) -> Result<Evaluation, Error> {
-    let mut client = connection.client.clone();
-    if let Some(request) = live.request_timeout {
-        client = client.timeouts(Timeouts::new(Timeouts::default().connect, request));
-    }
-    let mut builder = Evaluation::builder()
-        .client(client.build()?)
+    let client = live.run.client(connection.client.clone()).build()?;
+    let builder = Evaluation::builder()
+        .client(client)
         .comparison(config)
-        .fallbacks(live.fallbacks)
-        .max_jobs(live.max_jobs);
+        .fallbacks(live.fallbacks);
+    let mut builder = live.run.evaluation(builder);
     if let Some(treatment) = &live.group_by {
         builder = builder.group_by(treatment.clone());
-    }
-    if let Some(deadline) = live.deadline {
-        builder = builder.deadline(deadline);
     }
     builder = live.window.apply(builder);
     evaluate::observed(builder, jobs, status).build()

@@ -8,9 +8,8 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use genesys_routing_eval::config::Timeouts;
 use genesys_routing_eval::evaluation::{
-    DEFAULT_MAX_JOBS, Evaluation, EvaluationBuilder, Outcome, Report, SourceKind,
+    Evaluation, EvaluationBuilder, Outcome, Report, SourceKind,
 };
 use genesys_routing_eval::progress::{self, ProgressEvent, Status};
 use genesys_routing_eval::scoring::ScoringConfig;
@@ -18,8 +17,9 @@ use genesys_routing_eval::{Client, Error};
 
 use crate::connect::{self, Connection};
 use crate::delivery::{self, Delivery};
+use crate::run_flags::RunFlags;
 use crate::window::WindowArgs;
-use crate::{duration, exit, messages, output};
+use crate::{exit, messages, output};
 
 /// Arguments of `routing-eval evaluate`.
 #[derive(Debug, clap::Args)]
@@ -48,23 +48,8 @@ pub struct Args {
     /// $XDG_STATE_HOME/routing-eval/dead-letters, else ~/.local/state/routing-eval/dead-letters).
     #[arg(long, value_name = "DIR")]
     dead_letter_dir: Option<PathBuf>,
-    /// Evaluate the embedded emulator's synthetic data, ignoring GENESYS_* settings; lets
-    /// that data reach the webhook and the audit log (marked "dataOrigin": "emulator").
-    #[arg(long)]
-    emulator: bool,
-    /// Most jobs the run may submit (one per 30 days of window); a longer window is refused.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_JOBS)]
-    max_jobs: usize,
-    /// Time allowed for each HTTP request (such as 30s; default 60s).
-    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
-    request_timeout: Option<Duration>,
-    /// Time allowed for the whole query phase (such as 10m); then its jobs are cancelled and
-    /// the run fails (exit 1). Default: none.
-    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
-    deadline: Option<Duration>,
-    /// Outside a terminal, print a status line on stderr this often.
-    #[arg(long, value_name = "DURATION", value_parser = duration::parse, default_value = "10s")]
-    status_interval: Duration,
+    #[command(flatten)]
+    run: RunFlags,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -93,7 +78,7 @@ pub enum Format {
 /// Runs the subcommand and returns the exit code.
 pub async fn run(args: Args) -> u8 {
     // Kept alive for the whole run: dropping it stops the embedded emulator.
-    let connection = match connect::connect(args.emulator).await {
+    let connection = match connect::connect(args.run.emulator).await {
         Ok(connection) => connection,
         Err(e) => return fail(&e),
     };
@@ -112,7 +97,7 @@ pub async fn run(args: Args) -> u8 {
             dir.display()
         );
     }
-    let outcome = match drive(&evaluation, &jobs, &status, args.status_interval).await {
+    let outcome = match drive(&evaluation, &jobs, &status, args.run.status_interval).await {
         Ok(outcome) => outcome,
         Err(code) => return code,
     };
@@ -161,11 +146,11 @@ fn prepare(
     jobs: &JobTracker,
     status: &Status,
 ) -> Result<(Evaluation, Delivery), Vec<String>> {
-    let mut client = connection.client.clone();
-    if let Some(request) = args.request_timeout {
-        client = client.timeouts(Timeouts::new(Timeouts::default().connect, request));
-    }
-    let client = client.build().map_err(|e| messages::lines(&e));
+    let client = args
+        .run
+        .client(connection.client.clone())
+        .build()
+        .map_err(|e| messages::lines(&e));
     let delivery = delivery::open(args.audit_log.as_deref(), args.dead_letter_dir.as_deref());
     let (client, mut delivery) = match (client, delivery) {
         (Ok(client), Ok(delivery)) => (client, delivery),
@@ -271,8 +256,8 @@ fn builder(args: &Args, client: Client, jobs: &JobTracker, status: &Status) -> E
             Source::Aggregates => SourceKind::Aggregates,
             Source::Strategies => SourceKind::Strategies,
         })
-        .strategies(args.strategies.iter().cloned())
-        .max_jobs(args.max_jobs);
+        .strategies(args.strategies.iter().cloned());
+    let builder = args.run.evaluation(builder);
     let mut builder = observed(builder, jobs, status);
     if let Some(preset) = args.preset {
         builder = builder.scoring(match preset {
@@ -283,9 +268,6 @@ fn builder(args: &Args, client: Client, jobs: &JobTracker, status: &Status) -> E
     builder = args.window.apply(builder);
     if let Some(dimension) = &args.group_by {
         builder = builder.group_by(dimension.clone());
-    }
-    if let Some(deadline) = args.deadline {
-        builder = builder.deadline(deadline);
     }
     builder
 }

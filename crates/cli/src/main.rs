@@ -14,6 +14,7 @@ mod emulate;
 mod evaluate;
 mod messages;
 mod output;
+mod run_flags;
 mod score;
 mod window;
 
