@@ -690,8 +690,20 @@ async fn group_by_and_filters_select_the_right_groups() {
     query["groupBy"] = json!(["queueId", "mediaType"]);
     let (_, body, _) = api.post(QUERY, &query).await;
     let groups = body["results"].as_array().unwrap();
-    assert_eq!(groups.len(), 3, "three queues");
-    assert!(groups.iter().all(|g| g["group"]["mediaType"] == "voice"));
+    let scenario = api.emulator.scenario();
+    let pairs: usize = scenario.queues.iter().map(|q| q.media_types.len()).sum();
+    assert_eq!(groups.len(), pairs, "one group per queue and media type");
+    for g in groups {
+        let queue = scenario
+            .queue(g["group"]["queueId"].as_str().unwrap())
+            .unwrap();
+        let media = g["group"]["mediaType"].as_str().unwrap();
+        assert!(
+            queue.media_types.contains_key(media),
+            "{media} on {}",
+            queue.name
+        );
+    }
 }
 
 #[tokio::test]
@@ -1176,7 +1188,15 @@ async fn debug_output_never_shows_the_secret() {
 async fn dimension_values_name_the_queues_and_routing_methods_in_the_data() {
     let api = Api::quick().await;
     let queues = api.emulator.dimension_values("queueId");
-    assert_eq!(queues.len(), 3);
+    let mut scenario_queues: Vec<String> = api
+        .emulator
+        .scenario()
+        .queues
+        .iter()
+        .map(|q| q.id.clone())
+        .collect();
+    scenario_queues.sort();
+    assert_eq!(queues, scenario_queues);
     let methods = api.emulator.dimension_values("usedRouting");
     assert!(
         methods
@@ -1192,7 +1212,16 @@ async fn dimension_values_name_the_queues_and_routing_methods_in_the_data() {
     let groups = body["results"].as_array().unwrap();
     assert_eq!(groups.len(), 1);
     assert_eq!(groups[0]["group"]["queueId"], queues[1].as_str());
-    assert!(api.emulator.dimension_values("wrapUpCode").is_empty());
+    let mut codes: Vec<String> = api
+        .emulator
+        .scenario()
+        .wrap_up_codes
+        .iter()
+        .map(|w| w.id.clone())
+        .collect();
+    codes.sort();
+    assert_eq!(api.emulator.dimension_values("wrapUpCode"), codes);
+    assert!(api.emulator.dimension_values("routingRuleType").is_empty());
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod guards;
 mod http;
 mod load;
 mod pipeline;
+mod scenarios;
 mod scoring;
 mod security;
 mod sinks;

@@ -54,7 +54,11 @@ fn checked_query(body: &[u8], jobs: bool) -> Result<AggregationQuery, ApiError> 
     if q.group_by.len() > data::MAX_GROUP_BY {
         problems.push(Problem::field(
             "groupBy",
-            format!("groupBy names {} dimensions; at most {} are allowed", q.group_by.len(), data::MAX_GROUP_BY),
+            format!(
+                "groupBy names {} dimensions; at most {} are allowed",
+                q.group_by.len(),
+                data::MAX_GROUP_BY
+            ),
         ));
     }
     if problems.is_empty() {
@@ -97,8 +101,13 @@ async fn generate(
                 let settings = &worker.settings;
                 let mut held = 0;
                 let answer = match page_size {
-                    Some(size) => data::page(&settings.model, settings.seed, &q, first, size, &mut held),
-                    None => (data::aggregate(&settings.model, settings.seed, &q, &mut held), None),
+                    Some(size) => {
+                        data::page(&settings.model, settings.seed, &q, first, size, &mut held)
+                    }
+                    None => (
+                        data::aggregate(&settings.model, settings.seed, &q, &mut held),
+                        None,
+                    ),
                 };
                 worker.count(|s| s.peak_groups_held = s.peak_groups_held.max(held as u64));
                 Arc::new(answer)

@@ -147,7 +147,6 @@ impl Tally {
         metric_index(name).map(|i| &self.stats[i])
     }
 
-
     /// The `stats` object of `metric`, or `None` where it had no events.
     fn render(&self, metric: &str) -> Option<Value> {
         let index = metric_index(metric)?;
@@ -190,7 +189,6 @@ impl Tally {
         }
     }
 }
-
 
 impl Tally {
     /// Adds one conversation's events.
@@ -314,9 +312,9 @@ impl Plan {
 }
 
 fn admits(model: &Model, q: &AggregationQuery, leaf: &Leaf) -> bool {
-    q.filter.as_ref().is_none_or(|f| {
-        f.admits(&|name| value_by_name(model, leaf, name).map(str::to_owned))
-    })
+    q.filter
+        .as_ref()
+        .is_none_or(|f| f.admits(&|name| value_by_name(model, leaf, name).map(str::to_owned)))
 }
 
 /// Lists the groups of `q` from the scenario alone.
@@ -347,7 +345,11 @@ pub(crate) fn plan(model: &Model, q: &AggregationQuery) -> Plan {
     let mut leaves = Vec::new();
     for index in 0..model.queues.len() {
         leaves.clear();
-        for kind in [LeafKind::Unrouted, LeafKind::RoutedAbandon, LeafKind::Answered] {
+        for kind in [
+            LeafKind::Unrouted,
+            LeafKind::RoutedAbandon,
+            LeafKind::Answered,
+        ] {
             model.leaves(index, kind, &fields, &mut leaves);
         }
         for leaf in &leaves {
@@ -404,21 +406,28 @@ fn tally(
     for index in queues {
         let queue = &model.queues[index as usize];
         let target = queue.service_level_target();
-        visit_queue(model, seed, index as usize, from, to, &mut |slot, leaf, outcome| {
-            let pos = *memo.entry(*leaf).or_insert_with(|| {
-                if admits(model, q, leaf) {
-                    position.get(&plan.key_of(model, leaf)).copied()
-                } else {
-                    None
+        visit_queue(
+            model,
+            seed,
+            index as usize,
+            from,
+            to,
+            &mut |slot, leaf, outcome| {
+                let pos = *memo.entry(*leaf).or_insert_with(|| {
+                    if admits(model, q, leaf) {
+                        position.get(&plan.key_of(model, leaf)).copied()
+                    } else {
+                        None
+                    }
+                });
+                let bucket = bucket_of[(slot - from) as usize];
+                if let Some(pos) = pos
+                    && bucket != u32::MAX
+                {
+                    tallies[pos][bucket as usize].record(outcome, target);
                 }
-            });
-            let bucket = bucket_of[(slot - from) as usize];
-            if let Some(pos) = pos
-                && bucket != u32::MAX
-            {
-                tallies[pos][bucket as usize].record(outcome, target);
-            }
-        });
+            },
+        );
     }
     tallies
 }
@@ -460,7 +469,12 @@ pub(crate) fn page(
 }
 
 /// Every group of a query (the synchronous query answers them at once).
-pub(crate) fn aggregate(model: &Model, seed: u64, q: &AggregationQuery, held: &mut usize) -> Vec<Value> {
+pub(crate) fn aggregate(
+    model: &Model,
+    seed: u64,
+    q: &AggregationQuery,
+    held: &mut usize,
+) -> Vec<Value> {
     let plan = plan(model, q);
     let buckets = buckets(q);
     let batch: Vec<usize> = (0..plan.len()).collect();
@@ -533,7 +547,11 @@ fn internal_query(
 }
 
 /// Tallies of every group of `q`, by the group's values.
-fn tallies_by(model: &Model, seed: u64, q: &AggregationQuery) -> Vec<(Vec<Option<String>>, Vec<Tally>)> {
+fn tallies_by(
+    model: &Model,
+    seed: u64,
+    q: &AggregationQuery,
+) -> Vec<(Vec<Option<String>>, Vec<Tally>)> {
     let plan = plan(model, q);
     let batch: Vec<usize> = (0..plan.len()).collect();
     let tallies = tally(model, seed, q, &plan, &batch, &buckets(q));
@@ -640,7 +658,9 @@ mod tests {
     }
 
     fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -654,16 +674,46 @@ mod tests {
     fn slots_add_up_across_a_split_for_every_grouping() {
         let model = model();
         for dim in ["queueId", "userId", "wrapUpCode", "requestedRouting"] {
-            let whole = expected_counts(&model, 9, dim, at("2024-05-01T00:00:00Z"), at("2024-05-03T00:00:00Z"));
-            let a = expected_counts(&model, 9, dim, at("2024-05-01T00:00:00Z"), at("2024-05-01T17:15:00Z"));
-            let b = expected_counts(&model, 9, dim, at("2024-05-01T17:15:00Z"), at("2024-05-03T00:00:00Z"));
+            let whole = expected_counts(
+                &model,
+                9,
+                dim,
+                at("2024-05-01T00:00:00Z"),
+                at("2024-05-03T00:00:00Z"),
+            );
+            let a = expected_counts(
+                &model,
+                9,
+                dim,
+                at("2024-05-01T00:00:00Z"),
+                at("2024-05-01T17:15:00Z"),
+            );
+            let b = expected_counts(
+                &model,
+                9,
+                dim,
+                at("2024-05-01T17:15:00Z"),
+                at("2024-05-03T00:00:00Z"),
+            );
             for (key, counts) in &whole {
                 let sum = |f: fn(&RawCounts) -> Option<u64>| {
                     a.get(key).and_then(f).unwrap_or(0) + b.get(key).and_then(f).unwrap_or(0)
                 };
-                assert_eq!(counts.offered.unwrap_or(0), sum(|c| c.offered), "{dim} {key:?}");
-                assert_eq!(counts.handled.unwrap_or(0), sum(|c| c.handled), "{dim} {key:?}");
-                assert_eq!(counts.transferred.unwrap_or(0), sum(|c| c.transferred), "{dim} {key:?}");
+                assert_eq!(
+                    counts.offered.unwrap_or(0),
+                    sum(|c| c.offered),
+                    "{dim} {key:?}"
+                );
+                assert_eq!(
+                    counts.handled.unwrap_or(0),
+                    sum(|c| c.handled),
+                    "{dim} {key:?}"
+                );
+                assert_eq!(
+                    counts.transferred.unwrap_or(0),
+                    sum(|c| c.transferred),
+                    "{dim} {key:?}"
+                );
             }
             assert!(whole.len() > 2, "{dim}");
         }

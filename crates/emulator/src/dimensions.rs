@@ -1,6 +1,6 @@
 //! The dimensions the emulator's data has, read off a conversation's leaf.
 
-use crate::scenario::generate::{LeafFields, Leaf, Model, NONE};
+use crate::scenario::generate::{Leaf, LeafFields, Model, NONE};
 
 /// A modelled dimension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

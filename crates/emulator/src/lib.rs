@@ -176,6 +176,8 @@ pub(crate) struct Settings {
     pub(crate) rate_window: Duration,
     pub(crate) scenario: Arc<Scenario>,
     pub(crate) model: Arc<scenario::generate::Model>,
+    /// A hash of the scenario, so that emulators serving the same one share generated pages.
+    pub(crate) fingerprint: u64,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -209,6 +211,7 @@ impl Default for EmulatorBuilder {
                 rate_window: Duration::from_secs(60),
                 scenario: Arc::new(Scenario::default_centre()),
                 model: Arc::new(scenario::generate::Model::new(&Scenario::default_centre())),
+                fingerprint: 0,
             },
             faults: Vec::new(),
             port: 0,
@@ -310,10 +313,12 @@ impl EmulatorBuilder {
     /// # Panics
     /// Outside a tokio runtime.
     pub async fn start(mut self) -> genesys_routing_eval::Result<Emulator> {
-        self.settings.scenario.validate().map_err(|e| {
-            Error::new(ErrorKind::Config, e.to_string())
-        })?;
+        self.settings
+            .scenario
+            .validate()
+            .map_err(|e| Error::new(ErrorKind::Config, e.to_string()))?;
         self.settings.model = Arc::new(scenario::generate::Model::new(&self.settings.scenario));
+        self.settings.fingerprint = self.settings.scenario.fingerprint();
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
             .await
             .map_err(|e| {

@@ -134,8 +134,13 @@ pub(crate) struct State {
     faults: Mutex<Vec<Scripted>>,
     stats: Mutex<EmulatorStats>,
     rate: Mutex<HashMap<String, RateWindow>>,
-    pages: Mutex<HashMap<String, PageCell>>,
 }
+
+/// Pages generated in this process, shared by every emulator: the key names the scenario's
+/// fingerprint, the seed, the query, the position and the page size, which fix the page. So
+/// the many emulators of a test run, serving the same default centre, generate each page once.
+static PAGES: std::sync::LazyLock<Mutex<HashMap<String, PageCell>>> =
+    std::sync::LazyLock::new(Mutex::default);
 
 /// Pages kept, so that many clients asking the same thing (a load test) cost one
 /// generation. Only small pages are kept ([`CACHED_PAGE_BUCKETS`]), so the cache stays
@@ -159,7 +164,6 @@ impl State {
             faults: Mutex::default(),
             stats: Mutex::default(),
             rate: Mutex::default(),
-            pages: Mutex::default(),
         }
     }
 
@@ -263,7 +267,12 @@ impl State {
     /// The cell of the page with this key: filled already, being filled by another
     /// request, or new (forgetting every page when the cache is full).
     pub(crate) fn page_cell(&self, key: &str) -> PageCell {
-        let mut pages = lock(&self.pages);
+        let key = format!(
+            "{:016x} {} {key}",
+            self.settings.fingerprint, self.settings.seed
+        );
+        let key = key.as_str();
+        let mut pages = lock(&PAGES);
         if let Some(cell) = pages.get(key) {
             return Arc::clone(cell);
         }
@@ -277,7 +286,11 @@ impl State {
 
     /// Drops a page from the cache (too big to keep, or its generation failed).
     pub(crate) fn forget_page(&self, key: &str) {
-        lock(&self.pages).remove(key);
+        let key = format!(
+            "{:016x} {} {key}",
+            self.settings.fingerprint, self.settings.seed
+        );
+        lock(&PAGES).remove(&key);
     }
 
     pub(crate) fn add_job(&self, job: Job) -> String {

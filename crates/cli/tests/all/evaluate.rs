@@ -145,7 +145,11 @@ fn csv_format_has_a_header_and_one_row_per_strategy() {
         assert_eq!(row.len(), header.len(), "{row:?}");
         assert_eq!(row[0], (i + 1).to_string());
         assert!(ROUTING_METHODS.contains(&row[1]), "{row:?}");
-        assert_eq!(row.last(), Some(&"emulator"), "an emulator run says so per row");
+        assert_eq!(
+            row.last(),
+            Some(&"emulator"),
+            "an emulator run says so per row"
+        );
     }
 }
 
@@ -448,7 +452,11 @@ fn a_requested_strategy_without_data_is_listed_as_no_data_without_a_rank() {
     assert_exit(&csv, 0);
     let last: Vec<&str> = csv.stdout.lines().last().unwrap().split(',').collect();
     assert_eq!(last[..2], ["", "Retired"]);
-    assert_eq!(last[last.len() - 2..], ["false", "emulator"], "hasData, dataOrigin");
+    assert_eq!(
+        last[last.len() - 2..],
+        ["false", "emulator"],
+        "hasData, dataOrigin"
+    );
 }
 
 #[test]

@@ -39,7 +39,9 @@ fn in_unit(name: &str, value: f64, closed_top: bool) -> Result<f64, String> {
     if ok {
         Ok(value)
     } else {
-        Err(format!("the {name} comes to {value}, outside [0, 1); adjust the queue or the method's effect"))
+        Err(format!(
+            "the {name} comes to {value}, outside [0, 1); adjust the queue or the method's effect"
+        ))
     }
 }
 
@@ -193,8 +195,9 @@ impl Interner {
 }
 
 fn string_key(text: &str) -> u64 {
-    text.bytes()
-        .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 impl Model {
@@ -211,7 +214,11 @@ impl Model {
             Interner::new(),
             Interner::new(),
         );
-        let wrap_up = Choice::new(s.wrap_up_codes.iter().map(|w| (wraps.code(&w.id), w.weight)));
+        let wrap_up = Choice::new(
+            s.wrap_up_codes
+                .iter()
+                .map(|w| (wraps.code(&w.id), w.weight)),
+        );
         let mut queues = Vec::new();
         for q in &s.queues {
             queues.push(compile_queue(
@@ -236,7 +243,6 @@ impl Model {
             queues,
         }
     }
-
 }
 
 fn compile_queue(
@@ -258,9 +264,9 @@ fn compile_queue(
         }
     }
     let arms = match &q.routing {
-        Deployment::Split { shares } => {
-            Arms::Split(Choice::new(shares.iter().map(|(m, w)| (methods.code(m), *w))))
-        }
+        Deployment::Split { shares } => Arms::Split(Choice::new(
+            shares.iter().map(|(m, w)| (methods.code(m), *w)),
+        )),
         Deployment::TimeSliced {
             treatment,
             baseline,
@@ -329,7 +335,11 @@ pub(crate) enum Outcome {
     /// Abandoned after waiting this long.
     Abandoned { wait_ms: u64 },
     /// Answered after waiting this long; `met` within the service-level target.
-    Answered { wait_ms: u64, met: bool, alert_ms: u64 },
+    Answered {
+        wait_ms: u64,
+        met: bool,
+        alert_ms: u64,
+    },
     /// Handling ended (in the slot after the answer).
     Handled {
         talk_ms: u64,
@@ -491,7 +501,15 @@ pub(crate) fn visit_queue(
             let acw_ms = rng.exp_ms(p.handle_ms * 0.2);
             let transfer = rng.chance(p.transfer).then(|| rng.chance(0.7));
             if slot >= from {
-                emit(slot, &leaf, &Outcome::Answered { wait_ms, met, alert_ms });
+                emit(
+                    slot,
+                    &leaf,
+                    &Outcome::Answered {
+                        wait_ms,
+                        met,
+                        alert_ms,
+                    },
+                );
             }
             if slot + 1 < to {
                 let handled = Outcome::Handled {
@@ -536,17 +554,34 @@ impl Model {
     ) {
         let q = &self.queues[index];
         let one_or = |want: bool, list: &[u16]| -> Vec<u16> {
-            if want { list.to_vec() } else { list.iter().take(1).copied().collect() }
+            if want {
+                list.to_vec()
+            } else {
+                list.iter().take(1).copied().collect()
+            }
         };
         let none = vec![NONE];
         let (pairs, skills, users, wraps) = match kind {
             Kind::Unrouted => (vec![(NONE, NONE)], none.clone(), none.clone(), none),
             Kind::RoutedAbandon => {
-                let pairs = if wanted.routing { q.pairs.clone() } else { q.pairs.iter().take(1).copied().collect() };
-                (pairs, one_or(wanted.skill, &q.skill_codes), none.clone(), none)
+                let pairs = if wanted.routing {
+                    q.pairs.clone()
+                } else {
+                    q.pairs.iter().take(1).copied().collect()
+                };
+                (
+                    pairs,
+                    one_or(wanted.skill, &q.skill_codes),
+                    none.clone(),
+                    none,
+                )
             }
             Kind::Answered => {
-                let pairs = if wanted.routing { q.pairs.clone() } else { q.pairs.iter().take(1).copied().collect() };
+                let pairs = if wanted.routing {
+                    q.pairs.clone()
+                } else {
+                    q.pairs.iter().take(1).copied().collect()
+                };
                 let wrap_codes: Vec<u16> = if self.wrap_up.codes.is_empty() {
                     none
                 } else {

@@ -286,12 +286,8 @@ impl Scenario {
             e.file = Some(path.to_owned());
             e
         };
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            with_file(ScenarioError::at(
-                "",
-                format!("cannot read the file: {e}"),
-            ))
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| with_file(ScenarioError::at("", format!("cannot read the file: {e}"))))?;
         Scenario::from_json(&text).map_err(with_file)
     }
 
@@ -339,7 +335,11 @@ impl Scenario {
             }
             for (kpi, scale, value) in [
                 ("abandonRate", EffectScale::Difference, effect.abandon),
-                ("serviceLevel", EffectScale::Difference, effect.service_level),
+                (
+                    "serviceLevel",
+                    EffectScale::Difference,
+                    effect.service_level,
+                ),
                 ("transferRate", EffectScale::Difference, effect.transfer),
                 (
                     "avgSpeedOfAnswer",
@@ -359,6 +359,16 @@ impl Scenario {
             }
         }
         out
+    }
+
+    /// A 64-bit hash of the whole scenario (FNV-1a over its JSON).
+    pub(crate) fn fingerprint(&self) -> u64 {
+        serde_json::to_string(self)
+            .unwrap_or_default()
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            })
     }
 
     /// The effect of `method` (zero for the baseline or a method without one).
@@ -415,7 +425,10 @@ mod tests {
             std::fs::write(DEFAULT_FILE, text).unwrap();
         }
         let from_file = Scenario::from_path(DEFAULT_FILE).unwrap();
-        assert_eq!(from_file, built_in, "run with UPDATE_SCENARIO=1 to rewrite {DEFAULT_FILE}");
+        assert_eq!(
+            from_file, built_in,
+            "run with UPDATE_SCENARIO=1 to rewrite {DEFAULT_FILE}"
+        );
     }
 
     #[test]
@@ -423,10 +436,21 @@ mod tests {
         let s = Scenario::default_centre();
         s.validate().unwrap();
         assert_eq!(s.queues.len(), 24);
-        let predictive: Vec<_> = s.true_effects().into_iter().filter(|e| e.method == "Predictive").collect();
+        let predictive: Vec<_> = s
+            .true_effects()
+            .into_iter()
+            .filter(|e| e.method == "Predictive")
+            .collect();
         assert_eq!(predictive.len(), 5);
-        assert!(predictive.iter().all(|e| e.queues.len() >= 8), "{predictive:?}");
-        let sliced = s.queues.iter().filter(|q| matches!(q.routing, Deployment::TimeSliced { .. })).count();
+        assert!(
+            predictive.iter().all(|e| e.queues.len() >= 8),
+            "{predictive:?}"
+        );
+        let sliced = s
+            .queues
+            .iter()
+            .filter(|q| matches!(q.routing, Deployment::TimeSliced { .. }))
+            .count();
         assert_eq!(sliced, 2);
         let mut used: Vec<&str> = s.queues.iter().flat_map(QueueSpec::used_methods).collect();
         used.sort_unstable();

@@ -16,7 +16,10 @@ fn finite_in(at: &str, value: f64, low: f64, high: f64) -> Checked {
     if value.is_finite() && value >= low && value <= high {
         Ok(())
     } else {
-        fail(at, format!("{value} is out of range: use a number from {low} to {high}"))
+        fail(
+            at,
+            format!("{value} is out of range: use a number from {low} to {high}"),
+        )
     }
 }
 
@@ -82,7 +85,10 @@ fn curves(s: &Scenario) -> Checked {
     for (name, curve) in &s.curves.weekly {
         let at = format!("curves.weekly.{name}");
         if curve.len() != 7 {
-            return fail(at, format!("{} values: give 7, Monday to Sunday", curve.len()));
+            return fail(
+                at,
+                format!("{} values: give 7, Monday to Sunday", curve.len()),
+            );
         }
         for (d, v) in curve.iter().enumerate() {
             finite_in(&format!("{at}[{d}]"), *v, 0.0, 100.0)?;
@@ -96,9 +102,17 @@ fn methods(s: &Scenario) -> Checked {
         let at = format!("methods.{name}");
         method_name(&at, name)?;
         if name == BASELINE && *e != Default::default() {
-            return fail(at, "Standard is the baseline: its effects must be 0 (or leave it out)");
+            return fail(
+                at,
+                "Standard is the baseline: its effects must be 0 (or leave it out)",
+            );
         }
-        finite_in(&format!("{at}.speedOfAnswer"), e.speed_of_answer, -0.95, 10.0)?;
+        finite_in(
+            &format!("{at}.speedOfAnswer"),
+            e.speed_of_answer,
+            -0.95,
+            10.0,
+        )?;
         finite_in(&format!("{at}.handleTime"), e.handle_time, -0.95, 10.0)?;
         finite_in(&format!("{at}.abandon"), e.abandon, -1.0, 1.0)?;
         finite_in(&format!("{at}.serviceLevel"), e.service_level, -1.0, 1.0)?;
@@ -222,10 +236,7 @@ fn queue(s: &Scenario, i: usize, q: &QueueSpec) -> Checked {
     fallbacks(&at, q)?;
     for method in q.used_methods() {
         Params::new(q, &s.effect(method)).map_err(|message| {
-            ScenarioError::at(
-                at.clone(),
-                format!("under {method}: {message}"),
-            )
+            ScenarioError::at(at.clone(), format!("under {method}: {message}"))
         })?;
     }
     Ok(())
@@ -245,14 +256,28 @@ pub(super) fn check(s: &Scenario) -> Checked {
     let mut ids = BTreeSet::new();
     for (i, q) in s.queues.iter().enumerate() {
         if !ids.insert(q.id.as_str()) {
-            return fail(format!("queues[{i}].id"), format!("`{}` is used twice", q.id));
+            return fail(
+                format!("queues[{i}].id"),
+                format!("`{}` is used twice", q.id),
+            );
         }
         queue(s, i, q)?;
     }
-    let agents: BTreeSet<&str> = s.queues.iter().flat_map(|q| q.agents.iter().map(String::as_str)).collect();
-    let skills: BTreeSet<&str> = s.queues.iter().flat_map(|q| q.skills.iter().map(|k| k.id.as_str())).collect();
+    let agents: BTreeSet<&str> = s
+        .queues
+        .iter()
+        .flat_map(|q| q.agents.iter().map(String::as_str))
+        .collect();
+    let skills: BTreeSet<&str> = s
+        .queues
+        .iter()
+        .flat_map(|q| q.skills.iter().map(|k| k.id.as_str()))
+        .collect();
     if agents.len() > 60_000 || skills.len() > 60_000 {
-        return fail("queues", "at most 60000 distinct agents and 60000 distinct skills");
+        return fail(
+            "queues",
+            "at most 60000 distinct agents and 60000 distinct skills",
+        );
     }
     debug_assert!(SHORT_ABANDON_SHARE < 1.0);
     Ok(())
