@@ -1,7 +1,7 @@
 //! The emulator over real HTTP: authentication, validation, the job lifecycle, paging, the
 //! strategies facade, every scripted fault, and the determinism and additivity of its data.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -672,19 +672,47 @@ async fn group_by_and_filters_select_the_right_groups() {
         {"type": "dimension", "dimension": "usedRouting", "operator": "matches", "value": "Bullseye"},
         {"dimension": "usedRouting", "value": "Standard"}]});
     let (_, body, _) = api.post(QUERY, &query).await;
-    let routings: Vec<&str> = body["results"]
+    // Every answer is split by mediaType too (as Genesys does), so each routing method comes
+    // once per media type it was used on.
+    let pairs: Vec<(&str, &str)> = body["results"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|g| g["group"]["usedRouting"].as_str().unwrap())
+        .map(|g| {
+            let text = |d: &str| g["group"][d].as_str().unwrap();
+            (text("usedRouting"), text("mediaType"))
+        })
         .collect();
-    assert_eq!(routings, ["Bullseye", "Standard"]);
+    let distinct: BTreeSet<(&str, &str)> = pairs.iter().copied().collect();
+    assert_eq!(distinct.len(), pairs.len(), "{pairs:?}");
+    let routings: BTreeSet<&str> = pairs.iter().map(|(r, _)| *r).collect();
+    assert_eq!(routings, BTreeSet::from(["Bullseye", "Standard"]));
 
     query["filter"] = json!({"type": "and", "predicates": [{"dimension": "usedRouting", "operator": "notExists"}]});
     let (_, body, _) = api.post(QUERY, &query).await;
     let groups = body["results"].as_array().unwrap();
-    assert_eq!(groups.len(), 1);
-    assert!(groups[0].get("group").is_none() || groups[0]["group"].get("usedRouting").is_none());
+    let media: BTreeSet<String> = groups
+        .iter()
+        .map(|g| {
+            assert!(g["group"].get("usedRouting").is_none(), "{g}");
+            g["group"]["mediaType"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(
+        media.len(),
+        groups.len(),
+        "one unrouted group per media type"
+    );
+    // The media types of the queues where calls are abandoned before routing.
+    let served: BTreeSet<String> = api
+        .emulator
+        .scenario()
+        .queues
+        .iter()
+        .filter(|q| q.abandon_before_routing > 0.0)
+        .flat_map(|q| q.media_types.keys().cloned())
+        .collect();
+    assert_eq!(media, served);
 
     query["filter"] = json!({"type": "and", "clauses": [{"type": "and", "predicates": [{"dimension": "usedRouting", "operator": "exists"}]}]});
     query["groupBy"] = json!(["queueId", "mediaType"]);

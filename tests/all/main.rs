@@ -4,6 +4,7 @@
 mod auth;
 mod config;
 mod emulator;
+mod emulator_fidelity;
 mod faults;
 mod guards;
 mod http;

@@ -79,7 +79,9 @@ fn query_key(q: &AggregationQuery) -> String {
             q.zone,
             &q.group_by,
             &q.filter,
-            &q.metrics
+            &q.metrics,
+            &q.views,
+            &q.selection
         )
     )
 }

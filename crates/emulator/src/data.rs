@@ -6,6 +6,7 @@
 //! tallies, so serving a job holds one page of groups at a time whatever the window.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -17,6 +18,8 @@ use super::query::AggregationQuery;
 use super::scenario::generate::{
     Kind as LeafKind, Leaf, LeafFields, Model, Outcome, SHORT_ABANDON_MS, SLOT_SECONDS, visit_queue,
 };
+use super::shape::{self, Selection};
+use super::views::{self, View, ViewTally};
 use genesys_routing_eval::metrics::RawCounts;
 
 /// Routing method values Genesys reports in `usedRouting` (the reference's list).
@@ -126,6 +129,8 @@ pub(crate) struct Tally {
     sl_met: u64,
     /// The service-level goal of the queues counted (the highest when they differ).
     sl_target: f64,
+    /// The query's `views` (see `views.rs`), fed every timer event.
+    views: ViewTally,
 }
 
 impl Default for Tally {
@@ -134,13 +139,43 @@ impl Default for Tally {
             stats: [Stat::default(); MODELLED.len()],
             sl_met: 0,
             sl_target: 0.0,
+            views: ViewTally::default(),
         }
     }
 }
 
+/// Where one event of one metric goes: its stat, and the views on that metric.
+struct Recorder<'a> {
+    stat: &'a mut Stat,
+    views: &'a mut ViewTally,
+    metric: M,
+}
+
+impl Recorder<'_> {
+    /// A timer event: every timer value passes through here, so views see them all.
+    fn record(self, value: u64) {
+        self.stat.record(value);
+        self.views.observe(MODELLED[self.metric as usize].0, value);
+    }
+    fn tick(self, n: u64) {
+        self.stat.tick(n);
+    }
+}
+
 impl Tally {
-    fn at(&mut self, metric: M) -> &mut Stat {
-        &mut self.stats[metric as usize]
+    fn with_views(views: &Arc<[View]>) -> Self {
+        Tally {
+            views: ViewTally::new(views),
+            ..Tally::default()
+        }
+    }
+
+    fn at(&mut self, metric: M) -> Recorder<'_> {
+        Recorder {
+            stat: &mut self.stats[metric as usize],
+            views: &mut self.views,
+            metric,
+        }
     }
 
     fn get(&self, name: &str) -> Option<&Stat> {
@@ -380,7 +415,7 @@ fn tally(
     batch: &[usize],
     buckets: &[(DateTime<Utc>, DateTime<Utc>)],
 ) -> Vec<Vec<Tally>> {
-    let mut tallies = vec![vec![Tally::default(); buckets.len()]; batch.len()];
+    let mut tallies = vec![vec![Tally::with_views(&q.views); buckets.len()]; batch.len()];
     let (Some(first), Some(last)) = (buckets.first(), buckets.last()) else {
         return tallies;
     };
@@ -435,8 +470,42 @@ fn tally(
 /// One page of a query's groups from the `first` planned group: at most `page_size`
 /// groups with data, and the planned index of the next group with data, if any.
 ///
+/// A `topN` / `bottomN` query is paged over its ranked list instead (see [`ranked_page`]).
 /// `held` learns the most groups held at once.
 pub(crate) fn page(
+    model: &Model,
+    seed: u64,
+    q: &AggregationQuery,
+    first: usize,
+    page_size: usize,
+    held: &mut usize,
+) -> (Vec<Value>, Option<usize>) {
+    if let Selection::Ranked { .. } = q.selection {
+        return ranked_page(model, seed, q, first, page_size, held);
+    }
+    let (groups, next) = page_of_groups(model, seed, q, first, page_size, held);
+    (shape::finish(&q.selection, groups), next)
+}
+
+/// A page of a `topN` / `bottomN` query: `first` and the next position index the ranked
+/// list. Ranking needs every group's totals before cutting, so this tallies every planned
+/// group (as the synchronous query does), keeps the `limit` ranked ones, and slices them.
+fn ranked_page(
+    model: &Model,
+    seed: u64,
+    q: &AggregationQuery,
+    first: usize,
+    page_size: usize,
+    held: &mut usize,
+) -> (Vec<Value>, Option<usize>) {
+    let ranked = aggregate(model, seed, q, held);
+    let end = first.saturating_add(page_size).min(ranked.len());
+    let items = ranked.get(first..end).unwrap_or_default().to_vec();
+    (items, (end < ranked.len()).then_some(end))
+}
+
+/// [`page`] of an ordinary query, generating one page of groups (and one more) at a time.
+fn page_of_groups(
     model: &Model,
     seed: u64,
     q: &AggregationQuery,
@@ -468,7 +537,8 @@ pub(crate) fn page(
     (out, None)
 }
 
-/// Every group of a query (the synchronous query answers them at once).
+/// Every group of a query (the synchronous query answers them at once), shaped by
+/// [`shape::finish`]: ranked and cut for `topN` / `bottomN`.
 pub(crate) fn aggregate(
     model: &Model,
     seed: u64,
@@ -480,11 +550,12 @@ pub(crate) fn aggregate(
     let batch: Vec<usize> = (0..plan.len()).collect();
     *held = (*held).max(batch.len());
     let tallies = tally(model, seed, q, &plan, &batch, &buckets);
-    batch
+    let groups = batch
         .iter()
         .zip(&tallies)
         .filter_map(|(k, t)| render_group(q, &buckets, &plan.texts(model, &plan.keys[*k].0), t))
-        .collect()
+        .collect();
+    shape::finish(&q.selection, groups)
 }
 
 fn render_group(
@@ -506,8 +577,7 @@ fn render_group(
                         .map(|stats| json!({ "metric": m, "stats": stats }))
                 })
                 .collect();
-            (!metrics.is_empty())
-                .then(|| json!({ "interval": format_interval(*start, *end), "metrics": metrics }))
+            views::bucket(format_interval(*start, *end), metrics, &tally.views)
         })
         .collect();
     if data.is_empty() {
@@ -543,6 +613,8 @@ fn internal_query(
         filter: None,
         metrics: MODELLED.iter().map(|(n, _)| (*n).to_owned()).collect(),
         page_size: None,
+        views: Arc::from([]),
+        selection: Selection::All,
     }
 }
 
@@ -717,6 +789,60 @@ mod tests {
             }
             assert!(whole.len() > 2, "{dim}");
         }
+    }
+
+    #[test]
+    fn views_see_every_timer_event_the_generator_records() {
+        let model = model();
+        let timers: Vec<&str> = MODELLED
+            .iter()
+            .filter(|(_, k)| *k == Kind::Duration)
+            .map(|(n, _)| *n)
+            .collect();
+        let mut q = internal_query(
+            at("2024-05-01T00:00:00Z"),
+            at("2024-05-02T00:00:00Z"),
+            Period::parse("PT1H"),
+            vec!["queueId".into(), "mediaType".into()],
+        );
+        // A view from 0 ms admits every value, so it must equal its target metric exactly.
+        q.views = timers
+            .iter()
+            .map(|t| View {
+                name: format!("all {t}"),
+                target: (*t).to_owned(),
+                gte: Some(0),
+                lt: None,
+            })
+            .collect();
+        let mut held = 0;
+        let results = aggregate(&model, 9, &q, &mut held);
+        let mut seen = BTreeSet::new();
+        for bucket in results.iter().flat_map(|g| g["data"].as_array().unwrap()) {
+            let views = bucket["views"].as_array().expect("views in every bucket");
+            for m in bucket["metrics"].as_array().unwrap() {
+                let name = m["metric"].as_str().unwrap();
+                if !timers.contains(&name) {
+                    continue;
+                }
+                let view = views
+                    .iter()
+                    .find(|v| v["name"] == format!("all {name}"))
+                    .unwrap_or_else(|| panic!("no view saw {name}"));
+                assert_eq!(view["stats"], m["stats"], "{name}");
+                seen.insert(name.to_owned());
+            }
+            assert_eq!(
+                views.len(),
+                bucket["metrics"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|m| timers.contains(&m["metric"].as_str().unwrap()))
+                    .count()
+            );
+        }
+        assert_eq!(seen.len(), timers.len(), "{seen:?}");
     }
 
     #[test]

@@ -37,8 +37,10 @@ mod period;
 mod query;
 pub mod scenario;
 mod server;
+mod shape;
 mod state;
 mod strategies;
+mod views;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -151,7 +153,8 @@ pub struct EmulatorStats {
     pub rate_limited: u64,
     /// The most result groups (each with its buckets) held at once to answer one request:
     /// at most the page size plus one for a job's results page, every group for the
-    /// synchronous query.
+    /// synchronous query and for each page of a `topN` / `bottomN` job (ranking needs every
+    /// group's totals).
     pub peak_groups_held: u64,
 }
 
@@ -409,7 +412,8 @@ impl Emulator {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> genesys_routing_eval::Result<()> {
-    /// use genesys_routing_eval::{DataOrigin, emulator::Emulator};
+    /// use genesys_routing_eval::DataOrigin;
+    /// use routing_eval_emulator::Emulator;
     /// let emulator = Emulator::start().await?;
     /// let client = emulator.client_builder().build()?;
     /// assert_eq!(client.data_origin(), DataOrigin::Emulator);

@@ -4,8 +4,12 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
+use std::sync::Arc;
+
 use super::errors::Problem;
 use super::period::{Period, parse_interval};
+use super::shape::{Selection, parse_selection};
+use super::views::{View, parse_views};
 
 /// Metric names the real API knows (from the official SDK's models).
 pub(crate) const KNOWN_METRICS: &[&str] = &[
@@ -199,7 +203,31 @@ pub(crate) struct AggregationQuery {
     pub(crate) filter: Option<Filter>,
     pub(crate) metrics: Vec<String>,
     pub(crate) page_size: Option<usize>,
+    /// The `rangeBound` views, empty when the query has none.
+    pub(crate) views: Arc<[View]>,
+    /// Every group, or the `topN` / `bottomN` of them.
+    pub(crate) selection: Selection,
 }
+
+/// The fields of an aggregation query (the official SDKs' `ConversationAggregationQuery`);
+/// `pageSize` is added for jobs. Any other field is refused, not ignored.
+const QUERY_FIELDS: &[&str] = &[
+    "interval",
+    "granularity",
+    "timeZone",
+    "groupBy",
+    "filter",
+    "metrics",
+    "flattenMultivaluedDimensions",
+    "views",
+    "alternateTimeDimension",
+    "queryType",
+    "sortMetric",
+    "limit",
+];
+
+/// Genesys splits every answer by media type: `group` always names the `mediaType`.
+const IMPLICIT_DIMENSION: &str = "mediaType";
 
 /// A filter: `and`/`or` over clauses and predicates.
 #[derive(Debug, Clone)]
@@ -291,10 +319,17 @@ pub(crate) fn parse(body: &Value, jobs: bool) -> Result<AggregationQuery, Vec<Pr
             None
         }
     };
-    let metrics = parse_metrics(obj, &mut problems);
+    check_fields(obj, jobs, &mut problems);
+    let views: Arc<[View]> = parse_views(obj, &mut problems).into();
+    let metrics = parse_metrics(obj, !views.is_empty(), &mut problems);
+    let selection = parse_selection(obj, &metrics, &mut problems);
     let zone = parse_zone(obj, &mut problems);
     let granularity = parse_granularity(obj, &mut problems);
-    let group_by = parse_group_by(obj, &mut problems);
+    let mut group_by = parse_group_by(obj, &mut problems);
+    if !group_by.iter().any(|d| d == IMPLICIT_DIMENSION) {
+        group_by.push(IMPLICIT_DIMENSION.to_owned());
+    }
+    check_no_op_fields(obj, &mut problems);
     let filter = match obj.get("filter") {
         None | Some(Value::Null) => None,
         Some(value) => parse_filter(value, &mut problems),
@@ -317,14 +352,65 @@ pub(crate) fn parse(body: &Value, jobs: bool) -> Result<AggregationQuery, Vec<Pr
             filter,
             metrics,
             page_size,
+            views,
+            selection,
         }),
         _ => Err(problems),
     }
 }
 
-fn parse_metrics(obj: &Map<String, Value>, problems: &mut Vec<Problem>) -> Vec<String> {
+/// Refuses fields the query does not have, and `pageSize` outside jobs.
+fn check_fields(obj: &Map<String, Value>, jobs: bool, problems: &mut Vec<Problem>) {
+    for key in obj.keys() {
+        if key == "pageSize" {
+            if !jobs && !obj[key].is_null() {
+                problems.push(Problem::field(
+                    "pageSize",
+                    "pageSize applies only to aggregates jobs; the synchronous query answers every group at once",
+                ));
+            }
+        } else if !QUERY_FIELDS.contains(&key.as_str()) {
+            problems.push(Problem::field(
+                key,
+                format!("Unknown field `{key}`: an aggregation query has no such field"),
+            ));
+        }
+    }
+}
+
+/// Fields that change nothing in the emulator's answers, accepted only with values whose
+/// effect is exactly what the emulator does anyway:
+/// - `flattenMultivaluedDimensions`: every dimension value the emulator has is single, so
+///   flattening leaves the groups as they are;
+/// - `alternateTimeDimension` `eventTime`: the emulator already puts each metric at the time of
+///   its own event (a call's `tHandle` at the end of its wrap-up).
+fn check_no_op_fields(obj: &Map<String, Value>, problems: &mut Vec<Problem>) {
+    match obj.get("flattenMultivaluedDimensions") {
+        None | Some(Value::Null | Value::Bool(_)) => {}
+        Some(_) => problems.push(Problem::field(
+            "flattenMultivaluedDimensions",
+            "flattenMultivaluedDimensions must be true or false",
+        )),
+    }
+    match obj.get("alternateTimeDimension") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(t)) if t == "eventTime" => {}
+        Some(other) => problems.push(Problem::field(
+            "alternateTimeDimension",
+            format!("Unsupported alternateTimeDimension {other}: the only one is eventTime"),
+        )),
+    }
+}
+
+fn parse_metrics(
+    obj: &Map<String, Value>,
+    has_views: bool,
+    problems: &mut Vec<Problem>,
+) -> Vec<String> {
     let list = match obj.get("metrics") {
         Some(Value::Array(list)) if !list.is_empty() => list,
+        // Views can be the only data a query asks for.
+        Some(Value::Array(_)) if has_views => return Vec::new(),
         Some(Value::Array(_)) | None | Some(Value::Null) => {
             problems.push(Problem::field(
                 "metrics",
@@ -491,6 +577,7 @@ fn parse_filter(value: &Value, problems: &mut Vec<Problem>) -> Option<Filter> {
         ));
         return None;
     };
+    only_fields(obj, "filter", &["type", "clauses", "predicates"], problems);
     let any = parse_any(obj.get("type"), "filter.type", problems);
     let mut clauses = Vec::new();
     for (i, clause) in list(obj.get("clauses"), "filter.clauses", problems)
@@ -502,6 +589,7 @@ fn parse_filter(value: &Value, problems: &mut Vec<Problem>) -> Option<Filter> {
             problems.push(Problem::field(&field, format!("{field} must be an object")));
             continue;
         };
+        only_fields(c, &field, &["type", "predicates"], problems);
         let c_any = parse_any(c.get("type"), &format!("{field}.type"), problems);
         let predicates = parse_predicates(
             c.get("predicates"),
@@ -525,6 +613,24 @@ fn parse_filter(value: &Value, problems: &mut Vec<Problem>) -> Option<Filter> {
         clauses,
         predicates,
     })
+}
+
+/// Refuses keys the emulator would otherwise ignore (a predicate's `range`, a misspelt field).
+fn only_fields(
+    obj: &Map<String, Value>,
+    here: &str,
+    allowed: &[&str],
+    problems: &mut Vec<Problem>,
+) {
+    for key in obj.keys().filter(|k| !allowed.contains(&k.as_str())) {
+        problems.push(Problem::field(
+            here,
+            format!(
+                "{here}: field `{key}` is not supported by the emulator; use {}",
+                allowed.join(", ")
+            ),
+        ));
+    }
 }
 
 fn list<'a>(value: Option<&'a Value>, field: &str, problems: &mut Vec<Problem>) -> &'a [Value] {
@@ -558,6 +664,12 @@ fn parse_predicate(item: &Value, here: &str, problems: &mut Vec<Problem>) -> Opt
         problems.push(Problem::field(here, format!("{here} must be an object")));
         return None;
     };
+    only_fields(
+        p,
+        here,
+        &["type", "dimension", "operator", "value"],
+        problems,
+    );
     match p.get("type").and_then(Value::as_str) {
         None | Some("dimension") => {}
         Some(other) => {

@@ -1,11 +1,19 @@
-//! Conformance: the official Genesys Cloud Python SDK (`purecloudplatformclientv2`, pinned in
-//! `tests/conformance/requirements.txt`) runs an aggregates job end to end against
-//! `routing-eval emulate`: token, submit, poll to FULFILLED, every results page decoded by the
-//! SDK's own models.
+//! Conformance: two official Genesys Cloud SDKs run the aggregates API end to end against
+//! `routing-eval emulate`.
 //!
-//! The SDK lives in a virtualenv under the target directory, created on first use and reused
-//! while the requirements file is unchanged. Skipped, with the reason printed, only when
-//! `python3` is missing; any other failure (no venv module, pip failing) fails the test.
+//! - Python (`purecloudplatformclientv2`, pinned in `tests/conformance/requirements.txt`):
+//!   token, submit, poll to FULFILLED, every results page decoded by the SDK's own models. The
+//!   SDK lives in a virtualenv under the target directory, created on first use and reused
+//!   while the requirements file is unchanged. Skipped, with the reason printed, only when
+//!   `python3` is missing.
+//! - JavaScript (`purecloud-platform-client-v2`, pinned in `tests/conformance/js/package.json`
+//!   and its `package-lock.json`), pointed at the emulator with `ApiClient.setGateway`: token,
+//!   submit, poll, every page, cancel, unknown job, the synchronous query with views and topN,
+//!   and the error cases. `npm ci` installs it under the target directory, again only while
+//!   the lockfile differs from the installed one. Skipped, saying so, only when `node` or
+//!   `npm` is missing.
+//!
+//! Any other failure (no venv module, pip or npm failing) fails the test.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -19,7 +27,11 @@ fn repo_file(relative: &str) -> PathBuf {
 }
 
 fn python3_available() -> bool {
-    Command::new("python3")
+    available("python3")
+}
+
+fn available(program: &str) -> bool {
+    Command::new(program)
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -140,6 +152,68 @@ fn official_python_sdk_runs_an_aggregates_job_against_the_emulator() {
     assert!(
         output.status.success(),
         "the SDK script failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    assert!(stdout.contains("conformance ok"), "{stdout}");
+    let _ = writeln!(std::io::stderr(), "{}", stdout.trim());
+}
+
+/// The folder whose `node_modules` holds the pinned JavaScript SDK, installed by `npm ci`
+/// from the committed lockfile when it is not installed yet (or the lockfile changed).
+fn sdk_node_folder() -> PathBuf {
+    let folder = Path::new(env!("CARGO_TARGET_TMPDIR")).join("conformance-js");
+    let source = repo_file("tests/conformance/js");
+    let lock =
+        std::fs::read_to_string(source.join("package-lock.json")).expect("package-lock.json");
+    let marker = folder.join("installed-package-lock.json");
+    if std::fs::read_to_string(&marker).ok().as_deref() != Some(lock.as_str()) {
+        // Start clean: a half-done install must not survive into the next run.
+        let _ = std::fs::remove_dir_all(&folder);
+        std::fs::create_dir_all(&folder).expect("create the npm folder");
+        for file in ["package.json", "package-lock.json"] {
+            std::fs::copy(source.join(file), folder.join(file)).expect("copy the npm manifest");
+        }
+        run(
+            Command::new("npm")
+                .args([
+                    "ci",
+                    "--ignore-scripts",
+                    "--no-audit",
+                    "--no-fund",
+                    "--loglevel=error",
+                ])
+                .current_dir(&folder),
+            "npm ci (tests/conformance/js)",
+        );
+        std::fs::write(&marker, &lock).expect("write the install marker");
+    }
+    folder
+}
+
+#[test]
+fn official_javascript_sdk_runs_the_aggregates_api_against_the_emulator() {
+    if let Some(missing) = ["node", "npm"].into_iter().find(|p| !available(p)) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipping the JavaScript SDK conformance test: {missing} is not installed"
+        );
+        return;
+    }
+    let folder = sdk_node_folder();
+    let served = Served::start();
+    let output = Command::new("node")
+        .arg(repo_file("tests/conformance/js/sdk_aggregates_job.js"))
+        .args([served.base_url.as_str(), CLIENT_ID, CLIENT_SECRET])
+        // The script lives in the repository, the SDK in the throwaway folder.
+        .env("NODE_PATH", folder.join("node_modules"))
+        .current_dir(&folder)
+        .output()
+        .expect("run the SDK script");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the JavaScript SDK script failed ({}):\n{stdout}\n{stderr}",
         output.status
     );
     assert!(stdout.contains("conformance ok"), "{stdout}");

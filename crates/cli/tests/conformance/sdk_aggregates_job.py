@@ -20,6 +20,12 @@ ROUTING_METHODS = {
     "Bullseye", "Conditional", "Direct", "Last", "Manual",
     "Predictive", "Preferred", "Standard", "Vip",
 }
+# Genesys's mediaType values (the SDK's AnalyticsSession.media_type): a scenario may serve
+# several, and every answer is split by them.
+MEDIA_TYPES = {
+    "callback", "chat", "cobrowse", "email", "internalmessage", "message",
+    "screenmonitoring", "screenshare", "unknown", "video", "voice",
+}
 METRICS = ["nOffered", "tAnswered", "tAbandon", "tHandle", "oServiceLevel", "nTransferred"]
 
 
@@ -108,7 +114,9 @@ def check_groups(groups):
     unrouted = 0
     for container in groups:
         check(isinstance(container, genesys.ConversationAggregateDataContainer), f"group decoded as {type(container)}")
-        routing = (container.group or {}).get("usedRouting")
+        check(container.group is not None, "a result without a group")
+        check(container.group.get("mediaType") in MEDIA_TYPES, f"group without a mediaType: {container.group}")
+        routing = container.group.get("usedRouting")
         if routing is None:
             unrouted += 1
         else:
@@ -134,9 +142,23 @@ def synchronous_query(analytics):
     query.interval = "2024-05-01T00:00:00.000Z/2024-05-03T00:00:00.000Z"
     query.group_by = ["usedRouting"]
     query.metrics = ["nOffered", "tAnswered"]
+    view = genesys.ConversationAggregationView()
+    view.name = "tAnsweredFast"
+    view.target = "tAnswered"
+    view.function = "rangeBound"
+    view.range = genesys.AggregationRange()
+    view.range.lt = 20000
+    query.views = [view]
     answer = analytics.post_analytics_conversations_aggregates_query(query)
     check(isinstance(answer, genesys.ConversationAggregateQueryResponse), f"query decoded as {type(answer)}")
     check(answer.results, "synchronous query has no results")
+    views = [v for r in answer.results for b in r.data for v in (b.views or [])]
+    check(views, "no bucket carries the view")
+    for v in views:
+        check(isinstance(v, genesys.AggregateViewData), f"view decoded as {type(v)}")
+        check(v.name == "tAnsweredFast", f"view named {v.name}")
+        check(isinstance(v.stats, genesys.StatisticalSummary), "view stats not decoded")
+        check(0 < v.stats.count and v.stats.max < 20000, f"view out of its range: {v.stats}")
 
 
 def main():

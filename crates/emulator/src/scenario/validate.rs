@@ -279,6 +279,6 @@ pub(super) fn check(s: &Scenario) -> Checked {
             "at most 60000 distinct agents and 60000 distinct skills",
         );
     }
-    debug_assert!(SHORT_ABANDON_SHARE < 1.0);
+    const { assert!(SHORT_ABANDON_SHARE < 1.0) };
     Ok(())
 }
