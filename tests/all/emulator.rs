@@ -1,7 +1,7 @@
 //! The emulator over real HTTP: authentication, validation, the job lifecycle, paging, the
 //! strategies facade, every scripted fault, and the determinism and additivity of its data.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -672,26 +672,66 @@ async fn group_by_and_filters_select_the_right_groups() {
         {"type": "dimension", "dimension": "usedRouting", "operator": "matches", "value": "Bullseye"},
         {"dimension": "usedRouting", "value": "Standard"}]});
     let (_, body, _) = api.post(QUERY, &query).await;
-    let routings: Vec<&str> = body["results"]
+    // Every answer is split by mediaType too (as Genesys does), so each routing method comes
+    // once per media type it was used on.
+    let pairs: Vec<(&str, &str)> = body["results"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|g| g["group"]["usedRouting"].as_str().unwrap())
+        .map(|g| {
+            let text = |d: &str| g["group"][d].as_str().unwrap();
+            (text("usedRouting"), text("mediaType"))
+        })
         .collect();
-    assert_eq!(routings, ["Bullseye", "Standard"]);
+    let distinct: BTreeSet<(&str, &str)> = pairs.iter().copied().collect();
+    assert_eq!(distinct.len(), pairs.len(), "{pairs:?}");
+    let routings: BTreeSet<&str> = pairs.iter().map(|(r, _)| *r).collect();
+    assert_eq!(routings, BTreeSet::from(["Bullseye", "Standard"]));
 
     query["filter"] = json!({"type": "and", "predicates": [{"dimension": "usedRouting", "operator": "notExists"}]});
     let (_, body, _) = api.post(QUERY, &query).await;
     let groups = body["results"].as_array().unwrap();
-    assert_eq!(groups.len(), 1);
-    assert!(groups[0].get("group").is_none() || groups[0]["group"].get("usedRouting").is_none());
+    let media: BTreeSet<String> = groups
+        .iter()
+        .map(|g| {
+            assert!(g["group"].get("usedRouting").is_none(), "{g}");
+            g["group"]["mediaType"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(
+        media.len(),
+        groups.len(),
+        "one unrouted group per media type"
+    );
+    // The media types of the queues where calls are abandoned before routing.
+    let served: BTreeSet<String> = api
+        .emulator
+        .scenario()
+        .queues
+        .iter()
+        .filter(|q| q.abandon_before_routing > 0.0)
+        .flat_map(|q| q.media_types.keys().cloned())
+        .collect();
+    assert_eq!(media, served);
 
     query["filter"] = json!({"type": "and", "clauses": [{"type": "and", "predicates": [{"dimension": "usedRouting", "operator": "exists"}]}]});
     query["groupBy"] = json!(["queueId", "mediaType"]);
     let (_, body, _) = api.post(QUERY, &query).await;
     let groups = body["results"].as_array().unwrap();
-    assert_eq!(groups.len(), 3, "three queues");
-    assert!(groups.iter().all(|g| g["group"]["mediaType"] == "voice"));
+    let scenario = api.emulator.scenario();
+    let pairs: usize = scenario.queues.iter().map(|q| q.media_types.len()).sum();
+    assert_eq!(groups.len(), pairs, "one group per queue and media type");
+    for g in groups {
+        let queue = scenario
+            .queue(g["group"]["queueId"].as_str().unwrap())
+            .unwrap();
+        let media = g["group"]["mediaType"].as_str().unwrap();
+        assert!(
+            queue.media_types.contains_key(media),
+            "{media} on {}",
+            queue.name
+        );
+    }
 }
 
 #[tokio::test]
@@ -1176,7 +1216,15 @@ async fn debug_output_never_shows_the_secret() {
 async fn dimension_values_name_the_queues_and_routing_methods_in_the_data() {
     let api = Api::quick().await;
     let queues = api.emulator.dimension_values("queueId");
-    assert_eq!(queues.len(), 3);
+    let mut scenario_queues: Vec<String> = api
+        .emulator
+        .scenario()
+        .queues
+        .iter()
+        .map(|q| q.id.clone())
+        .collect();
+    scenario_queues.sort();
+    assert_eq!(queues, scenario_queues);
     let methods = api.emulator.dimension_values("usedRouting");
     assert!(
         methods
@@ -1192,7 +1240,16 @@ async fn dimension_values_name_the_queues_and_routing_methods_in_the_data() {
     let groups = body["results"].as_array().unwrap();
     assert_eq!(groups.len(), 1);
     assert_eq!(groups[0]["group"]["queueId"], queues[1].as_str());
-    assert!(api.emulator.dimension_values("wrapUpCode").is_empty());
+    let mut codes: Vec<String> = api
+        .emulator
+        .scenario()
+        .wrap_up_codes
+        .iter()
+        .map(|w| w.id.clone())
+        .collect();
+    codes.sort();
+    assert_eq!(api.emulator.dimension_values("wrapUpCode"), codes);
+    assert!(api.emulator.dimension_values("routingRuleType").is_empty());
 }
 
 #[test]

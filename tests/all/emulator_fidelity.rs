@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use routing_eval_emulator::Emulator;
+use routing_eval_emulator::{Emulator, Scenario};
 use serde_json::{Value, json};
 
 const JOBS: &str = "api/v2/analytics/conversations/aggregates/jobs";
@@ -20,8 +20,13 @@ struct Api {
 
 impl Api {
     async fn start() -> Api {
+        Api::serving(Scenario::default_centre()).await
+    }
+
+    async fn serving(scenario: Scenario) -> Api {
         let emulator = Emulator::builder()
             .job_latency(Duration::ZERO)
+            .scenario(scenario)
             .start()
             .await
             .expect("emulator starts");
@@ -131,9 +136,33 @@ fn total(group: &Value, metric: &str, field: &str) -> f64 {
         .sum()
 }
 
+/// The default centre with every queue on voice alone.
+fn voice_only() -> Scenario {
+    let mut scenario = Scenario::default_centre();
+    for queue in &mut scenario.queues {
+        queue.media_types = [("voice".to_owned(), 1.0)].into();
+    }
+    scenario
+}
+
 #[tokio::test]
 async fn emulator_every_result_has_a_group_naming_its_media_type() {
-    let api = Api::start().await;
+    // Several media types: an ungrouped query answers one result per media type.
+    let mixed = Api::start().await;
+    let ungrouped = mixed
+        .results(&json!({"interval": WEEK, "metrics": ["nOffered"]}))
+        .await;
+    let media: Vec<Value> = mixed
+        .emulator
+        .dimension_values("mediaType")
+        .into_iter()
+        .map(|m| json!({ "mediaType": m }))
+        .collect();
+    assert!(media.len() > 1, "the default centre serves several media");
+    let groups: Vec<&Value> = ungrouped.iter().map(|r| &r["group"]).collect();
+    assert_eq!(groups, media.iter().collect::<Vec<_>>(), "{ungrouped:?}");
+
+    let api = Api::serving(voice_only()).await;
     let ungrouped = api
         .results(&json!({"interval": WEEK, "metrics": ["nOffered"]}))
         .await;

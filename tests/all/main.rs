@@ -3,6 +3,7 @@
 
 mod auth;
 mod comparison;
+mod comparison_planted;
 mod config;
 mod emulator;
 mod emulator_fidelity;
@@ -12,6 +13,7 @@ mod guards;
 mod http;
 mod load;
 mod pipeline;
+mod scenarios;
 mod scoring;
 mod security;
 mod sinks;

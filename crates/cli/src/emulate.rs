@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use routing_eval_emulator::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator};
+use routing_eval_emulator::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, Scenario};
 
 /// Arguments of `routing-eval emulate`.
 #[derive(Debug, clap::Args)]
@@ -32,6 +32,10 @@ pub struct Args {
     /// Answer 429 beyond this many requests a minute per token (default: no limit).
     #[arg(long)]
     rate_limit: Option<u32>,
+    /// A scenario file (JSON, see docs/emulator.md) describing the centre to serve
+    /// (default: the built-in centre, crates/emulator/scenarios/default.json).
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<std::path::PathBuf>,
 }
 
 /// Runs the subcommand and returns the exit code.
@@ -50,7 +54,18 @@ pub async fn run(args: Args) -> u8 {
             return crate::exit::USAGE;
         }
     };
+    let scenario = match &args.scenario {
+        Some(path) => match Scenario::from_path(path) {
+            Ok(scenario) => scenario,
+            Err(e) => {
+                eprintln!("routing-eval emulate: {e}");
+                return crate::exit::USAGE;
+            }
+        },
+        None => Scenario::default_centre(),
+    };
     let mut builder = Emulator::builder()
+        .scenario(scenario)
         .port(args.port)
         .seed(args.seed)
         .job_latency(Duration::from_millis(args.job_latency_ms))
@@ -74,7 +89,9 @@ pub async fn run(args: Args) -> u8 {
         println!("client secret: {}", emulator.client_secret());
     }
     eprintln!(
-        "routing-eval emulate: serving the Genesys-like emulator (seed {}); Ctrl-C to stop",
+        "routing-eval emulate: serving the Genesys-like emulator (scenario {}, {} queues, seed {}); Ctrl-C to stop",
+        emulator.scenario().name,
+        emulator.scenario().queues.len(),
         emulator.seed()
     );
     stopped().await;

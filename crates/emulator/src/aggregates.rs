@@ -13,12 +13,12 @@ use serde_json::{Map, Value, json};
 
 use super::Endpoint;
 use super::data;
+use super::dimensions::{Dim, MODELLED_DIMENSIONS};
 use super::errors::{ApiError, Problem};
 use super::faults::job_outcome;
 use super::period::format_instant;
 use super::query::{self, AggregationQuery};
-use super::shape;
-use super::state::{Job, JobState, State};
+use super::state::{CACHED_PAGE_BUCKETS, CachedPage, Content, Job, JobState, State};
 
 /// How long results stay available after submission, for `expirationDate`.
 const RESULTS_KEPT: chrono::Duration = chrono::Duration::days(1);
@@ -33,17 +33,45 @@ pub(crate) fn json_body(body: &[u8]) -> Result<Value, ApiError> {
     })
 }
 
-/// Checks and runs an aggregation query off the async threads (long windows take a while),
-/// reusing the results of an identical earlier query.
-async fn run_query(
-    state: &State,
-    body: &[u8],
-    jobs: bool,
-) -> Result<(AggregationQuery, Arc<Vec<Value>>), ApiError> {
+/// Checks a query body, and refuses to group by a dimension the data does not have (rather
+/// than answer groups that silently ignore it).
+fn checked_query(body: &[u8], jobs: bool) -> Result<AggregationQuery, ApiError> {
     let q = query::parse(&json_body(body)?, jobs).map_err(ApiError::bad_request)?;
-    // Everything that shapes the answer, so that equal keys mean equal results.
-    let key = format!(
-        "aggregates {:?}",
+    let mut problems = Vec::new();
+    for d in q.group_by.iter().filter(|d| Dim::parse(d).is_none()) {
+        problems.push(Problem::field(
+            "groupBy",
+            format!(
+                "groupBy dimension `{d}` is not modelled by the emulator, so it cannot group by it; use {}",
+                MODELLED_DIMENSIONS
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    if q.group_by.len() > data::MAX_GROUP_BY {
+        problems.push(Problem::field(
+            "groupBy",
+            format!(
+                "groupBy names {} dimensions; at most {} are allowed",
+                q.group_by.len(),
+                data::MAX_GROUP_BY
+            ),
+        ));
+    }
+    if problems.is_empty() {
+        Ok(q)
+    } else {
+        Err(ApiError::bad_request(problems))
+    }
+}
+
+/// What identifies a query's results (the page size and position come on top).
+fn query_key(q: &AggregationQuery) -> String {
+    format!(
+        "{:?}",
         (
             q.start,
             q.end,
@@ -55,36 +83,75 @@ async fn run_query(
             &q.views,
             &q.selection
         )
-    );
-    if let Some(results) = state.cached_results(&key) {
-        return Ok((q, results));
-    }
-    let seed = state.settings.seed;
-    let q2 = q.clone();
-    let results = tokio::task::spawn_blocking(move || {
-        shape::finish(&q2.selection, data::aggregate(seed, &q2))
-    })
-    .await
-    .map(Arc::new)
-    .map_err(|_| ApiError::for_status(500))?;
-    state.cache_results(key, Arc::clone(&results));
-    Ok((q, results))
+    )
 }
 
-/// `POST .../aggregates/jobs`: 202 `{"jobId"}`.
+/// Generates a page (or, with `page_size` `None`, every group) off the async threads,
+/// sharing it with identical requests in flight and keeping it when it is small.
+async fn generate(
+    state: &Arc<State>,
+    q: Arc<AggregationQuery>,
+    first: usize,
+    page_size: Option<usize>,
+) -> Result<CachedPage, ApiError> {
+    let key = format!("{} {first} {page_size:?}", query_key(&q));
+    let cell = state.page_cell(&key);
+    let worker = Arc::clone(state);
+    let made = cell
+        .get_or_try_init(|| async move {
+            tokio::task::spawn_blocking(move || {
+                let settings = &worker.settings;
+                let mut held = 0;
+                let answer = match page_size {
+                    Some(size) => {
+                        data::page(&settings.model, settings.seed, &q, first, size, &mut held)
+                    }
+                    None => (
+                        data::aggregate(&settings.model, settings.seed, &q, &mut held),
+                        None,
+                    ),
+                };
+                worker.count(|s| s.peak_groups_held = s.peak_groups_held.max(held as u64));
+                Arc::new(answer)
+            })
+            .await
+            .map_err(|_| ApiError::for_status(500))
+        })
+        .await;
+    let page = match made {
+        Ok(page) => Arc::clone(page),
+        Err(e) => {
+            state.forget_page(&key);
+            return Err(e);
+        }
+    };
+    let buckets: usize = page
+        .0
+        .iter()
+        .map(|g| g["data"].as_array().map_or(0, Vec::len))
+        .sum();
+    if buckets > CACHED_PAGE_BUCKETS {
+        state.forget_page(&key);
+    }
+    Ok(page)
+}
+
+/// `POST .../aggregates/jobs`: 202 `{"jobId"}`. The job keeps the query; its pages are
+/// generated when asked for.
 pub(crate) async fn submit(
     AxumState(state): AxumState<Arc<State>>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let (q, results) = run_query(&state, &body, true).await?;
+    let q = checked_query(&body, true)?;
+    let page_size = q.page_size.unwrap_or(state.settings.page_size);
     let id = state.add_job(Job {
         facade: false,
         submitted: std::time::Instant::now(),
         submitted_at: Utc::now(),
         outcome: job_outcome(&state, Endpoint::SubmitJob),
         cancelled: false,
-        results,
-        page_size: q.page_size.unwrap_or(state.settings.page_size),
+        content: Content::Aggregates(Arc::new(q)),
+        page_size,
     });
     Ok((StatusCode::ACCEPTED, Json(json!({ "jobId": id }))).into_response())
 }
@@ -94,8 +161,9 @@ pub(crate) async fn query(
     AxumState(state): AxumState<Arc<State>>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let (_, results) = run_query(&state, &body, false).await?;
-    Ok(Json(json!({ "results": *results })).into_response())
+    let q = checked_query(&body, false)?;
+    let results = generate(&state, Arc::new(q), 0, None).await?;
+    Ok(Json(json!({ "results": results.0 })).into_response())
 }
 
 /// `GET .../aggregates/jobs/{jobId}`.
@@ -175,20 +243,21 @@ pub(crate) fn decode_cursor(id: &str, cursor: &str) -> Result<usize, ApiError> {
     offset.parse().map_err(|_| invalid())
 }
 
-/// One page of a job's entries and the cursor of the next, if any.
-pub(crate) fn page(
-    job: &Job,
+/// One page of a facade job's entities and the cursor of the next, if any.
+pub(crate) fn entity_page(
+    entities: &[Value],
+    page_size: usize,
     id: &str,
     cursor: Option<&str>,
 ) -> Result<(Vec<Value>, Option<String>), ApiError> {
     let offset = cursor.map_or(Ok(0), |c| decode_cursor(id, c))?;
-    let end = offset.saturating_add(job.page_size).min(job.results.len());
-    let items = job.results.get(offset..end).unwrap_or_default().to_vec();
-    let next = (end < job.results.len()).then(|| encode_cursor(id, end));
+    let end = offset.saturating_add(page_size).min(entities.len());
+    let items = entities.get(offset..end).unwrap_or_default().to_vec();
+    let next = (end < entities.len()).then(|| encode_cursor(id, end));
     Ok((items, next))
 }
 
-/// `GET .../aggregates/jobs/{jobId}/results`.
+/// `GET .../aggregates/jobs/{jobId}/results`: the page at the cursor, generated now.
 pub(crate) async fn results(
     AxumState(state): AxumState<Arc<State>>,
     Path(id): Path<String>,
@@ -197,7 +266,7 @@ pub(crate) async fn results(
     let latency = state.settings.job_latency;
     let answer = state
         .with_job(&id, false, |job| match job.state(latency) {
-            JobState::Fulfilled => page(job, &id, params.cursor()),
+            JobState::Fulfilled => Ok((job.content.clone(), job.page_size)),
             other => Err(ApiError::bad_request(vec![Problem {
                 field: None,
                 message: format!(
@@ -207,7 +276,15 @@ pub(crate) async fn results(
             }])),
         })
         .ok_or_else(|| ApiError::not_found(&format!("job {id}")))?;
-    let (items, cursor) = answer?;
+    let (content, page_size) = answer?;
+    let (items, cursor) = match content {
+        Content::Entities(entities) => entity_page(&entities, page_size, &id, params.cursor())?,
+        Content::Aggregates(q) => {
+            let first = params.cursor().map_or(Ok(0), |c| decode_cursor(&id, c))?;
+            let page = generate(&state, q, first, Some(page_size)).await?;
+            (page.0.clone(), page.1.map(|next| encode_cursor(&id, next)))
+        }
+    };
     let mut body = Map::new();
     body.insert("results".into(), Value::Array(items));
     if let Some(cursor) = cursor {

@@ -1,17 +1,24 @@
-//! Synthetic contact-centre data, deterministic from a seed, for any window.
+//! Aggregates over a scenario's conversations: groups planned from the scenario, tallied
+//! per bucket, rendered as Genesys renders them.
 //!
-//! Conversations are generated per 15-minute slot (UTC) and per cell (a queue and the routing
-//! method that delivered its calls, or none for calls abandoned before routing). Every slot
-//! depends only on the seed, the cell and the slot itself, so any bucket is the sum of its
-//! slots and the totals of split windows add up exactly to the whole window's.
+//! The groups a query can yield are listed (sorted) from the scenario alone, without drawing
+//! a conversation; a page draws only the queues that feed its groups and keeps only their
+//! tallies, so serving a job holds one page of groups at a time whatever the window.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde_json::{Map, Value, json};
 
-use super::period::format_interval;
-use super::query::{AggregationQuery, SLOT_SECONDS};
+use super::dimensions::{Dim, value_by_name};
+use super::period::{Period, format_interval};
+use super::query::AggregationQuery;
+use super::scenario::generate::{
+    Kind as LeafKind, Leaf, LeafFields, Model, Outcome, SHORT_ABANDON_MS, SLOT_SECONDS, visit_queue,
+};
+use super::shape::{self, Selection};
 use super::views::{self, View, ViewTally};
 use genesys_routing_eval::metrics::RawCounts;
 
@@ -28,207 +35,8 @@ pub const ROUTING_METHODS: &[&str] = &[
     "Vip",
 ];
 
-/// Answers within this many milliseconds meet the service level.
-const SERVICE_TARGET_MS: u64 = 20_000;
-/// Abandons quicker than this are short abandons, left out of the service level.
-const SHORT_ABANDON_MS: u64 = 10_000;
-
-/// How a routing method tends to perform.
-#[derive(Debug, Clone, Copy)]
-struct Profile {
-    asa_s: f64,
-    aht_s: f64,
-    abandon: f64,
-    transfer: f64,
-}
-
-fn profile(method: &str) -> Profile {
-    let (asa_s, aht_s, abandon, transfer) = match method {
-        "Bullseye" => (26.0, 335.0, 0.035, 0.06),
-        "Predictive" => (21.0, 318.0, 0.028, 0.05),
-        "Conditional" => (34.0, 352.0, 0.045, 0.07),
-        "Preferred" => (39.0, 298.0, 0.05, 0.04),
-        "Last" => (47.0, 305.0, 0.055, 0.05),
-        "Direct" => (14.0, 281.0, 0.02, 0.03),
-        "Vip" => (9.0, 410.0, 0.012, 0.02),
-        "Manual" => (58.0, 362.0, 0.07, 0.1),
-        _ => (44.0, 377.0, 0.065, 0.09),
-    };
-    Profile {
-        asa_s,
-        aht_s,
-        abandon,
-        transfer,
-    }
-}
-
-/// The queues and the routing methods that deliver their calls.
-const LAYOUT: &[&[&str]] = &[
-    &["Bullseye", "Standard", "Predictive"],
-    &["Standard", "Conditional", "Preferred"],
-    &["Bullseye", "Predictive", "Last", "Direct"],
-];
-
-/// A queue and the routing method of its calls (`None`: abandoned before routing).
-#[derive(Debug, Clone)]
-struct Cell {
-    index: u64,
-    queue_id: String,
-    skill_id: String,
-    division_id: String,
-    routing: Option<&'static str>,
-    daily_volume: f64,
-    profile: Profile,
-}
-
-impl Cell {
-    fn dimension(&self, name: &str) -> Option<String> {
-        match name {
-            "queueId" => Some(self.queue_id.clone()),
-            "usedRouting" | "activeRouting" => self.routing.map(str::to_owned),
-            "requestedRouting" => Some(self.routing.unwrap_or("Standard").to_owned()),
-            "requestedRoutingSkillId" => Some(self.skill_id.clone()),
-            "divisionId" => Some(self.division_id.clone()),
-            "mediaType" => Some("voice".to_owned()),
-            "direction" | "originatingDirection" => Some("inbound".to_owned()),
-            "purpose" => Some("acd".to_owned()),
-            "interactionType" => Some("contactCenter".to_owned()),
-            _ => None,
-        }
-    }
-}
-
-fn mix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
-fn hash(parts: &[u64]) -> u64 {
-    parts.iter().fold(0x5eed, |h, p| mix(h ^ mix(*p)))
-}
-
-/// A small deterministic generator (splitmix64).
-struct Rng(u64);
-
-impl Rng {
-    fn new(parts: &[u64]) -> Self {
-        Rng(hash(parts))
-    }
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        mix(self.0)
-    }
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-    /// Exponential with this mean, at least 1 s, in milliseconds.
-    fn exp_ms(&mut self, mean_s: f64) -> u64 {
-        let x = -mean_s * (1.0 - self.unit()).ln();
-        (x * 1000.0).max(1000.0).round() as u64
-    }
-    fn poisson(&mut self, lambda: f64) -> u64 {
-        let limit = (-lambda).exp();
-        let mut k = 0;
-        let mut p = self.unit();
-        while p > limit && k < 1000 {
-            k += 1;
-            p *= self.unit();
-        }
-        k
-    }
-}
-
-fn uuid_from(parts: &[u64]) -> String {
-    let a = hash(parts);
-    let b = mix(a);
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0x0fff,
-        0x8000 | ((b >> 48) & 0x3fff),
-        b & 0xffff_ffff_ffff
-    )
-}
-
-fn cells(seed: u64) -> Vec<Cell> {
-    let division_id = uuid_from(&[seed, 0xd1]);
-    let mut out = Vec::new();
-    for (q, methods) in LAYOUT.iter().enumerate() {
-        let q = q as u64;
-        let queue_id = uuid_from(&[seed, 0x9e, q]);
-        let skill_id = uuid_from(&[seed, 0x5c, q]);
-        let routes = methods.iter().map(|m| Some(*m)).chain([None]);
-        for routing in routes {
-            let index = out.len() as u64;
-            let mut rng = Rng::new(&[seed, 0xce11, index]);
-            let base = match routing {
-                Some(method) => {
-                    let mut p = profile(method);
-                    p.asa_s *= 0.85 + 0.3 * rng.unit();
-                    p.aht_s *= 0.9 + 0.2 * rng.unit();
-                    p
-                }
-                None => Profile {
-                    asa_s: 0.0,
-                    aht_s: 0.0,
-                    abandon: 1.0,
-                    transfer: 0.0,
-                },
-            };
-            let daily_volume = match routing {
-                Some(_) => 140.0 + 220.0 * rng.unit(),
-                None => 12.0 + 18.0 * rng.unit(),
-            };
-            out.push(Cell {
-                index,
-                queue_id: queue_id.clone(),
-                skill_id: skill_id.clone(),
-                division_id: division_id.clone(),
-                routing,
-                daily_volume,
-                profile: base,
-            });
-        }
-    }
-    out
-}
-
-/// Relative call volume by UTC hour of day: business hours are busy.
-const HOURLY: [f64; 24] = [
-    0.6, 0.5, 0.4, 0.4, 0.5, 1.0, 2.0, 4.0, 6.5, 8.0, 8.5, 8.0, 7.0, 7.5, 8.0, 7.5, 6.5, 5.0, 3.5,
-    2.5, 2.0, 1.5, 1.0, 0.8,
-];
-
-fn expected_calls(cell: &Cell, slot: i64) -> f64 {
-    let Some(at) = Utc.timestamp_opt(slot * SLOT_SECONDS as i64, 0).single() else {
-        return 0.0;
-    };
-    let total: f64 = HOURLY.iter().sum();
-    let weekend = matches!(at.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun);
-    let day_factor = if weekend { 0.35 } else { 1.0 };
-    cell.daily_volume * day_factor * HOURLY[at.hour() as usize] / total / 4.0
-}
-
-/// Streams of randomness, so that a slot's call counts can be drawn without its durations.
-const CALLS: u64 = 1;
-const WAITS: u64 = 2;
-const HANDLING: u64 = 3;
-
-/// Whether each call offered in the slot was abandoned.
-fn calls(seed: u64, cell: &Cell, slot: i64) -> Vec<bool> {
-    let mut rng = Rng::new(&[seed, cell.index, slot as u64, CALLS]);
-    let offered = rng.poisson(expected_calls(cell, slot));
-    (0..offered)
-        .map(|_| rng.chance(cell.profile.abandon))
-        .collect()
-}
+/// The most dimensions one query may group by.
+pub(crate) const MAX_GROUP_BY: usize = 16;
 
 /// Additive statistics of one metric.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -250,17 +58,6 @@ impl Stat {
     }
     fn tick(&mut self, n: u64) {
         self.count += n;
-    }
-    fn add(&mut self, other: &Stat) {
-        if other.count == 0 {
-            return;
-        }
-        if self.count == 0 || other.min < self.min {
-            self.min = other.min;
-        }
-        self.max = self.max.max(other.max);
-        self.count += other.count;
-        self.sum += other.sum;
     }
 }
 
@@ -330,6 +127,8 @@ pub(crate) struct Tally {
     stats: [Stat; MODELLED.len()],
     /// `oServiceLevel` numerator; its denominator is the `oServiceLevel` stat's count.
     sl_met: u64,
+    /// The service-level goal of the queues counted (the highest when they differ).
+    sl_target: f64,
     /// The query's `views` (see `views.rs`), fed every timer event.
     views: ViewTally,
 }
@@ -339,6 +138,7 @@ impl Default for Tally {
         Tally {
             stats: [Stat::default(); MODELLED.len()],
             sl_met: 0,
+            sl_target: 0.0,
             views: ViewTally::default(),
         }
     }
@@ -352,6 +152,7 @@ struct Recorder<'a> {
 }
 
 impl Recorder<'_> {
+    /// A timer event: every timer value passes through here, so views see them all.
     fn record(self, value: u64) {
         self.stat.record(value);
         self.views.observe(MODELLED[self.metric as usize].0, value);
@@ -362,7 +163,7 @@ impl Recorder<'_> {
 }
 
 impl Tally {
-    fn with_views(views: &std::sync::Arc<[View]>) -> Self {
+    fn with_views(views: &Arc<[View]>) -> Self {
         Tally {
             views: ViewTally::new(views),
             ..Tally::default()
@@ -379,14 +180,6 @@ impl Tally {
 
     fn get(&self, name: &str) -> Option<&Stat> {
         metric_index(name).map(|i| &self.stats[i])
-    }
-
-    pub(crate) fn add(&mut self, other: &Tally) {
-        for (mine, theirs) in self.stats.iter_mut().zip(other.stats.iter()) {
-            mine.add(theirs);
-        }
-        self.sl_met += other.sl_met;
-        self.views.add(&other.views);
     }
 
     /// The `stats` object of `metric`, or `None` where it had no events.
@@ -408,7 +201,7 @@ impl Tally {
                 "ratio": self.sl_met as f64 / stat.count as f64,
                 "numerator": self.sl_met as f64,
                 "denominator": stat.count as f64,
-                "target": 0.8,
+                "target": self.sl_target,
             }),
         })
     }
@@ -432,72 +225,66 @@ impl Tally {
     }
 }
 
-/// Generates one cell's conversations in one slot.
-///
-/// `offered` and `previous` are [`calls`] of this slot and the one before, drawn once by the
-/// caller; the events are added into `t`.
-fn record_slot(
-    t: &mut Tally,
-    seed: u64,
-    cell: &Cell,
-    slot: i64,
-    offered: &[bool],
-    previous: &[bool],
-) {
-    let mut waits = Rng::new(&[seed, cell.index, slot as u64, WAITS]);
-    t.at(M::NOffered).tick(offered.len() as u64);
-    t.at(M::NConversations).tick(offered.len() as u64);
-    for abandoned in offered {
-        if *abandoned {
-            let wait = waits.exp_ms((cell.profile.asa_s * 1.4).max(25.0));
-            t.at(M::TAbandon).record(wait);
-            t.at(M::TAcd).record(wait);
-            t.at(M::TWait).record(wait);
-            if wait < SHORT_ABANDON_MS {
-                t.at(M::TShortAbandon).record(wait);
-            } else {
-                t.at(M::OServiceLevel).tick(1);
-                t.at(M::NOverSla).tick(1);
+impl Tally {
+    /// Adds one conversation's events.
+    fn record(&mut self, outcome: &Outcome, sl_target: f64) {
+        self.sl_target = self.sl_target.max(sl_target);
+        match *outcome {
+            Outcome::Abandoned { wait_ms } => {
+                self.at(M::NOffered).tick(1);
+                self.at(M::NConversations).tick(1);
+                self.at(M::TAbandon).record(wait_ms);
+                self.at(M::TAcd).record(wait_ms);
+                self.at(M::TWait).record(wait_ms);
+                if wait_ms < SHORT_ABANDON_MS {
+                    self.at(M::TShortAbandon).record(wait_ms);
+                } else {
+                    self.at(M::OServiceLevel).tick(1);
+                    self.at(M::NOverSla).tick(1);
+                }
             }
-        } else {
-            let wait = waits.exp_ms(cell.profile.asa_s);
-            t.at(M::TAnswered).record(wait);
-            t.at(M::TAcd).record(wait);
-            t.at(M::TWait).record(wait);
-            t.at(M::NConnected).tick(1);
-            t.at(M::TAlert)
-                .record(2000 + (waits.unit() * 6000.0) as u64);
-            t.at(M::OServiceLevel).tick(1);
-            if wait <= SERVICE_TARGET_MS {
-                t.sl_met += 1;
-            } else {
-                t.at(M::NOverSla).tick(1);
+            Outcome::Answered {
+                wait_ms,
+                met,
+                alert_ms,
+            } => {
+                self.at(M::NOffered).tick(1);
+                self.at(M::NConversations).tick(1);
+                self.at(M::TAnswered).record(wait_ms);
+                self.at(M::TAcd).record(wait_ms);
+                self.at(M::TWait).record(wait_ms);
+                self.at(M::NConnected).tick(1);
+                self.at(M::TAlert).record(alert_ms);
+                self.at(M::OServiceLevel).tick(1);
+                if met {
+                    self.sl_met += 1;
+                } else {
+                    self.at(M::NOverSla).tick(1);
+                }
             }
-        }
-    }
-    // Handling ends after wrap-up, so a slot's handled calls are the previous slot's answers.
-    let handled = previous.iter().filter(|a| !**a).count();
-    let mut handling = Rng::new(&[seed, cell.index, slot as u64, HANDLING]);
-    for _ in 0..handled {
-        let talk = handling.exp_ms(cell.profile.aht_s * 0.78);
-        let acw = 5000 + handling.exp_ms(cell.profile.aht_s * 0.12);
-        let held = handling
-            .chance(0.2)
-            .then(|| handling.exp_ms(cell.profile.aht_s * 0.15));
-        t.at(M::TTalk).record(talk);
-        t.at(M::TTalkComplete).record(talk);
-        t.at(M::TAcw).record(acw);
-        if let Some(held) = held {
-            t.at(M::THeld).record(held);
-            t.at(M::THeldComplete).record(held);
-        }
-        t.at(M::THandle).record(talk + acw + held.unwrap_or(0));
-        if handling.chance(cell.profile.transfer) {
-            t.at(M::NTransferred).tick(1);
-            if handling.chance(0.7) {
-                t.at(M::NBlindTransferred).tick(1);
-            } else {
-                t.at(M::NConsultTransferred).tick(1);
+            Outcome::Handled {
+                talk_ms,
+                acw_ms,
+                held_ms,
+                transfer,
+            } => {
+                self.at(M::TTalk).record(talk_ms);
+                self.at(M::TTalkComplete).record(talk_ms);
+                self.at(M::TAcw).record(acw_ms);
+                if let Some(held) = held_ms {
+                    self.at(M::THeld).record(held);
+                    self.at(M::THeldComplete).record(held);
+                }
+                self.at(M::THandle)
+                    .record(talk_ms + acw_ms + held_ms.unwrap_or(0));
+                if let Some(blind) = transfer {
+                    self.at(M::NTransferred).tick(1);
+                    if blind {
+                        self.at(M::NBlindTransferred).tick(1);
+                    } else {
+                        self.at(M::NConsultTransferred).tick(1);
+                    }
+                }
             }
         }
     }
@@ -506,34 +293,11 @@ fn record_slot(
 /// The first slot starting at or after `at`.
 fn slot_at_or_after(at: DateTime<Utc>) -> i64 {
     let secs = at.timestamp();
-    let size = SLOT_SECONDS as i64;
-    secs.div_euclid(size) + i64::from(secs.rem_euclid(size) != 0)
-}
-
-fn tally_range(seed: u64, cell: &Cell, from_slot: i64, to_slot: i64) -> Tally {
-    tally_range_viewed(seed, cell, from_slot, to_slot, &[].into())
-}
-
-/// [`tally_range`] feeding the query's views too.
-fn tally_range_viewed(
-    seed: u64,
-    cell: &Cell,
-    from_slot: i64,
-    to_slot: i64,
-    views: &std::sync::Arc<[View]>,
-) -> Tally {
-    let mut total = Tally::with_views(views);
-    let mut previous = calls(seed, cell, from_slot - 1);
-    for slot in from_slot..to_slot {
-        let offered = calls(seed, cell, slot);
-        record_slot(&mut total, seed, cell, slot, &offered, &previous);
-        previous = offered;
-    }
-    total
+    secs.div_euclid(SLOT_SECONDS) + i64::from(secs.rem_euclid(SLOT_SECONDS) != 0)
 }
 
 /// The buckets of a query: `[start, end)` pairs, the last one cut at the interval's end.
-fn buckets(q: &AggregationQuery) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+pub(crate) fn buckets(q: &AggregationQuery) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
     let Some(period) = q.granularity else {
         return vec![(q.start, q.end)];
     };
@@ -550,35 +314,248 @@ fn buckets(q: &AggregationQuery) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
     out
 }
 
-/// Runs an aggregation query: the `results` groups, in a stable order.
-pub(crate) fn aggregate(seed: u64, q: &AggregationQuery) -> Vec<Value> {
-    let buckets = buckets(q);
-    let mut groups: BTreeMap<Vec<Option<String>>, Vec<Tally>> = BTreeMap::new();
-    for cell in cells(seed) {
-        if let Some(filter) = &q.filter
-            && !filter.admits(&|d| cell.dimension(d))
-        {
-            continue;
+/// A group's key: the codes of the grouped dimensions, in `groupBy` order.
+type Key = [u16; MAX_GROUP_BY];
+
+/// The groups a query can yield, sorted as they are served, and the queues feeding each.
+pub(crate) struct Plan {
+    dims: Vec<Dim>,
+    keys: Vec<(Key, Vec<u16>)>,
+}
+
+impl Plan {
+    /// How many groups the query can yield (some may have no data in the window).
+    pub(crate) fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    fn key_of(&self, model: &Model, leaf: &Leaf) -> Key {
+        let mut key = [0; MAX_GROUP_BY];
+        for (slot, d) in key.iter_mut().zip(&self.dims) {
+            *slot = d.code(model, leaf);
         }
-        let key: Vec<Option<String>> = q.group_by.iter().map(|d| cell.dimension(d)).collect();
-        let entry = groups
-            .entry(key)
-            .or_insert_with(|| vec![Tally::default(); buckets.len()]);
-        for (i, (start, end)) in buckets.iter().enumerate() {
-            let t = tally_range_viewed(
-                seed,
-                &cell,
-                slot_at_or_after(*start),
-                slot_at_or_after(*end),
-                &q.views,
-            );
-            entry[i].add(&t);
+        key
+    }
+
+    fn texts(&self, model: &Model, key: &Key) -> Vec<Option<String>> {
+        self.dims
+            .iter()
+            .zip(key)
+            .map(|(d, c)| d.text(model, *c).map(str::to_owned))
+            .collect()
+    }
+}
+
+fn admits(model: &Model, q: &AggregationQuery, leaf: &Leaf) -> bool {
+    q.filter
+        .as_ref()
+        .is_none_or(|f| f.admits(&|name| value_by_name(model, leaf, name).map(str::to_owned)))
+}
+
+/// Lists the groups of `q` from the scenario alone.
+///
+/// `groupBy` names only modelled dimensions here (the handler has refused the others).
+pub(crate) fn plan(model: &Model, q: &AggregationQuery) -> Plan {
+    let dims: Vec<Dim> = q.group_by.iter().filter_map(|d| Dim::parse(d)).collect();
+    let mut fields = LeafFields::default();
+    for d in &dims {
+        d.mark(&mut fields);
+    }
+    if let Some(filter) = &q.filter {
+        let predicates = filter
+            .predicates
+            .iter()
+            .chain(filter.clauses.iter().flat_map(|c| c.predicates.iter()));
+        for p in predicates {
+            if let Some(d) = Dim::parse(&p.dimension) {
+                d.mark(&mut fields);
+            }
         }
     }
-    groups
+    let mut plan = Plan {
+        dims,
+        keys: Vec::new(),
+    };
+    let mut found: HashMap<Key, BTreeSet<u16>> = HashMap::new();
+    let mut leaves = Vec::new();
+    for index in 0..model.queues.len() {
+        leaves.clear();
+        for kind in [
+            LeafKind::Unrouted,
+            LeafKind::RoutedAbandon,
+            LeafKind::Answered,
+        ] {
+            model.leaves(index, kind, &fields, &mut leaves);
+        }
+        for leaf in &leaves {
+            if admits(model, q, leaf) {
+                found
+                    .entry(plan.key_of(model, leaf))
+                    .or_default()
+                    .insert(index as u16);
+            }
+        }
+    }
+    let mut keys: Vec<(Vec<Option<String>>, Key, Vec<u16>)> = found
         .into_iter()
-        .filter_map(|(key, tallies)| render_group(q, &buckets, &key, &tallies))
-        .collect()
+        .map(|(k, queues)| (plan.texts(model, &k), k, queues.into_iter().collect()))
+        .collect();
+    keys.sort_by(|a, b| a.0.cmp(&b.0));
+    plan.keys = keys.into_iter().map(|(_, k, q)| (k, q)).collect();
+    plan
+}
+
+/// Tallies per bucket of the groups `batch` (indices into the plan), drawing only the
+/// queues that feed them.
+fn tally(
+    model: &Model,
+    seed: u64,
+    q: &AggregationQuery,
+    plan: &Plan,
+    batch: &[usize],
+    buckets: &[(DateTime<Utc>, DateTime<Utc>)],
+) -> Vec<Vec<Tally>> {
+    let mut tallies = vec![vec![Tally::with_views(&q.views); buckets.len()]; batch.len()];
+    let (Some(first), Some(last)) = (buckets.first(), buckets.last()) else {
+        return tallies;
+    };
+    let (from, to) = (slot_at_or_after(first.0), slot_at_or_after(last.1));
+    // Slot to bucket, so each event finds its bucket without a search.
+    let mut bucket_of = vec![u32::MAX; usize::try_from(to - from).unwrap_or(0)];
+    for (i, (start, end)) in buckets.iter().enumerate() {
+        for slot in slot_at_or_after(*start)..slot_at_or_after(*end) {
+            bucket_of[(slot - from) as usize] = i as u32;
+        }
+    }
+    let position: HashMap<Key, usize> = batch
+        .iter()
+        .enumerate()
+        .map(|(pos, k)| (plan.keys[*k].0, pos))
+        .collect();
+    let queues: BTreeSet<u16> = batch
+        .iter()
+        .flat_map(|k| plan.keys[*k].1.iter().copied())
+        .collect();
+    // Filter and key once per distinct leaf, not once per conversation.
+    let mut memo: HashMap<Leaf, Option<usize>> = HashMap::new();
+    for index in queues {
+        let queue = &model.queues[index as usize];
+        let target = queue.service_level_target();
+        visit_queue(
+            model,
+            seed,
+            index as usize,
+            from,
+            to,
+            &mut |slot, leaf, outcome| {
+                let pos = *memo.entry(*leaf).or_insert_with(|| {
+                    if admits(model, q, leaf) {
+                        position.get(&plan.key_of(model, leaf)).copied()
+                    } else {
+                        None
+                    }
+                });
+                let bucket = bucket_of[(slot - from) as usize];
+                if let Some(pos) = pos
+                    && bucket != u32::MAX
+                {
+                    tallies[pos][bucket as usize].record(outcome, target);
+                }
+            },
+        );
+    }
+    tallies
+}
+
+/// One page of a query's groups from the `first` planned group: at most `page_size`
+/// groups with data, and the planned index of the next group with data, if any.
+///
+/// A `topN` / `bottomN` query is paged over its ranked list instead (see [`ranked_page`]).
+/// `held` learns the most groups held at once.
+pub(crate) fn page(
+    model: &Model,
+    seed: u64,
+    q: &AggregationQuery,
+    first: usize,
+    page_size: usize,
+    held: &mut usize,
+) -> (Vec<Value>, Option<usize>) {
+    if let Selection::Ranked { .. } = q.selection {
+        return ranked_page(model, seed, q, first, page_size, held);
+    }
+    let (groups, next) = page_of_groups(model, seed, q, first, page_size, held);
+    (shape::finish(&q.selection, groups), next)
+}
+
+/// A page of a `topN` / `bottomN` query: `first` and the next position index the ranked
+/// list. Ranking needs every group's totals before cutting, so this tallies every planned
+/// group (as the synchronous query does), keeps the `limit` ranked ones, and slices them.
+fn ranked_page(
+    model: &Model,
+    seed: u64,
+    q: &AggregationQuery,
+    first: usize,
+    page_size: usize,
+    held: &mut usize,
+) -> (Vec<Value>, Option<usize>) {
+    let ranked = aggregate(model, seed, q, held);
+    let end = first.saturating_add(page_size).min(ranked.len());
+    let items = ranked.get(first..end).unwrap_or_default().to_vec();
+    (items, (end < ranked.len()).then_some(end))
+}
+
+/// [`page`] of an ordinary query, generating one page of groups (and one more) at a time.
+fn page_of_groups(
+    model: &Model,
+    seed: u64,
+    q: &AggregationQuery,
+    first: usize,
+    page_size: usize,
+    held: &mut usize,
+) -> (Vec<Value>, Option<usize>) {
+    let plan = plan(model, q);
+    let buckets = buckets(q);
+    let mut out = Vec::new();
+    let mut next = first;
+    while next < plan.len() {
+        // One group more than the page needs, to know whether a next page has data.
+        let want = page_size + 1 - out.len();
+        let batch: Vec<usize> = (next..plan.len().min(next + want)).collect();
+        *held = (*held).max(out.len() + batch.len());
+        let tallies = tally(model, seed, q, &plan, &batch, &buckets);
+        for (k, t) in batch.iter().zip(&tallies) {
+            let texts = plan.texts(model, &plan.keys[*k].0);
+            if let Some(group) = render_group(q, &buckets, &texts, t) {
+                if out.len() == page_size {
+                    return (out, Some(*k));
+                }
+                out.push(group);
+            }
+        }
+        next += batch.len();
+    }
+    (out, None)
+}
+
+/// Every group of a query (the synchronous query answers them at once), shaped by
+/// [`shape::finish`]: ranked and cut for `topN` / `bottomN`.
+pub(crate) fn aggregate(
+    model: &Model,
+    seed: u64,
+    q: &AggregationQuery,
+    held: &mut usize,
+) -> Vec<Value> {
+    let plan = plan(model, q);
+    let buckets = buckets(q);
+    let batch: Vec<usize> = (0..plan.len()).collect();
+    *held = (*held).max(batch.len());
+    let tallies = tally(model, seed, q, &plan, &batch, &buckets);
+    let groups = batch
+        .iter()
+        .zip(&tallies)
+        .filter_map(|(k, t)| render_group(q, &buckets, &plan.texts(model, &plan.keys[*k].0), t))
+        .collect();
+    shape::finish(&q.selection, groups)
 }
 
 fn render_group(
@@ -620,90 +597,252 @@ fn render_group(
     Some(Value::Object(out))
 }
 
-/// Distinct values of `dimension` over every cell, sorted.
-pub(crate) fn dimension_values(seed: u64, dimension: &str) -> Vec<String> {
-    let values: std::collections::BTreeSet<String> = cells(seed)
+/// A query over `[start, end)` grouped by `group_by`, in `granularity` buckets (UTC).
+fn internal_query(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    granularity: Option<Period>,
+    group_by: Vec<String>,
+) -> AggregationQuery {
+    AggregationQuery {
+        start,
+        end,
+        granularity,
+        zone: Tz::UTC,
+        group_by,
+        filter: None,
+        metrics: MODELLED.iter().map(|(n, _)| (*n).to_owned()).collect(),
+        page_size: None,
+        views: Arc::from([]),
+        selection: Selection::All,
+    }
+}
+
+/// Tallies of every group of `q`, by the group's values.
+fn tallies_by(
+    model: &Model,
+    seed: u64,
+    q: &AggregationQuery,
+) -> Vec<(Vec<Option<String>>, Vec<Tally>)> {
+    let plan = plan(model, q);
+    let batch: Vec<usize> = (0..plan.len()).collect();
+    let tallies = tally(model, seed, q, &plan, &batch, &buckets(q));
+    batch
         .iter()
-        .filter_map(|c| c.dimension(dimension))
+        .map(|k| plan.texts(model, &plan.keys[*k].0))
+        .zip(tallies)
+        .collect()
+}
+
+/// Distinct values of `dimension` the scenario can produce, sorted.
+pub(crate) fn dimension_values(model: &Model, dimension: &str) -> Vec<String> {
+    if Dim::parse(dimension).is_none() {
+        return Vec::new();
+    }
+    let epoch = DateTime::<Utc>::UNIX_EPOCH;
+    let q = internal_query(epoch, epoch, None, vec![dimension.to_owned()]);
+    let plan = plan(model, &q);
+    let values: BTreeSet<String> = plan
+        .keys
+        .iter()
+        .filter_map(|(k, _)| plan.texts(model, k).remove(0))
         .collect();
     values.into_iter().collect()
 }
 
 /// Totals over `[start, end)` grouped by `dimension` (see `Emulator::expected_counts`).
 pub(crate) fn expected_counts(
+    model: &Model,
     seed: u64,
     dimension: &str,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> BTreeMap<Option<String>, RawCounts> {
-    let mut totals: BTreeMap<Option<String>, Tally> = BTreeMap::new();
-    let (from, to) = (slot_at_or_after(start), slot_at_or_after(end));
-    for cell in cells(seed) {
-        let t = tally_range(seed, &cell, from, to);
-        totals.entry(cell.dimension(dimension)).or_default().add(&t);
-    }
-    totals
+    let group_by = if Dim::parse(dimension).is_some() {
+        vec![dimension.to_owned()]
+    } else {
+        Vec::new()
+    };
+    let q = internal_query(start, end, None, group_by);
+    tallies_by(model, seed, &q)
         .into_iter()
-        .map(|(k, t)| (k, t.raw_counts()))
+        .filter_map(|(mut key, tallies)| {
+            let t = tallies.first()?;
+            let value = key.pop().flatten();
+            (t.get("nOffered").is_some_and(|s| s.count > 0)
+                || t.get("tHandle").is_some_and(|s| s.count > 0))
+            .then(|| (value, t.raw_counts()))
+        })
         .collect()
 }
 
 /// One facade entity: a strategy (routing method) over one day.
 pub(crate) struct StrategyDay {
+    pub(crate) start: DateTime<Utc>,
+    pub(crate) end: DateTime<Utc>,
     pub(crate) handled: u64,
     pub(crate) abandoned: u64,
     pub(crate) answered: u64,
     pub(crate) answer_ms: u64,
 }
 
-/// The facade's data: per routing method over `[start, end)`, all queues together.
-pub(crate) fn strategy_day(
+/// The facade's data: per routing method, its days from `start` to `end` (UTC, the last cut
+/// at `end`), all queues together. Methods in no queue are absent.
+pub(crate) fn strategy_days(
+    model: &Model,
     seed: u64,
-    routing: &str,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-) -> Option<StrategyDay> {
-    let mut total = Tally::default();
-    let mut any = false;
-    for cell in cells(seed).iter().filter(|c| c.routing == Some(routing)) {
-        any = true;
-        total.add(&tally_range(
-            seed,
-            cell,
-            slot_at_or_after(start),
-            slot_at_or_after(end),
-        ));
-    }
-    let stat = |name| total.get(name).copied().unwrap_or_default();
-    any.then(|| StrategyDay {
-        handled: stat("tHandle").count,
-        abandoned: stat("tAbandon").count,
-        answered: stat("tAnswered").count,
-        answer_ms: stat("tAnswered").sum,
-    })
+) -> BTreeMap<String, Vec<StrategyDay>> {
+    let q = internal_query(start, end, Period::parse("P1D"), vec!["usedRouting".into()]);
+    let days = buckets(&q);
+    tallies_by(model, seed, &q)
+        .into_iter()
+        .filter_map(|(mut key, tallies)| {
+            let method = key.pop().flatten()?;
+            let list = days
+                .iter()
+                .zip(&tallies)
+                .map(|((s, e), t)| {
+                    let stat = |name| t.get(name).copied().unwrap_or_default();
+                    StrategyDay {
+                        start: *s,
+                        end: *e,
+                        handled: stat("tHandle").count,
+                        abandoned: stat("tAbandon").count,
+                        answered: stat("tAnswered").count,
+                        answer_ms: stat("tAnswered").sum,
+                    }
+                })
+                .collect();
+            Some((method, list))
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::Scenario;
+
+    fn model() -> Model {
+        Model::new(&Scenario::default_centre())
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
 
     #[test]
     fn only_reference_routing_methods_are_used() {
-        for cell in cells(3) {
-            if let Some(r) = cell.routing {
-                assert!(ROUTING_METHODS.contains(&r), "{r}");
-            }
+        for m in dimension_values(&model(), "usedRouting") {
+            assert!(ROUTING_METHODS.contains(&m.as_str()), "{m}");
         }
     }
 
     #[test]
-    fn slots_add_up_across_a_split() {
-        let cell = &cells(9)[0];
-        let whole = tally_range(9, cell, 100, 300);
-        let mut split = tally_range(9, cell, 100, 170);
-        split.add(&tally_range(9, cell, 170, 300));
-        assert_eq!(whole, split);
-        assert!(whole.get("nOffered").unwrap().count > 0);
+    fn slots_add_up_across_a_split_for_every_grouping() {
+        let model = model();
+        for dim in ["queueId", "userId", "wrapUpCode", "requestedRouting"] {
+            let whole = expected_counts(
+                &model,
+                9,
+                dim,
+                at("2024-05-01T00:00:00Z"),
+                at("2024-05-03T00:00:00Z"),
+            );
+            let a = expected_counts(
+                &model,
+                9,
+                dim,
+                at("2024-05-01T00:00:00Z"),
+                at("2024-05-01T17:15:00Z"),
+            );
+            let b = expected_counts(
+                &model,
+                9,
+                dim,
+                at("2024-05-01T17:15:00Z"),
+                at("2024-05-03T00:00:00Z"),
+            );
+            for (key, counts) in &whole {
+                let sum = |f: fn(&RawCounts) -> Option<u64>| {
+                    a.get(key).and_then(f).unwrap_or(0) + b.get(key).and_then(f).unwrap_or(0)
+                };
+                assert_eq!(
+                    counts.offered.unwrap_or(0),
+                    sum(|c| c.offered),
+                    "{dim} {key:?}"
+                );
+                assert_eq!(
+                    counts.handled.unwrap_or(0),
+                    sum(|c| c.handled),
+                    "{dim} {key:?}"
+                );
+                assert_eq!(
+                    counts.transferred.unwrap_or(0),
+                    sum(|c| c.transferred),
+                    "{dim} {key:?}"
+                );
+            }
+            assert!(whole.len() > 2, "{dim}");
+        }
+    }
+
+    #[test]
+    fn views_see_every_timer_event_the_generator_records() {
+        let model = model();
+        let timers: Vec<&str> = MODELLED
+            .iter()
+            .filter(|(_, k)| *k == Kind::Duration)
+            .map(|(n, _)| *n)
+            .collect();
+        let mut q = internal_query(
+            at("2024-05-01T00:00:00Z"),
+            at("2024-05-02T00:00:00Z"),
+            Period::parse("PT1H"),
+            vec!["queueId".into(), "mediaType".into()],
+        );
+        // A view from 0 ms admits every value, so it must equal its target metric exactly.
+        q.views = timers
+            .iter()
+            .map(|t| View {
+                name: format!("all {t}"),
+                target: (*t).to_owned(),
+                gte: Some(0),
+                lt: None,
+            })
+            .collect();
+        let mut held = 0;
+        let results = aggregate(&model, 9, &q, &mut held);
+        let mut seen = BTreeSet::new();
+        for bucket in results.iter().flat_map(|g| g["data"].as_array().unwrap()) {
+            let views = bucket["views"].as_array().expect("views in every bucket");
+            for m in bucket["metrics"].as_array().unwrap() {
+                let name = m["metric"].as_str().unwrap();
+                if !timers.contains(&name) {
+                    continue;
+                }
+                let view = views
+                    .iter()
+                    .find(|v| v["name"] == format!("all {name}"))
+                    .unwrap_or_else(|| panic!("no view saw {name}"));
+                assert_eq!(view["stats"], m["stats"], "{name}");
+                seen.insert(name.to_owned());
+            }
+            assert_eq!(
+                views.len(),
+                bucket["metrics"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|m| timers.contains(&m["metric"].as_str().unwrap()))
+                    .count()
+            );
+        }
+        assert_eq!(seen.len(), timers.len(), "{seen:?}");
     }
 
     #[test]
@@ -718,9 +857,9 @@ mod tests {
 
     #[test]
     fn slot_rounding_is_upward() {
-        let at = Utc.timestamp_opt(900 * 10 + 1, 0).unwrap();
+        let at = DateTime::from_timestamp(900 * 10 + 1, 0).unwrap();
         assert_eq!(slot_at_or_after(at), 11);
-        let at = Utc.timestamp_opt(900 * 10, 0).unwrap();
+        let at = DateTime::from_timestamp(900 * 10, 0).unwrap();
         assert_eq!(slot_at_or_after(at), 10);
     }
 }

@@ -30,10 +30,12 @@
 mod aggregates;
 mod auth;
 mod data;
+mod dimensions;
 mod errors;
 mod faults;
 mod period;
 mod query;
+pub mod scenario;
 mod server;
 mod shape;
 mod state;
@@ -51,6 +53,7 @@ use genesys_routing_eval::metrics::RawCounts;
 use genesys_routing_eval::{Error, ErrorKind};
 
 pub use data::ROUTING_METHODS;
+pub use scenario::{PlantedEffect, Scenario, ScenarioError};
 
 /// The OAuth client id the emulator accepts when none is configured.
 pub const DEFAULT_CLIENT_ID: &str = "routing-eval-emulator";
@@ -148,6 +151,11 @@ pub struct EmulatorStats {
     pub faults_served: u64,
     /// 429 answers, from scripted faults or the configured rate limit.
     pub rate_limited: u64,
+    /// The most result groups (each with its buckets) held at once to answer one request:
+    /// at most the page size plus one for a job's results page, every group for the
+    /// synchronous query and for each page of a `topN` / `bottomN` job (ranking needs every
+    /// group's totals).
+    pub peak_groups_held: u64,
 }
 
 /// Settings of an emulator, collected by [`Emulator::builder`].
@@ -169,6 +177,10 @@ pub(crate) struct Settings {
     pub(crate) client_secret: String,
     pub(crate) rate_limit: Option<u32>,
     pub(crate) rate_window: Duration,
+    pub(crate) scenario: Arc<Scenario>,
+    pub(crate) model: Arc<scenario::generate::Model>,
+    /// A hash of the scenario, so that emulators serving the same one share generated pages.
+    pub(crate) fingerprint: u64,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -181,6 +193,7 @@ impl fmt::Debug for EmulatorBuilder {
             .field("client_id", &self.settings.client_id)
             .field("rate_limit", &self.settings.rate_limit)
             .field("rate_window", &self.settings.rate_window)
+            .field("scenario", &self.settings.scenario.name)
             .field("faults", &self.faults)
             .field("port", &self.port)
             .finish_non_exhaustive()
@@ -199,6 +212,9 @@ impl Default for EmulatorBuilder {
                 client_secret: DEFAULT_CLIENT_SECRET.to_owned(),
                 rate_limit: None,
                 rate_window: Duration::from_secs(60),
+                scenario: Arc::new(Scenario::default_centre()),
+                model: Arc::new(scenario::generate::Model::new(&Scenario::default_centre())),
+                fingerprint: 0,
             },
             faults: Vec::new(),
             port: 0,
@@ -271,14 +287,41 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The contact centre served (default [`Scenario::default_centre`]).
+    ///
+    /// # Example
+    /// ```
+    /// use routing_eval_emulator::{Emulator, Scenario};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> genesys_routing_eval::Result<()> {
+    /// let emulator = Emulator::builder()
+    ///     .scenario(Scenario::default_centre())
+    ///     .start()
+    ///     .await?;
+    /// assert_eq!(emulator.scenario().queues.len(), 24);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn scenario(mut self, scenario: Scenario) -> Self {
+        self.settings.scenario = Arc::new(scenario);
+        self
+    }
+
     /// Starts serving on 127.0.0.1 in the current tokio runtime.
     ///
     /// # Errors
-    /// [`ErrorKind::Io`] when the port cannot be bound.
+    /// [`ErrorKind::Config`] when the scenario breaks a rule (its fields are public, so it
+    /// is checked again here); [`ErrorKind::Io`] when the port cannot be bound.
     ///
     /// # Panics
     /// Outside a tokio runtime.
-    pub async fn start(self) -> genesys_routing_eval::Result<Emulator> {
+    pub async fn start(mut self) -> genesys_routing_eval::Result<Emulator> {
+        self.settings
+            .scenario
+            .validate()
+            .map_err(|e| Error::new(ErrorKind::Config, e.to_string()))?;
+        self.settings.model = Arc::new(scenario::generate::Model::new(&self.settings.scenario));
+        self.settings.fingerprint = self.settings.scenario.fingerprint();
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
             .await
             .map_err(|e| {
@@ -413,7 +456,12 @@ impl Emulator {
     /// The values the data has for `dimension` (such as the queue ids for `queueId`), sorted;
     /// empty for a dimension the emulator does not model.
     pub fn dimension_values(&self, dimension: &str) -> Vec<String> {
-        data::dimension_values(self.state.settings.seed, dimension)
+        data::dimension_values(&self.state.settings.model, dimension)
+    }
+
+    /// The scenario served; [`Scenario::true_effects`] says what a comparison should find.
+    pub fn scenario(&self) -> &Scenario {
+        &self.state.settings.scenario
     }
 
     /// The raw counts an aggregates query over `[start, end)` returns, summed over every
@@ -428,7 +476,13 @@ impl Emulator {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> BTreeMap<Option<String>, RawCounts> {
-        data::expected_counts(self.state.settings.seed, dimension, start, end)
+        data::expected_counts(
+            &self.state.settings.model,
+            self.state.settings.seed,
+            dimension,
+            start,
+            end,
+        )
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use super::query::AggregationQuery;
 use super::{EmulatorStats, Endpoint, Fault, Settings};
 
 /// How a job ends once its latency has passed.
@@ -26,10 +27,23 @@ pub(crate) struct Job {
     pub(crate) submitted_at: DateTime<Utc>,
     pub(crate) outcome: Outcome,
     pub(crate) cancelled: bool,
-    /// Every result entry (aggregates groups or facade entities), paged on demand.
-    pub(crate) results: Arc<Vec<Value>>,
+    /// What the results pages are made of.
+    pub(crate) content: Content,
     pub(crate) page_size: usize,
 }
+
+/// A job's results: the facade's few entities, or an aggregates query whose pages are
+/// generated when asked for (a job holds its query, never its rows).
+#[derive(Debug, Clone)]
+pub(crate) enum Content {
+    Entities(Arc<Vec<Value>>),
+    Aggregates(Arc<AggregationQuery>),
+}
+
+/// A generated page: its groups and the cursor position of the next page.
+pub(crate) type CachedPage = Arc<(Vec<Value>, Option<usize>)>;
+/// A page being generated or generated, shared by the requests that ask for it.
+pub(crate) type PageCell = Arc<tokio::sync::OnceCell<CachedPage>>;
 
 /// Where a job stands now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,12 +134,20 @@ pub(crate) struct State {
     faults: Mutex<Vec<Scripted>>,
     stats: Mutex<EmulatorStats>,
     rate: Mutex<HashMap<String, RateWindow>>,
-    results_cache: Mutex<HashMap<String, Arc<Vec<Value>>>>,
 }
 
-/// Distinct queries whose results are kept, so that many clients asking the same thing (a
-/// load test) do not regenerate it.
-const CACHED_QUERIES: usize = 64;
+/// Pages generated in this process, shared by every emulator: the key names the scenario's
+/// fingerprint, the seed, the query, the position and the page size, which fix the page. So
+/// the many emulators of a test run, serving the same default centre, generate each page once.
+static PAGES: std::sync::LazyLock<Mutex<HashMap<String, PageCell>>> =
+    std::sync::LazyLock::new(Mutex::default);
+
+/// Pages kept, so that many clients asking the same thing (a load test) cost one
+/// generation. Only small pages are kept ([`CACHED_PAGE_BUCKETS`]), so the cache stays
+/// within a few pages' worth of memory.
+const CACHED_PAGES: usize = 64;
+/// The most group buckets a page may have to be kept.
+pub(crate) const CACHED_PAGE_BUCKETS: usize = 20_000;
 
 /// Locks, recovering from a poisoned lock: a panicking handler must not take the emulator
 /// down with it.
@@ -142,7 +164,6 @@ impl State {
             faults: Mutex::default(),
             stats: Mutex::default(),
             rate: Mutex::default(),
-            results_cache: Mutex::default(),
         }
     }
 
@@ -243,18 +264,33 @@ impl State {
         }
     }
 
-    /// Results computed earlier for the same query, if kept.
-    pub(crate) fn cached_results(&self, key: &str) -> Option<Arc<Vec<Value>>> {
-        lock(&self.results_cache).get(key).cloned()
+    /// The cell of the page with this key: filled already, being filled by another
+    /// request, or new (forgetting every page when the cache is full).
+    pub(crate) fn page_cell(&self, key: &str) -> PageCell {
+        let key = format!(
+            "{:016x} {} {key}",
+            self.settings.fingerprint, self.settings.seed
+        );
+        let key = key.as_str();
+        let mut pages = lock(&PAGES);
+        if let Some(cell) = pages.get(key) {
+            return Arc::clone(cell);
+        }
+        if pages.len() >= CACHED_PAGES {
+            pages.clear();
+        }
+        let cell = PageCell::default();
+        pages.insert(key.to_owned(), Arc::clone(&cell));
+        cell
     }
 
-    /// Keeps results for later identical queries, forgetting all when the cache is full.
-    pub(crate) fn cache_results(&self, key: String, results: Arc<Vec<Value>>) {
-        let mut cache = lock(&self.results_cache);
-        if cache.len() >= CACHED_QUERIES {
-            cache.clear();
-        }
-        cache.insert(key, results);
+    /// Drops a page from the cache (too big to keep, or its generation failed).
+    pub(crate) fn forget_page(&self, key: &str) {
+        let key = format!(
+            "{:016x} {} {key}",
+            self.settings.fingerprint, self.settings.seed
+        );
+        lock(&PAGES).remove(&key);
     }
 
     pub(crate) fn add_job(&self, job: Job) -> String {

@@ -10,12 +10,13 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use super::Endpoint;
-use super::aggregates::{CursorParam, json_body, page};
+use super::aggregates::{CursorParam, entity_page, json_body};
 use super::data;
 use super::errors::{ApiError, Problem};
 use super::faults::job_outcome;
 use super::period::format_interval;
-use super::state::{Job, JobState, State};
+use super::scenario::generate::Model;
+use super::state::{Content, Job, JobState, State};
 
 /// Metric ids the facade serves.
 pub(crate) const METRIC_TYPES: &[&str] = &["handledCalls", "avgSpeedOfAnswer", "abandonedCalls"];
@@ -143,37 +144,33 @@ fn parse(body: &Value) -> Result<StrategiesQuery, Vec<Problem>> {
 }
 
 /// One entity per strategy and day that had data, strategies in the order asked.
-fn entities(seed: u64, q: &StrategiesQuery) -> Vec<Value> {
+fn entities(model: &Model, seed: u64, q: &StrategiesQuery) -> Vec<Value> {
+    let days = data::strategy_days(model, seed, q.from, q.to);
     let mut out = Vec::new();
     for id in &q.strategy_ids {
-        let mut start = q.from;
-        while start < q.to {
-            let end = (start + chrono::Duration::days(1)).min(q.to);
-            if let Some(day) = data::strategy_day(seed, id, start, end) {
-                let metrics: Vec<Value> = q
-                    .metric_types
-                    .iter()
-                    .filter_map(|m| {
-                        let value = match m.as_str() {
-                            "handledCalls" => json!(day.handled),
-                            "abandonedCalls" => json!(day.abandoned),
-                            "avgSpeedOfAnswer" if day.answered > 0 => {
-                                json!(day.answer_ms as f64 / day.answered as f64 / 1000.0)
-                            }
-                            _ => return None,
-                        };
-                        Some(json!({ "metricId": m, "value": value }))
-                    })
-                    .collect();
-                if !metrics.is_empty() {
-                    out.push(json!({
-                        "entityId": id,
-                        "interval": format_interval(start, end),
-                        "metrics": metrics,
-                    }));
-                }
+        for day in days.get(id).into_iter().flatten() {
+            let metrics: Vec<Value> = q
+                .metric_types
+                .iter()
+                .filter_map(|m| {
+                    let value = match m.as_str() {
+                        "handledCalls" => json!(day.handled),
+                        "abandonedCalls" => json!(day.abandoned),
+                        "avgSpeedOfAnswer" if day.answered > 0 => {
+                            json!(day.answer_ms as f64 / day.answered as f64 / 1000.0)
+                        }
+                        _ => return None,
+                    };
+                    Some(json!({ "metricId": m, "value": value }))
+                })
+                .collect();
+            if !metrics.is_empty() {
+                out.push(json!({
+                    "entityId": id,
+                    "interval": format_interval(day.start, day.end),
+                    "metrics": metrics,
+                }));
             }
-            start = end;
         }
     }
     out
@@ -186,7 +183,8 @@ pub(crate) async fn submit(
 ) -> Result<Response, ApiError> {
     let q = parse(&json_body(&body)?).map_err(ApiError::bad_request)?;
     let seed = state.settings.seed;
-    let results = tokio::task::spawn_blocking(move || entities(seed, &q))
+    let model = Arc::clone(&state.settings.model);
+    let results = tokio::task::spawn_blocking(move || entities(&model, seed, &q))
         .await
         .map(Arc::new)
         .map_err(|_| ApiError::for_status(500))?;
@@ -196,7 +194,7 @@ pub(crate) async fn submit(
         submitted_at: Utc::now(),
         outcome: job_outcome(&state, Endpoint::StrategiesSubmit),
         cancelled: false,
-        results,
+        content: Content::Entities(results),
         page_size: state.settings.page_size,
     });
     Ok((StatusCode::ACCEPTED, Json(json!({ "id": id }))).into_response())
@@ -235,7 +233,12 @@ pub(crate) async fn results(
     let latency = state.settings.job_latency;
     let answer = state
         .with_job(&id, true, |job| match job.state(latency) {
-            JobState::Fulfilled => page(job, &id, params.cursor()),
+            JobState::Fulfilled => match &job.content {
+                Content::Entities(entities) => {
+                    entity_page(entities, job.page_size, &id, params.cursor())
+                }
+                Content::Aggregates(_) => Err(ApiError::for_status(500)),
+            },
             _ => Err(ApiError::bad_request(vec![Problem {
                 field: None,
                 message: format!("Results are not available: job {id} has not completed; poll until its status is completed"),

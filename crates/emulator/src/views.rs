@@ -232,18 +232,6 @@ impl ViewStat {
         self.count += 1;
         self.sum += value;
     }
-
-    fn add(&mut self, other: &ViewStat) {
-        if other.count == 0 {
-            return;
-        }
-        if self.count == 0 || other.min < self.min {
-            self.min = other.min;
-        }
-        self.max = self.max.max(other.max);
-        self.count += other.count;
-        self.sum += other.sum;
-    }
 }
 
 /// The views of a query and their statistics over some slots; empty when the query has none.
@@ -268,16 +256,6 @@ impl ViewTally {
             if view.target == metric && view.admits(value) {
                 stat.record(value);
             }
-        }
-    }
-
-    /// Adds another tally of the same views (an empty default one takes the other's views).
-    pub(crate) fn add(&mut self, other: &ViewTally) {
-        if self.views.is_empty() && !other.views.is_empty() {
-            *self = ViewTally::new(&other.views);
-        }
-        for (mine, theirs) in self.stats.iter_mut().zip(&other.stats) {
-            mine.add(theirs);
         }
     }
 
@@ -352,20 +330,6 @@ mod tests {
             rendered[0]["stats"],
             json!({"max": 9999.0, "min": 5000.0, "count": 3, "sum": 21999.0})
         );
-    }
-
-    #[test]
-    fn adding_to_an_empty_tally_keeps_the_views() {
-        let views: Arc<[View]> = views_of(json!({"views": [
-            {"target": "tTalk", "name": "long", "function": "rangeBound", "range": {"gte": 1}}]}))
-        .unwrap()
-        .into();
-        let mut part = ViewTally::new(&views);
-        part.observe("tTalk", 5);
-        let mut total = ViewTally::default();
-        total.add(&part);
-        total.add(&part);
-        assert_eq!(total.render()[0]["stats"]["count"], 2);
     }
 
     #[test]

@@ -20,6 +20,12 @@ ROUTING_METHODS = {
     "Bullseye", "Conditional", "Direct", "Last", "Manual",
     "Predictive", "Preferred", "Standard", "Vip",
 }
+# Genesys's mediaType values (the SDK's AnalyticsSession.media_type): a scenario may serve
+# several, and every answer is split by them.
+MEDIA_TYPES = {
+    "callback", "chat", "cobrowse", "email", "internalmessage", "message",
+    "screenmonitoring", "screenshare", "unknown", "video", "voice",
+}
 METRICS = ["nOffered", "tAnswered", "tAbandon", "tHandle", "oServiceLevel", "nTransferred"]
 
 
@@ -109,7 +115,7 @@ def check_groups(groups):
     for container in groups:
         check(isinstance(container, genesys.ConversationAggregateDataContainer), f"group decoded as {type(container)}")
         check(container.group is not None, "a result without a group")
-        check(container.group.get("mediaType") == "voice", f"group without mediaType: {container.group}")
+        check(container.group.get("mediaType") in MEDIA_TYPES, f"group without a mediaType: {container.group}")
         routing = container.group.get("usedRouting")
         if routing is None:
             unrouted += 1
