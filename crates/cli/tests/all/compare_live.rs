@@ -113,10 +113,10 @@ fn settings_that_cannot_run_exit_2_before_any_request() {
 
 #[test]
 fn a_baseline_without_data_exits_1_naming_the_strategies_present() {
-    let out = run(&mut compare(&["--days", "3", "--baseline", "Vip"]));
+    let out = run(&mut compare(&["--days", "3", "--baseline", "Retired"]));
     assert_exit(&out, 1);
     assert!(
-        out.stderr.contains("Vip") && out.stderr.contains("Standard"),
+        out.stderr.contains("Retired") && out.stderr.contains("Standard"),
         "{}",
         out.stderr
     );
