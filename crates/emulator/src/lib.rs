@@ -409,7 +409,8 @@ impl Emulator {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> genesys_routing_eval::Result<()> {
-    /// use genesys_routing_eval::{DataOrigin, emulator::Emulator};
+    /// use genesys_routing_eval::DataOrigin;
+    /// use routing_eval_emulator::Emulator;
     /// let emulator = Emulator::start().await?;
     /// let client = emulator.client_builder().build()?;
     /// assert_eq!(client.data_origin(), DataOrigin::Emulator);
