@@ -18,7 +18,7 @@ use super::errors::{ApiError, Problem};
 use super::faults::job_outcome;
 use super::period::format_instant;
 use super::query::{self, AggregationQuery};
-use super::state::{CACHED_PAGE_BUCKETS, CachedPage, Content, Job, JobState, State};
+use super::state::{CACHED_PAGE_BYTES, CachedPage, Content, Job, JobState, State};
 
 /// How long results stay available after submission, for `expirationDate`.
 const RESULTS_KEPT: chrono::Duration = chrono::Duration::days(1);
@@ -102,7 +102,7 @@ async fn generate(
             tokio::task::spawn_blocking(move || {
                 let settings = &worker.settings;
                 let mut held = 0;
-                let answer = match page_size {
+                let (groups, next) = match page_size {
                     Some(size) => {
                         data::page(&settings.model, settings.seed, &q, first, size, &mut held)
                     }
@@ -112,7 +112,9 @@ async fn generate(
                     ),
                 };
                 worker.count(|s| s.peak_groups_held = s.peak_groups_held.max(held as u64));
-                Arc::new(answer)
+                // Serialised at once, so the JSON tree lives only while this page is made.
+                let text = serde_json::to_vec(&groups).unwrap_or_else(|_| b"[]".to_vec());
+                Arc::new((bytes::Bytes::from(text), next))
             })
             .await
             .map_err(|_| ApiError::for_status(500))
@@ -125,15 +127,27 @@ async fn generate(
             return Err(e);
         }
     };
-    let buckets: usize = page
-        .0
-        .iter()
-        .map(|g| g["data"].as_array().map_or(0, Vec::len))
-        .sum();
-    if buckets > CACHED_PAGE_BUCKETS {
+    if page.0.len() > CACHED_PAGE_BYTES {
         state.forget_page(&key);
     }
     Ok(page)
+}
+
+/// A JSON answer `{"results": <groups>, "cursor"?}` around a serialised groups array.
+fn results_body(groups: &[u8], cursor: Option<&str>) -> Response {
+    let mut body = Vec::with_capacity(groups.len() + 96);
+    body.extend_from_slice(b"{\"results\":");
+    body.extend_from_slice(groups);
+    if let Some(cursor) = cursor {
+        body.extend_from_slice(b",\"cursor\":");
+        body.extend_from_slice(Value::from(cursor).to_string().as_bytes());
+    }
+    body.push(b'}');
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
 }
 
 /// `POST .../aggregates/jobs`: 202 `{"jobId"}`. The job keeps the query; its pages are
@@ -163,7 +177,7 @@ pub(crate) async fn query(
 ) -> Result<Response, ApiError> {
     let q = checked_query(&body, false)?;
     let results = generate(&state, Arc::new(q), 0, None).await?;
-    Ok(Json(json!({ "results": results.0 })).into_response())
+    Ok(results_body(&results.0, None))
 }
 
 /// `GET .../aggregates/jobs/{jobId}`.
@@ -282,7 +296,8 @@ pub(crate) async fn results(
         Content::Aggregates(q) => {
             let first = params.cursor().map_or(Ok(0), |c| decode_cursor(&id, c))?;
             let page = generate(&state, q, first, Some(page_size)).await?;
-            (page.0.clone(), page.1.map(|next| encode_cursor(&id, next)))
+            let cursor = page.1.map(|next| encode_cursor(&id, next));
+            return Ok(results_body(&page.0, cursor.as_deref()));
         }
     };
     let mut body = Map::new();

@@ -40,8 +40,9 @@ pub(crate) enum Content {
     Aggregates(Arc<AggregationQuery>),
 }
 
-/// A generated page: its groups and the cursor position of the next page.
-pub(crate) type CachedPage = Arc<(Vec<Value>, Option<usize>)>;
+/// A generated page: its groups as a serialised JSON array, and the cursor position of the
+/// next page. Kept serialised: a JSON tree takes many times the bytes of its text.
+pub(crate) type CachedPage = Arc<(bytes::Bytes, Option<usize>)>;
 /// A page being generated or generated, shared by the requests that ask for it.
 pub(crate) type PageCell = Arc<tokio::sync::OnceCell<CachedPage>>;
 
@@ -143,11 +144,11 @@ static PAGES: std::sync::LazyLock<Mutex<HashMap<String, PageCell>>> =
     std::sync::LazyLock::new(Mutex::default);
 
 /// Pages kept, so that many clients asking the same thing (a load test) cost one
-/// generation. Only small pages are kept ([`CACHED_PAGE_BUCKETS`]), so the cache stays
-/// within a few pages' worth of memory.
+/// generation. Only small pages are kept ([`CACHED_PAGE_BYTES`]), so the cache holds at
+/// most 32 MB.
 const CACHED_PAGES: usize = 64;
-/// The most group buckets a page may have to be kept.
-pub(crate) const CACHED_PAGE_BUCKETS: usize = 20_000;
+/// The largest page kept, in bytes of JSON.
+pub(crate) const CACHED_PAGE_BYTES: usize = 512 * 1024;
 
 /// Locks, recovering from a poisoned lock: a panicking handler must not take the emulator
 /// down with it.

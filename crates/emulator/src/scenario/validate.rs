@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::generate::{Params, SHORT_ABANDON_SHARE};
+use super::generate::Params;
 use super::{BASELINE, Deployment, QueueSpec, Scenario, ScenarioError, Weighted};
 use crate::data::ROUTING_METHODS;
 
@@ -279,6 +279,5 @@ pub(super) fn check(s: &Scenario) -> Checked {
             "at most 60000 distinct agents and 60000 distinct skills",
         );
     }
-    const { assert!(SHORT_ABANDON_SHARE < 1.0) };
     Ok(())
 }
