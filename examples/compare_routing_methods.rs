@@ -35,7 +35,7 @@ async fn main() -> Result<()> {
         .scoring(ScoringConfig::rates())
         .on_progress(|event| match event {
             ProgressEvent::JobSubmitted { job_id } => println!("job {job_id} submitted"),
-            ProgressEvent::JobState { job_id, state } if state == "FULFILLED" => {
+            ProgressEvent::JobState { job_id, state, .. } if state == "FULFILLED" => {
                 println!("job {job_id} fulfilled")
             }
             _ => {}

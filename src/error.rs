@@ -279,26 +279,29 @@ impl Error {
         self
     }
 
+    // The setters below are the client layer's: only it reads a response's context. Callers
+    // read the context through the getters, and build their own errors with the public ones.
+
     /// Sets the Genesys error `code`.
-    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+    pub(crate) fn with_code(mut self, code: impl Into<String>) -> Self {
         self.inner.code = Some(code.into());
         self
     }
 
     /// Sets the correlation id (`contextId` / `ININ-Correlation-ID`).
-    pub fn with_correlation_id(mut self, id: impl Into<String>) -> Self {
+    pub(crate) fn with_correlation_id(mut self, id: impl Into<String>) -> Self {
         self.inner.correlation_id = Some(id.into());
         self
     }
 
     /// Sets the rate-limit headers seen on the failing response.
-    pub fn with_rate_limit(mut self, rate_limit: RateLimit) -> Self {
+    pub(crate) fn with_rate_limit(mut self, rate_limit: RateLimit) -> Self {
         self.inner.rate_limit = Some(rate_limit);
         self
     }
 
     /// Sets the `Retry-After` the server asked for.
-    pub fn with_retry_after(mut self, wait: Duration) -> Self {
+    pub(crate) fn with_retry_after(mut self, wait: Duration) -> Self {
         self.inner.retry_after = Some(wait);
         self
     }
@@ -310,13 +313,13 @@ impl Error {
     }
 
     /// Overrides the retryability derived from the kind and status.
-    pub fn with_retryable(mut self, retryable: bool) -> Self {
+    pub(crate) fn with_retryable(mut self, retryable: bool) -> Self {
         self.inner.retryable = Some(retryable);
         self
     }
 
     /// Sets why the connection could not be made.
-    pub fn with_connect_failure(mut self, failure: ConnectFailure) -> Self {
+    pub(crate) fn with_connect_failure(mut self, failure: ConnectFailure) -> Self {
         self.inner.connect_failure = Some(failure);
         self
     }

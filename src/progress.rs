@@ -27,6 +27,11 @@ pub enum ProgressEvent {
         job_id: String,
         /// The state, such as `QUEUED` or `FULFILLED`.
         state: String,
+        /// Whether the job is known to be still working on the server, read from
+        /// the typed state ([`JobState::is_pending`](crate::sources::aggregates::JobState::is_pending),
+        /// [`StrategiesJobState::is_pending`](crate::sources::strategies::StrategiesJobState::is_pending)),
+        /// so observers need not know each source's spelling.
+        pending: bool,
     },
     /// A page of results was fetched and merged.
     PageFetched {
@@ -112,7 +117,7 @@ impl fmt::Debug for Progress {
 /// use genesys_routing_eval::progress::{ProgressEvent, Status};
 /// let status = Status::new();
 /// status.observe(&ProgressEvent::JobSubmitted { job_id: "j1".into() });
-/// status.observe(&ProgressEvent::JobState { job_id: "j1".into(), state: "QUEUED".into() });
+/// status.observe(&ProgressEvent::JobState { job_id: "j1".into(), state: "QUEUED".into(), pending: true });
 /// assert_eq!(status.line(), "1 job: 1 QUEUED; 0 pages fetched; no retries");
 /// ```
 #[derive(Debug, Clone, Default)]
@@ -142,7 +147,7 @@ impl Status {
             ProgressEvent::JobSubmitted { job_id } => {
                 s.jobs.insert(job_id.clone(), "submitted".into());
             }
-            ProgressEvent::JobState { job_id, state } => {
+            ProgressEvent::JobState { job_id, state, .. } => {
                 s.jobs.insert(job_id.clone(), state.clone());
             }
             ProgressEvent::JobCancelled { job_id } => {
@@ -235,6 +240,7 @@ mod tests {
         status.observe(&ProgressEvent::JobState {
             job_id: "a".into(),
             state: "FULFILLED".into(),
+            pending: false,
         });
         status.observe(&ProgressEvent::PageFetched {
             job_id: "a".into(),

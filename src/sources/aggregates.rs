@@ -297,6 +297,12 @@ impl JobState {
         }
     }
 
+    /// Whether the job is known to be waiting or running on the server (`QUEUED`,
+    /// `PENDING`). A state this crate does not know is not counted.
+    pub fn is_pending(&self) -> bool {
+        matches!(self, JobState::Queued | JobState::Pending)
+    }
+
     /// Whether the job ended unsuccessfully.
     pub fn is_failure(&self) -> bool {
         matches!(
@@ -894,6 +900,7 @@ impl Aggregates {
             progress.emit(ProgressEvent::JobState {
                 job_id: job_id.to_owned(),
                 state: status.state.to_string(),
+                pending: status.state.is_pending(),
             });
             if status.state == JobState::Fulfilled {
                 return Ok(());
@@ -963,6 +970,27 @@ impl Drop for CancelOnDrop {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn only_queued_and_pending_jobs_are_pending() {
+        let pending: Vec<bool> = [
+            "QUEUED",
+            "pending",
+            "FULFILLED",
+            "FAILED",
+            "CANCELLED",
+            "EXPIRED",
+            "PAUSED",
+        ]
+        .iter()
+        .map(|s| {
+            serde_json::from_value::<JobState>(serde_json::json!(s))
+                .unwrap()
+                .is_pending()
+        })
+        .collect();
+        assert_eq!(pending, [true, true, false, false, false, false, false]);
+    }
 
     #[test]
     fn query_serialises_camel_case_without_unset_fields() {

@@ -185,6 +185,12 @@ impl StrategiesJobState {
             StrategiesJobState::Other(s) => s,
         }
     }
+
+    /// Whether the job is known to be running on the server. A state this crate does not
+    /// know is not counted.
+    pub fn is_pending(&self) -> bool {
+        matches!(self, StrategiesJobState::Running)
+    }
 }
 
 impl fmt::Display for StrategiesJobState {
@@ -419,6 +425,7 @@ impl Strategies {
             progress.emit(ProgressEvent::JobState {
                 job_id: job_id.to_owned(),
                 state: status.status.to_string(),
+                pending: status.status.is_pending(),
             });
             match status.status {
                 StrategiesJobState::Completed => return Ok(()),

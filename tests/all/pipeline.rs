@@ -849,7 +849,7 @@ async fn progress_observer_sees_jobs_pages_and_sink_deliveries() {
         }
     );
     assert!(events.iter().any(|e| matches!(e,
-        ProgressEvent::JobState { job_id: j, state } if *j == job_id && state == "FULFILLED")));
+        ProgressEvent::JobState { job_id: j, state, .. } if *j == job_id && state == "FULFILLED")));
     let pages: Vec<usize> = events
         .iter()
         .filter_map(|e| match e {

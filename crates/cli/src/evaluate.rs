@@ -201,7 +201,11 @@ impl JobTracker {
             ProgressEvent::JobSubmitted { job_id } => {
                 running.insert(job_id.clone());
             }
-            ProgressEvent::JobState { job_id, state } if !is_pending(state) => {
+            ProgressEvent::JobState {
+                job_id,
+                pending: false,
+                ..
+            } => {
                 running.remove(job_id);
             }
             ProgressEvent::JobCancelled { job_id } => {
@@ -226,11 +230,6 @@ impl JobTracker {
         let _ = tokio::time::timeout(grace, idle).await;
         self.running.lock().expect("job tracker lock").len()
     }
-}
-
-/// Whether a job in `state` may still be working on the server.
-fn is_pending(state: &str) -> bool {
-    matches!(state, "QUEUED" | "PENDING" | "running")
 }
 
 /// `builder` reporting its progress to `jobs`, `status` and (in a terminal) stderr.
@@ -281,7 +280,7 @@ fn progress_printer() -> impl Fn(&ProgressEvent) + Send + Sync + 'static {
         }
         let line = match event {
             ProgressEvent::JobSubmitted { job_id } => format!("job {job_id} submitted"),
-            ProgressEvent::JobState { job_id, state } => format!("job {job_id}: {state}"),
+            ProgressEvent::JobState { job_id, state, .. } => format!("job {job_id}: {state}"),
             ProgressEvent::PageFetched { job_id, page, rows } => {
                 format!("job {job_id}: page {page} ({rows} groups)")
             }
