@@ -83,7 +83,8 @@ fn scenario(queues: usize) -> Scenario {
             let mut queue = template.clone();
             queue["id"] = json!(format!("5c0f{i:04x}-0000-4000-8000-bench0000000"));
             queue["name"] = json!(format!("Bench queue {i}"));
-            queue["routing"] = json!({"type": "split", "shares": {"Standard": 0.5, "Predictive": 0.5}});
+            queue["routing"] =
+                json!({"type": "split", "shares": {"Standard": 0.5, "Predictive": 0.5}});
             queue["fallbacks"] = json!([]);
             queue
         })

@@ -66,9 +66,17 @@ async fn the_comparison_recovers_the_planted_effects_where_the_pooled_view_rever
             Direction::LowerIsBetter => effect.value < 0.0,
             Direction::HigherIsBetter => effect.value > 0.0,
         };
-        assert!(better, "{}: the planted effect is an improvement", effect.kpi);
+        assert!(
+            better,
+            "{}: the planted effect is an improvement",
+            effect.kpi
+        );
         assert_eq!(result.verdict, Verdict::ContenderBetter, "{}", effect.kpi);
-        assert!(result.reversal, "{}: the pooled view is reversed", effect.kpi);
+        assert!(
+            result.reversal,
+            "{}: the pooled view is reversed",
+            effect.kpi
+        );
         checked += 1;
     }
     assert_eq!(checked, 5, "all five KPIs of Predictive");

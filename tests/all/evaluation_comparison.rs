@@ -164,7 +164,10 @@ async fn a_setting_that_cannot_run_is_refused_before_any_request() {
 #[tokio::test]
 async fn a_baseline_without_data_fails_after_the_fetch_naming_the_strategies_present() {
     let emu = emulator(|b| b).await;
-    let config = ComparisonConfig::builder().baseline("Retired").build().unwrap();
+    let config = ComparisonConfig::builder()
+        .baseline("Retired")
+        .build()
+        .unwrap();
     let err = fortnight(&emu)
         .comparison(config)
         .build()
@@ -174,7 +177,10 @@ async fn a_baseline_without_data_fails_after_the_fetch_naming_the_strategies_pre
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Scoring);
     let text = err.to_string();
-    assert!(text.contains("Retired") && text.contains("Standard"), "{text}");
+    assert!(
+        text.contains("Retired") && text.contains("Standard"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
