@@ -1,7 +1,7 @@
 //! Comparison: the shared vectors (computed with R's metafor), the properties the method
 //! promises, and the errors a caller gets for bad settings.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use genesys_routing_eval::ErrorKind;
 use genesys_routing_eval::comparison::{
@@ -13,23 +13,6 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/comparison");
-
-fn vector_files() -> Vec<PathBuf> {
-    let dir = Path::new(VECTORS);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| {
-            panic!(
-                "comparison vectors folder {} unreadable: {e}",
-                dir.display()
-            )
-        })
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no *.json vectors in {}", dir.display());
-    files
-}
 
 #[test]
 fn the_repository_copy_of_the_comparison_vectors_equals_the_shared_vectors() {
@@ -125,7 +108,7 @@ fn run_file(path: &Path) -> (Value, Value) {
 #[test]
 fn every_vector_matches_to_the_contract_tolerances() {
     let mut problems = Vec::new();
-    for path in vector_files() {
+    for path in crate::support::vector_files(Path::new(VECTORS)) {
         let (actual, doc) = run_file(&path);
         let name = doc["name"].as_str().unwrap_or("?").to_owned();
         problems.extend(differences(&name, &actual, &doc["expected"]));

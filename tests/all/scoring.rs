@@ -1,7 +1,7 @@
 //! Scoring: the shared vectors, the properties SCORING.md promises, KPI derivation on
 //! hand-worked examples, confidence, and the `routing-eval score` command.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use genesys_routing_eval::ErrorKind;
 use genesys_routing_eval::ValidationError;
@@ -16,18 +16,6 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/scoring");
-
-fn vector_files() -> Vec<PathBuf> {
-    let dir = Path::new(VECTORS);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("scoring vectors folder {} unreadable: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no *.json vectors in {}", dir.display());
-    files
-}
 
 /// The repository keeps its own copy of the scoring vectors (a clone has no `../shared`); where
 /// the shared originals sit beside the repository, the copy must equal them file for file.
@@ -86,7 +74,7 @@ fn check_against_expected(name: &str, scores: &Scores, expected: &[Value]) {
 
 #[test]
 fn every_shared_vector_scores_as_expected() {
-    for path in vector_files() {
+    for path in crate::support::vector_files(Path::new(VECTORS)) {
         let text = std::fs::read_to_string(&path).unwrap();
         let doc: Value = serde_json::from_str(&text).unwrap();
         let name = doc["name"].as_str().unwrap_or("?").to_owned();

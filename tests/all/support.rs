@@ -32,6 +32,18 @@ pub(crate) fn client_builder(emu: &Emulator, time: TimeSource) -> ClientBuilder 
         .time_source(time)
 }
 
+/// The `*.json` vector files in `dir`, sorted; fails when there are none.
+pub(crate) fn vector_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("vectors folder {} unreadable: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no *.json vectors in {}", dir.display());
+    files
+}
+
 /// The repository keeps its own copy of each vector set (a clone has no `../shared`); where the
 /// shared originals (`../shared/vectors/<set>`) sit beside the repository, the copy at `copy`
 /// must equal them file for file.
