@@ -5,7 +5,7 @@ use plotters::prelude::*;
 
 use super::svg::{GUIDE, INK, PALETTE, draw, err};
 
-const WIDTH: u32 = 220;
+const WIDTH: u32 = 150;
 const HEIGHT: u32 = 22;
 
 /// A bar from 0 to `score` on a 0..1 track.
