@@ -63,8 +63,8 @@ pub(super) fn series(
     (intervals, lines)
 }
 
-/// The dash and gap lengths of the `index`th series' line (0 = solid), so lines differ
-/// without colour too.
+/// The dash and gap lengths of a line (0 = solid). A series' dash changes every third
+/// series and its marker every series, so up to 18 lines differ without colour too.
 fn dash(index: usize) -> (u32, u32) {
     [(0, 0), (8, 4), (2, 3), (12, 3), (5, 5), (1, 6)][index % 6]
 }
@@ -108,7 +108,7 @@ fn draw_line(chart: &mut Chart<'_, '_>, index: usize, line: &Series) -> Result<(
         .filter_map(|(x, v)| v.map(|v| (x as f64, v)))
         .collect();
     let style = colour.stroke_width(2);
-    match dash(index) {
+    match dash(index / 3) {
         (0, _) => {
             chart
                 .draw_series(LineSeries::new(points.clone(), style))

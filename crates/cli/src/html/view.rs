@@ -339,7 +339,7 @@ fn trend_view(
         return None;
     }
     let top = match kpi {
-        Kpi::Offered => max * 1.1,
+        Kpi::Offered => nice_ceiling(max * 1.1),
         _ => (max * 1.1).min(1.0),
     };
     let day = |i: &String| i.get(..10).unwrap_or(i).to_owned();
@@ -364,6 +364,12 @@ fn trend_view(
             })
             .collect(),
     })
+}
+
+/// `v` rounded up to two significant digits (11932.8 to 12000), for an axis top.
+fn nice_ceiling(v: f64) -> f64 {
+    let step = 10f64.powf(v.log10().floor() - 1.0);
+    (v / step).ceil() * step
 }
 
 fn fallback_rows(f: &Fallbacks) -> Vec<FallbackRow> {
