@@ -433,3 +433,21 @@ fn coverage_notes(c: &Comparison) -> Vec<String> {
     }
     notes
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_tops_round_up_to_two_significant_digits() {
+        assert_eq!(nice_ceiling(11_932.8), 12_000.0);
+        assert_eq!(nice_ceiling(0.132), 0.14);
+        assert!(nice_ceiling(99.1) >= 99.1);
+    }
+
+    #[test]
+    fn an_empty_id_shows_as_none_and_others_as_themselves() {
+        assert_eq!(label(""), "(none)");
+        assert_eq!(label("Bullseye"), "Bullseye");
+    }
+}
