@@ -39,10 +39,14 @@ pub struct Args {
     /// Power for the minimum detectable difference, in (0, 1) (default: the file's, else 0.8).
     #[arg(long, value_name = "P")]
     pub(crate) power: Option<f64>,
-    /// Output: `table` (for people), `json` (the comparison object) or `csv` (one line per
-    /// contender and KPI).
+    /// Output: `table` (for people), `json` (the comparison object), `csv` (one line per
+    /// contender and KPI) or `html` (one self-contained page with the forest plot; live, also
+    /// the ranking, trends and fallbacks).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub(crate) format: Format,
+    /// Also write the HTML report to this file, beside the `--format` output.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) html: Option<PathBuf>,
 }
 
 /// Runs the subcommand and returns the exit code.
@@ -60,6 +64,15 @@ pub async fn run(args: Args) -> u8 {
         Ok(comparison) => comparison,
         Err(e) => return fail(&e),
     };
+    if let Some(path) = &args.html
+        && let Err(e) = std::fs::write(path, crate::html::render(None, Some(&comparison), "UTC"))
+    {
+        eprintln!(
+            "routing-eval compare: cannot write the HTML report to {}: {e}",
+            path.display()
+        );
+        return exit::FAILED;
+    }
     match print(&comparison, args.format) {
         Ok(()) => exit::OK,
         Err(e) if output::is_broken_pipe(&e) => exit::OK,
@@ -166,6 +179,9 @@ fn print(comparison: &Comparison, format: Format) -> io::Result<()> {
     match format {
         Format::Table => compare_output::write_table(comparison, &mut out)?,
         Format::Csv => compare_output::write_csv(comparison, None, &mut out)?,
+        Format::Html => {
+            out.write_all(crate::html::render(None, Some(comparison), "UTC").as_bytes())?;
+        }
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, comparison)?;
             writeln!(out)?;

@@ -120,7 +120,16 @@ pub async fn run(args: &Args) -> u8 {
         eprintln!("routing-eval: {why}; widen the window (--days, --from/--to)");
         return exit::FAILED;
     };
-    match print(&outcome.report, comparison, args.format) {
+    let time_zone = &live.window.time_zone;
+    if let Err(code) = evaluate::write_html(
+        args.html.as_deref(),
+        &outcome.report,
+        Some(comparison),
+        time_zone,
+    ) {
+        return code;
+    }
+    match print(&outcome.report, comparison, args.format, time_zone) {
         Ok(()) => exit::OK,
         Err(e) if output::is_broken_pipe(&e) => exit::OK,
         Err(e) => {
@@ -150,7 +159,12 @@ fn prepare(
     evaluate::observed(builder, jobs, status).build()
 }
 
-fn print(report: &Report, comparison: &Comparison, format: Format) -> io::Result<()> {
+fn print(
+    report: &Report,
+    comparison: &Comparison,
+    format: Format,
+    time_zone: &str,
+) -> io::Result<()> {
     let mut out = io::stdout().lock();
     let origin = report.data_origin;
     match format {
@@ -163,6 +177,10 @@ fn print(report: &Report, comparison: &Comparison, format: Format) -> io::Result
             }
         }
         Format::Csv => compare_output::write_csv(comparison, Some(origin), &mut out)?,
+        Format::Html => {
+            let page = crate::html::render(Some(report), Some(comparison), time_zone);
+            out.write_all(page.as_bytes())?;
+        }
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, &json(comparison, origin, &report.fallbacks))?;
             writeln!(out)?;

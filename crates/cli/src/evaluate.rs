@@ -50,9 +50,13 @@ pub struct Args {
     dead_letter_dir: Option<PathBuf>,
     #[command(flatten)]
     run: RunFlags,
-    /// Output format.
+    /// Output format: `table` (for people), `json`, `csv`, or `html` (one self-contained page
+    /// with charts: ranking, comparison forest plot, trends, fallbacks, coverage notes).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Also write the HTML report to this file, beside the `--format` output.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -73,6 +77,8 @@ pub enum Format {
     Table,
     Json,
     Csv,
+    /// One self-contained HTML page with inline SVG charts.
+    Html,
 }
 
 /// Runs the subcommand and returns the exit code.
@@ -102,7 +108,34 @@ pub async fn run(args: Args) -> u8 {
         Err(code) => return code,
     };
     drop(connection);
-    print_outcome(&outcome, args.format)
+    if let Err(code) = write_html(
+        args.html.as_deref(),
+        &outcome.report,
+        None,
+        &args.window.time_zone,
+    ) {
+        return code;
+    }
+    print_outcome(&outcome, args.format, &args.window.time_zone)
+}
+
+/// Writes the HTML report to `path` when one was given (`--html FILE`). `Err` holds the exit
+/// code after the cause was printed.
+pub(crate) fn write_html(
+    path: Option<&std::path::Path>,
+    report: &Report,
+    comparison: Option<&genesys_routing_eval::comparison::Comparison>,
+    time_zone: &str,
+) -> Result<(), u8> {
+    let Some(path) = path else { return Ok(()) };
+    let page = crate::html::render(Some(report), comparison, time_zone);
+    std::fs::write(path, page).map_err(|e| {
+        eprintln!(
+            "routing-eval: cannot write the HTML report to {}: {e}",
+            path.display()
+        );
+        exit::FAILED
+    })
 }
 
 /// Runs `evaluation` with an operator's safety around it: status lines outside a terminal,
@@ -314,8 +347,8 @@ fn finish_progress_line() {
 
 /// Prints the outcome and returns the exit code: 1 when no strategy had data, 3 when a sink
 /// failed, 0 otherwise. A reader that stops reading (`| head -1`) is no failure.
-fn print_outcome(outcome: &Outcome, format: Format) -> u8 {
-    if let Err(e) = output::print_outcome(outcome, format)
+fn print_outcome(outcome: &Outcome, format: Format, time_zone: &str) -> u8 {
+    if let Err(e) = output::print_outcome(outcome, format, time_zone)
         && !output::is_broken_pipe(&e)
     {
         eprintln!("routing-eval: cannot write the report: {e}");

@@ -12,6 +12,7 @@ mod delivery;
 mod duration;
 mod emulate;
 mod evaluate;
+mod html;
 mod messages;
 mod output;
 mod run_flags;

@@ -119,7 +119,12 @@ impl Table {
 // evaluate
 
 /// Prints the outcome of `evaluate` in `format` on stdout.
-pub fn print_outcome(outcome: &Outcome, format: super::evaluate::Format) -> io::Result<()> {
+/// (`html`: the page, its window in `time_zone`.)
+pub fn print_outcome(
+    outcome: &Outcome,
+    format: super::evaluate::Format,
+    time_zone: &str,
+) -> io::Result<()> {
     use super::evaluate::Format;
     let mut out = io::stdout().lock();
     match format {
@@ -128,6 +133,9 @@ pub fn print_outcome(outcome: &Outcome, format: super::evaluate::Format) -> io::
             write_comparison_below(&outcome.report, &mut out)?;
         }
         Format::Csv => write_report_csv(&outcome.report, &mut out)?,
+        Format::Html => {
+            out.write_all(crate::html::render(Some(&outcome.report), None, time_zone).as_bytes())?;
+        }
         Format::Json => {
             let doc = serde_json::json!({ "report": &outcome.report, "audit": &outcome.audit });
             serde_json::to_writer_pretty(&mut out, &doc)?;

@@ -6,5 +6,6 @@ mod compare_live;
 mod conformance;
 mod emulate;
 mod evaluate;
+mod html;
 mod safety;
 mod score;
