@@ -7,7 +7,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use futures_util::{Stream, TryStreamExt};
+use futures_util::Stream;
 use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
@@ -23,6 +23,7 @@ use crate::sources::{PollSchedule, SourceRun};
 const SUBMIT_PATH: &str = "api/v2/analytics/routing/strategies/query";
 const JOBS_PATH: &str = "api/v2/analytics/jobs";
 const SOURCE_NAME: &str = "strategies";
+const RESULTS_PAGE: &str = "strategies results page";
 
 /// The most metric types one query may ask for.
 pub const MAX_METRIC_TYPES: usize = 10;
@@ -366,7 +367,7 @@ impl Strategies {
         super::job_pages(
             self.client.clone(),
             self.job_url(job_id, true),
-            "strategies results page",
+            RESULTS_PAGE,
             |page: &StrategiesPage| page.cursor.clone(),
         )
     }
@@ -388,10 +389,9 @@ impl Strategies {
         self.await_completed(&job_id, progress).await?;
         let whole_window = format_interval(query.from, query.to);
         let mut table = MetricTable::new();
-        let mut pages = std::pin::pin!(self.results(&job_id));
-        let mut page_number = 0;
-        while let Some(page) = pages.try_next().await? {
-            page_number += 1;
+        let url = self.job_url(&job_id, true);
+        super::read_pages(&self.client, &url, &job_id, progress, |response| {
+            let page: StrategiesPage = response.decode(RESULTS_PAGE)?;
             for entity in &page.entities {
                 let interval = entity
                     .interval
@@ -399,12 +399,9 @@ impl Strategies {
                     .unwrap_or_else(|| whole_window.clone());
                 table.push(&entity.entity_id, interval, counts_of_entity(entity));
             }
-            progress.emit(ProgressEvent::PageFetched {
-                job_id: job_id.clone(),
-                page: page_number,
-                rows: page.entities.len(),
-            });
-        }
+            Ok((page.entities.len(), page.cursor))
+        })
+        .await?;
         Ok(SourceRun { table, job_id })
     }
 

@@ -21,7 +21,7 @@ use crate::error::{Error, ErrorKind, Result, ValidationError};
 use crate::http::CallKind;
 use crate::metrics::MetricTable;
 use crate::progress::{Progress, ProgressEvent};
-use crate::sources::{PollSchedule, SourceRun, next_cursor};
+use crate::sources::{PollSchedule, SourceRun};
 
 mod into_table;
 mod table;
@@ -72,11 +72,6 @@ impl Aggregates {
     pub fn poll_policy(mut self, policy: PollPolicy) -> Self {
         self.poll = policy;
         self
-    }
-
-    /// The results page after `cursor` (the first without one).
-    fn results_url(&self, job_id: &str, cursor: Option<&str>) -> Url {
-        super::with_cursor(self.job_url(job_id, true), cursor)
     }
 
     fn job_url(&self, job_id: &str, results: bool) -> Url {
@@ -244,24 +239,13 @@ impl Aggregates {
         progress: &Progress,
     ) -> Result<MetricTable> {
         let mut table = layout.empty_table();
-        let mut cursor: Option<String> = None;
-        for page_number in 1.. {
-            let url = self.results_url(job_id, cursor.as_deref());
-            let response = self.client.get(url).await?;
+        let url = self.job_url(job_id, true);
+        super::read_pages(&self.client, &url, job_id, progress, |response| {
             let page =
                 response.decode_seed(PageIntoTable::new(&mut table, layout), RESULTS_PAGE)?;
-            drop(response);
-            let following = next_cursor(cursor.as_deref(), page.cursor)?;
-            progress.emit(ProgressEvent::PageFetched {
-                job_id: job_id.to_owned(),
-                page: page_number,
-                rows: page.groups,
-            });
-            match following {
-                Some(next) => cursor = Some(next),
-                None => break,
-            }
-        }
+            Ok((page.groups, page.cursor))
+        })
+        .await?;
         Ok(table)
     }
 
