@@ -106,6 +106,30 @@ impl PollSchedule {
     }
 }
 
+/// Polls a job as `policy` says until `check` reports it done (`Ok(Some(_))`) or failed
+/// (`Err`); once the deadline passes, the error `on_deadline(deadline)`. Both sources wait for
+/// their jobs this way; `check` requests the status and reports it.
+pub(crate) async fn poll_until<T, E, F, Fut>(
+    policy: PollPolicy,
+    time: TimeSource,
+    on_deadline: impl FnOnce(Duration) -> E,
+    mut check: F,
+) -> std::result::Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = std::result::Result<Option<T>, E>>,
+{
+    let mut schedule = PollSchedule::start(policy, time);
+    loop {
+        if !schedule.wait().await {
+            return Err(on_deadline(schedule.deadline()));
+        }
+        if let Some(done) = check().await? {
+            return Ok(done);
+        }
+    }
+}
+
 /// Every page of a cursor-paged listing, fetched one at a time as the stream is polled.
 ///
 /// `fetch(cursor)` returns a page and the next cursor; the stream ends when no cursor (or an

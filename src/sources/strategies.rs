@@ -17,8 +17,8 @@ use crate::error::{Error, ErrorKind, Result, ValidationError};
 use crate::http::CallKind;
 use crate::metrics::{MeanParts, MetricTable, RawCounts};
 use crate::progress::{Progress, ProgressEvent};
+use crate::sources::SourceRun;
 use crate::sources::aggregates::format_interval;
-use crate::sources::{PollSchedule, SourceRun};
 
 const SUBMIT_PATH: &str = "api/v2/analytics/routing/strategies/query";
 const JOBS_PATH: &str = "api/v2/analytics/jobs";
@@ -407,17 +407,15 @@ impl Strategies {
 
     async fn await_completed(&self, job_id: &str, progress: &Progress) -> Result<()> {
         let time = self.client.time_source().clone();
-        let mut schedule = PollSchedule::start(self.poll, time);
-        loop {
-            if !schedule.wait().await {
-                return Err(Error::new(
-                    ErrorKind::Timeout,
-                    format!(
-                        "strategies job {job_id} did not finish within {:?}; raise the poll deadline or shorten the window",
-                        schedule.deadline()
-                    ),
-                ));
-            }
+        let deadline = |deadline: std::time::Duration| {
+            Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "strategies job {job_id} did not finish within {deadline:?}; raise the poll deadline or shorten the window"
+                ),
+            )
+        };
+        super::poll_until(self.poll, time, deadline, move || async move {
             let status = self.status(job_id).await?;
             progress.emit(ProgressEvent::JobState {
                 job_id: job_id.to_owned(),
@@ -425,19 +423,20 @@ impl Strategies {
                 pending: status.status.is_pending(),
             });
             match status.status {
-                StrategiesJobState::Completed => return Ok(()),
+                StrategiesJobState::Completed => Ok(Some(())),
                 StrategiesJobState::Failed => {
                     let reason = status
                         .failure_reason
                         .unwrap_or_else(|| "the server gave no reason".into());
-                    return Err(Error::new(
+                    Err(Error::new(
                         ErrorKind::Job,
                         format!("strategies job {job_id} failed: {reason}"),
-                    ));
+                    ))
                 }
-                _ => {}
+                _ => Ok(None),
             }
-        }
+        })
+        .await
     }
 }
 

@@ -21,7 +21,7 @@ use crate::error::{Error, ErrorKind, Result, ValidationError};
 use crate::http::CallKind;
 use crate::metrics::MetricTable;
 use crate::progress::{Progress, ProgressEvent};
-use crate::sources::{PollSchedule, SourceRun};
+use crate::sources::SourceRun;
 
 mod into_table;
 mod table;
@@ -251,17 +251,15 @@ impl Aggregates {
 
     async fn await_fulfilled(&self, job_id: &str, progress: &Progress) -> Result<(), JobEnd> {
         let time = self.client.time_source().clone();
-        let mut schedule = PollSchedule::start(self.poll, time);
-        loop {
-            if !schedule.wait().await {
-                return Err(JobEnd::Deadline(Error::new(
-                    ErrorKind::Timeout,
-                    format!(
-                        "aggregates job {job_id} did not finish within {:?} and was cancelled; raise the poll deadline or shorten the window",
-                        schedule.deadline()
-                    ),
-                )));
-            }
+        let deadline = |deadline: std::time::Duration| {
+            JobEnd::Deadline(Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "aggregates job {job_id} did not finish within {deadline:?} and was cancelled; raise the poll deadline or shorten the window"
+                ),
+            ))
+        };
+        super::poll_until(self.poll, time, deadline, move || async move {
             let status = self.status(job_id).await.map_err(JobEnd::Request)?;
             progress.emit(ProgressEvent::JobState {
                 job_id: job_id.to_owned(),
@@ -269,7 +267,7 @@ impl Aggregates {
                 pending: status.state.is_pending(),
             });
             if status.state == JobState::Fulfilled {
-                return Ok(());
+                return Ok(Some(()));
             }
             if status.state.is_failure() {
                 let reason = status
@@ -280,7 +278,9 @@ impl Aggregates {
                     format!("aggregates job {job_id} ended {}: {reason}", status.state),
                 )));
             }
-        }
+            Ok(None)
+        })
+        .await
     }
 
     async fn cancel_reporting(&self, job_id: &str, progress: &Progress) {
