@@ -16,6 +16,7 @@ use futures_util::Stream;
 use crate::config::PollPolicy;
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::MetricTable;
+use crate::progress::{Progress, ProgressEvent};
 use crate::time::TimeSource;
 
 /// Routing method values Genesys reports in `usedRouting`, `requestedRouting` and
@@ -105,6 +106,30 @@ impl PollSchedule {
     }
 }
 
+/// Polls a job as `policy` says until `check` reports it done (`Ok(Some(_))`) or failed
+/// (`Err`); once the deadline passes, the error `on_deadline(deadline)`. Both sources wait for
+/// their jobs this way; `check` requests the status and reports it.
+pub(crate) async fn poll_until<T, E, F, Fut>(
+    policy: PollPolicy,
+    time: TimeSource,
+    on_deadline: impl FnOnce(Duration) -> E,
+    mut check: F,
+) -> std::result::Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = std::result::Result<Option<T>, E>>,
+{
+    let mut schedule = PollSchedule::start(policy, time);
+    loop {
+        if !schedule.wait().await {
+            return Err(on_deadline(schedule.deadline()));
+        }
+        if let Some(done) = check().await? {
+            return Ok(done);
+        }
+    }
+}
+
 /// Every page of a cursor-paged listing, fetched one at a time as the stream is polled.
 ///
 /// `fetch(cursor)` returns a page and the next cursor; the stream ends when no cursor (or an
@@ -191,6 +216,44 @@ where
             Ok((page, cursor))
         }
     })
+}
+
+/// Fetches every results page at `results_url` by cursor, one at a time, handing each raw
+/// response to `read` (which returns the page's row count and next cursor) and reporting
+/// each page; both sources' `run` page through their results this way, so that a page can be
+/// decoded straight into a table and only one raw body is held at a time.
+///
+/// # Errors
+/// The first error of a request or of `read`; [`ErrorKind::Decode`] when the server repeats a
+/// cursor.
+pub(crate) async fn read_pages<F>(
+    client: &crate::Client,
+    results_url: &url::Url,
+    job_id: &str,
+    progress: &Progress,
+    mut read: F,
+) -> Result<()>
+where
+    F: FnMut(crate::http::Response) -> Result<(usize, Option<String>)>,
+{
+    let mut cursor: Option<String> = None;
+    for page in 1.. {
+        let response = client
+            .get(with_cursor(results_url.clone(), cursor.as_deref()))
+            .await?;
+        let (rows, following) = read(response)?;
+        let following = next_cursor(cursor.as_deref(), following)?;
+        progress.emit(ProgressEvent::PageFetched {
+            job_id: job_id.to_owned(),
+            page,
+            rows,
+        });
+        match following {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use futures_util::{Stream, TryStreamExt};
+use futures_util::Stream;
 use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
@@ -17,12 +17,13 @@ use crate::error::{Error, ErrorKind, Result, ValidationError};
 use crate::http::CallKind;
 use crate::metrics::{MeanParts, MetricTable, RawCounts};
 use crate::progress::{Progress, ProgressEvent};
+use crate::sources::SourceRun;
 use crate::sources::aggregates::format_interval;
-use crate::sources::{PollSchedule, SourceRun};
 
 const SUBMIT_PATH: &str = "api/v2/analytics/routing/strategies/query";
 const JOBS_PATH: &str = "api/v2/analytics/jobs";
 const SOURCE_NAME: &str = "strategies";
+const RESULTS_PAGE: &str = "strategies results page";
 
 /// The most metric types one query may ask for.
 pub const MAX_METRIC_TYPES: usize = 10;
@@ -366,7 +367,7 @@ impl Strategies {
         super::job_pages(
             self.client.clone(),
             self.job_url(job_id, true),
-            "strategies results page",
+            RESULTS_PAGE,
             |page: &StrategiesPage| page.cursor.clone(),
         )
     }
@@ -388,10 +389,9 @@ impl Strategies {
         self.await_completed(&job_id, progress).await?;
         let whole_window = format_interval(query.from, query.to);
         let mut table = MetricTable::new();
-        let mut pages = std::pin::pin!(self.results(&job_id));
-        let mut page_number = 0;
-        while let Some(page) = pages.try_next().await? {
-            page_number += 1;
+        let url = self.job_url(&job_id, true);
+        super::read_pages(&self.client, &url, &job_id, progress, |response| {
+            let page: StrategiesPage = response.decode(RESULTS_PAGE)?;
             for entity in &page.entities {
                 let interval = entity
                     .interval
@@ -399,28 +399,23 @@ impl Strategies {
                     .unwrap_or_else(|| whole_window.clone());
                 table.push(&entity.entity_id, interval, counts_of_entity(entity));
             }
-            progress.emit(ProgressEvent::PageFetched {
-                job_id: job_id.clone(),
-                page: page_number,
-                rows: page.entities.len(),
-            });
-        }
+            Ok((page.entities.len(), page.cursor))
+        })
+        .await?;
         Ok(SourceRun { table, job_id })
     }
 
     async fn await_completed(&self, job_id: &str, progress: &Progress) -> Result<()> {
         let time = self.client.time_source().clone();
-        let mut schedule = PollSchedule::start(self.poll, time);
-        loop {
-            if !schedule.wait().await {
-                return Err(Error::new(
-                    ErrorKind::Timeout,
-                    format!(
-                        "strategies job {job_id} did not finish within {:?}; raise the poll deadline or shorten the window",
-                        schedule.deadline()
-                    ),
-                ));
-            }
+        let deadline = |deadline: std::time::Duration| {
+            Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "strategies job {job_id} did not finish within {deadline:?}; raise the poll deadline or shorten the window"
+                ),
+            )
+        };
+        super::poll_until(self.poll, time, deadline, move || async move {
             let status = self.status(job_id).await?;
             progress.emit(ProgressEvent::JobState {
                 job_id: job_id.to_owned(),
@@ -428,19 +423,20 @@ impl Strategies {
                 pending: status.status.is_pending(),
             });
             match status.status {
-                StrategiesJobState::Completed => return Ok(()),
+                StrategiesJobState::Completed => Ok(Some(())),
                 StrategiesJobState::Failed => {
                     let reason = status
                         .failure_reason
                         .unwrap_or_else(|| "the server gave no reason".into());
-                    return Err(Error::new(
+                    Err(Error::new(
                         ErrorKind::Job,
                         format!("strategies job {job_id} failed: {reason}"),
-                    ));
+                    ))
                 }
-                _ => {}
+                _ => Ok(None),
             }
-        }
+        })
+        .await
     }
 }
 
