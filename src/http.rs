@@ -7,6 +7,7 @@
 //! capped exponential backoff and full jitter, or the server's `Retry-After`. A job submission
 //! is retried only where the server cannot have acted on it (429, 503, connect failure).
 
+use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -16,12 +17,10 @@ use bytes::{Bytes, BytesMut};
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
-use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, DeserializeSeed};
 use url::Url;
 
-use crate::auth::TokenCache;
 use crate::config::{Config, RetryPolicy};
 use crate::error::{ConnectFailure, Error, ErrorKind, RateLimit, Result};
 use crate::progress::{Progress, ProgressEvent};
@@ -231,6 +230,49 @@ pub(crate) struct HttpCore {
     max_body_bytes: usize,
 }
 
+/// What the caller adds to each attempt: the transport knows an `Authorization` header and a
+/// 401, never tokens. The client layer implements it over the token cache, and decides what a
+/// 401 renews; the core asks for a credential before every attempt and replays once after a
+/// renewal.
+pub(crate) trait Authorize: Sync {
+    /// What one attempt is sent with.
+    type Credential: Send + Sync;
+    /// The credential for the next attempt.
+    fn credential(&self) -> impl Future<Output = Result<Self::Credential>> + Send;
+    /// A credential other than `refused`, after the server answered 401 to it.
+    fn renew(
+        &self,
+        refused: &Self::Credential,
+    ) -> impl Future<Output = Result<Self::Credential>> + Send;
+    /// The `Authorization` header value for `credential` (marked sensitive).
+    fn header(credential: &Self::Credential) -> HeaderValue;
+    /// Who is refused, for the error after a 401 that survived the renewal.
+    fn principal(&self) -> &str;
+}
+
+/// No authorization: the token request itself.
+pub(crate) enum Anonymous {}
+
+impl Authorize for Anonymous {
+    type Credential = std::convert::Infallible;
+
+    async fn credential(&self) -> Result<Self::Credential> {
+        match *self {}
+    }
+
+    async fn renew(&self, refused: &Self::Credential) -> Result<Self::Credential> {
+        match *refused {}
+    }
+
+    fn header(credential: &Self::Credential) -> HeaderValue {
+        match *credential {}
+    }
+
+    fn principal(&self) -> &str {
+        match *self {}
+    }
+}
+
 /// A failed attempt as the retry loop sees it.
 struct Failure {
     error: Error,
@@ -309,10 +351,10 @@ impl HttpCore {
     /// Sends `request` until it succeeds or retrying is given up, authenticating with `auth`
     /// when given.
     #[tracing::instrument(level = "debug", name = "http", skip_all, fields(method = %request.method, url = %request.url))]
-    pub(crate) async fn execute(
+    pub(crate) async fn execute<A: Authorize>(
         &self,
         request: &Request,
-        auth: Option<&TokenCache>,
+        auth: Option<&A>,
         meter: &Meter,
     ) -> Result<Response> {
         let renewed_after_401 = AtomicBool::new(false);
@@ -320,12 +362,13 @@ impl HttpCore {
         let attempt = |_| async move {
             // Read the cache on every attempt: a long retry wait can outlast the token.
             let mut token = match auth {
-                Some(cache) => Some(cache.get_boxed(self, meter).await.map_err(Failure::fatal)?),
+                Some(auth) => Some(auth.credential().await.map_err(Failure::fatal)?),
                 None => None,
             };
             loop {
                 meter.request();
-                match self.send_once(request, token.as_ref()).await {
+                let header = token.as_ref().map(A::header);
+                match self.send_once(request, header).await {
                     Attempt::Answered(answer) if (200..300).contains(&answer.status) => {
                         return Ok(Response {
                             correlation_id: correlation_id(&answer.headers),
@@ -333,15 +376,15 @@ impl HttpCore {
                         });
                     }
                     Attempt::Answered(answer) if answer.status == 401 && auth.is_some() => {
-                        let cache = auth.expect("checked above");
+                        let auth = auth.expect("checked above");
                         if renewed.swap(true, Ordering::Relaxed) {
                             return Err(Failure::fatal(still_unauthorized(
-                                cache.client_id(),
+                                auth.principal(),
                                 &answer,
                             )));
                         }
-                        let stale = token.take().expect("auth implies a token");
-                        let fresh = cache.renew_boxed(&stale, self, meter).await;
+                        let stale = token.take().expect("auth implies a credential");
+                        let fresh = auth.renew(&stale).await;
                         token = Some(fresh.map_err(Failure::fatal)?);
                         meter.retry();
                         tracing::debug!(url = %request.url, "401: renewed the token, replaying");
@@ -408,16 +451,12 @@ impl HttpCore {
         }
     }
 
-    async fn send_once(&self, request: &Request, token: Option<&crate::auth::Token>) -> Attempt {
+    async fn send_once(&self, request: &Request, authorization: Option<HeaderValue>) -> Attempt {
         let mut builder = self
             .client
             .request(request.method.clone(), request.url.clone())
             .headers(request.headers.clone());
-        if let Some(token) = token {
-            let mut value =
-                HeaderValue::from_str(&format!("Bearer {}", token.secret().expose_secret()))
-                    .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid"));
-            value.set_sensitive(true);
+        if let Some(value) = authorization {
             builder = builder.header(AUTHORIZATION, value);
         }
         if let Some(body) = &request.body {
