@@ -282,6 +282,10 @@ where
         &self.name
     }
 
+    fn is_webhook(&self) -> bool {
+        true
+    }
+
     async fn deliver(&self, item: &T) -> Result<Delivered> {
         let body = serde_json::to_vec(item).map_err(|err| {
             Error::new(
