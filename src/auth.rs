@@ -18,12 +18,7 @@ use url::Url;
 
 use crate::config::{Config, Credentials};
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{CallKind, HttpCore, Meter, Request};
-
-/// A boxed future: the token request goes through the same HTTP core that asks this cache
-/// for tokens, and the box breaks that cycle in the future types.
-pub(crate) type BoxFuture<'a, T> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+use crate::http::{Anonymous, CallKind, HttpCore, Meter, Request};
 
 /// An access token and when it stops being used.
 #[derive(Clone)]
@@ -92,27 +87,8 @@ impl TokenCache {
         self.credentials.client_id()
     }
 
-    /// [`get`](Self::get), boxed for the HTTP core.
-    pub(crate) fn get_boxed<'a>(
-        &'a self,
-        http: &'a HttpCore,
-        meter: &'a Meter,
-    ) -> BoxFuture<'a, Result<Token>> {
-        Box::pin(self.get(http, meter))
-    }
-
-    /// [`renew`](Self::renew), boxed for the HTTP core.
-    pub(crate) fn renew_boxed<'a>(
-        &'a self,
-        stale: &'a Token,
-        http: &'a HttpCore,
-        meter: &'a Meter,
-    ) -> BoxFuture<'a, Result<Token>> {
-        Box::pin(self.renew(stale, http, meter))
-    }
-
     /// A token valid for at least the renewal margin, fetching one if needed.
-    async fn get(&self, http: &HttpCore, meter: &Meter) -> Result<Token> {
+    pub(crate) async fn get(&self, http: &HttpCore, meter: &Meter) -> Result<Token> {
         let mut state = self.state.lock().await;
         let now = http.time().clock.now();
         if let Some(token) = state.token.as_ref().filter(|t| now < t.renew_at) {
@@ -123,7 +99,12 @@ impl TokenCache {
 
     /// A token other than `stale`, after the API refused `stale` with a 401: fetches anew
     /// unless another caller already did.
-    async fn renew(&self, stale: &Token, http: &HttpCore, meter: &Meter) -> Result<Token> {
+    pub(crate) async fn renew(
+        &self,
+        stale: &Token,
+        http: &HttpCore,
+        meter: &Meter,
+    ) -> Result<Token> {
         let mut state = self.state.lock().await;
         match &state.token {
             Some(current) if current.generation != stale.generation => Ok(current.clone()),
@@ -175,7 +156,7 @@ impl TokenCache {
         request.body = Some("grant_type=client_credentials".into());
         tracing::debug!(client_id = self.client_id(), "requesting an access token");
         let response = http
-            .execute(&request, None, meter)
+            .execute::<Anonymous>(&request, None, meter)
             .await
             .map_err(|e| self.oauth_error(e))?;
         response.decode::<Grant>("token response")

@@ -11,14 +11,16 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::auth::TokenCache;
+use crate::auth::{Token, TokenCache};
 use crate::config::{Config, ConfigBuilder, PollPolicy, Region, RetryPolicy, Timeouts};
 use crate::error::Result;
-use crate::http::{CallKind, HttpCore, Meter, Request, Response};
+use crate::http::{Authorize, CallKind, HttpCore, Meter, Request, Response};
 pub use crate::http::{RequestCounter, RequestStats};
 use crate::origin::DataOrigin;
 use crate::progress::Progress;
 use crate::time::TimeSource;
+use reqwest::header::HeaderValue;
+use secrecy::ExposeSecret;
 
 /// A Genesys Cloud client: hosts, credentials, token cache, retry and poll policies.
 ///
@@ -119,9 +121,15 @@ impl Client {
 
     /// Sends an authenticated request through the retrying HTTP core.
     pub(crate) async fn execute(&self, request: Request) -> Result<Response> {
+        let meter = self.meter();
+        let bearer = Bearer {
+            tokens: &self.inner.tokens,
+            http: &self.inner.http,
+            meter: &meter,
+        };
         self.inner
             .http
-            .execute(&request, Some(&self.inner.tokens), &self.meter())
+            .execute(&request, Some(&bearer), &meter)
             .await
     }
 
@@ -298,5 +306,38 @@ impl fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("config", &self.config)
             .finish_non_exhaustive()
+    }
+}
+
+/// The client layer's side of each attempt: the token from the cache (read before every
+/// attempt, since a long retry wait can outlast it) and its renewal after a 401. The token
+/// request goes through the same HTTP core unauthorized, so `http` never names `auth`.
+struct Bearer<'a> {
+    tokens: &'a TokenCache,
+    http: &'a HttpCore,
+    meter: &'a Meter,
+}
+
+impl Authorize for Bearer<'_> {
+    type Credential = Token;
+
+    async fn credential(&self) -> Result<Token> {
+        self.tokens.get(self.http, self.meter).await
+    }
+
+    async fn renew(&self, refused: &Token) -> Result<Token> {
+        self.tokens.renew(refused, self.http, self.meter).await
+    }
+
+    fn header(token: &Token) -> HeaderValue {
+        let mut value =
+            HeaderValue::from_str(&format!("Bearer {}", token.secret().expose_secret()))
+                .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid"));
+        value.set_sensitive(true);
+        value
+    }
+
+    fn principal(&self) -> &str {
+        self.tokens.client_id()
     }
 }

@@ -8,6 +8,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::retry::{CallClass, status_retryable};
+
 /// What went wrong, at the level a caller can act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -350,9 +352,10 @@ impl Error {
         }
         match self.inner.kind {
             ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::RateLimited => true,
-            ErrorKind::Server | ErrorKind::Client => {
-                matches!(self.inner.status, Some(408 | 429 | 502 | 503 | 504))
-            }
+            ErrorKind::Server | ErrorKind::Client => self
+                .inner
+                .status
+                .is_some_and(|status| status_retryable(status, CallClass::Idempotent)),
             _ => false,
         }
     }

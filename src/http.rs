@@ -7,24 +7,26 @@
 //! capped exponential backoff and full jitter, or the server's `Retry-After`. A job submission
 //! is retried only where the server cannot have acted on it (429, 503, connect failure).
 
+use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
-use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, DeserializeSeed};
 use url::Url;
 
-use crate::auth::TokenCache;
 use crate::config::{Config, RetryPolicy};
 use crate::error::{ConnectFailure, Error, ErrorKind, RateLimit, Result};
 use crate::progress::{Progress, ProgressEvent};
+use crate::retry::{
+    CallClass, Exhausted, Verdict, parse_retry_after, retry_loop, status_retryable,
+};
 use crate::time::TimeSource;
 
 /// Counts HTTP requests and retries; clone it to share one count.
@@ -228,6 +230,82 @@ pub(crate) struct HttpCore {
     max_body_bytes: usize,
 }
 
+/// What the caller adds to each attempt: the transport knows an `Authorization` header and a
+/// 401, never tokens. The client layer implements it over the token cache, and decides what a
+/// 401 renews; the core asks for a credential before every attempt and replays once after a
+/// renewal.
+pub(crate) trait Authorize: Sync {
+    /// What one attempt is sent with.
+    type Credential: Send + Sync;
+    /// The credential for the next attempt.
+    fn credential(&self) -> impl Future<Output = Result<Self::Credential>> + Send;
+    /// A credential other than `refused`, after the server answered 401 to it.
+    fn renew(
+        &self,
+        refused: &Self::Credential,
+    ) -> impl Future<Output = Result<Self::Credential>> + Send;
+    /// The `Authorization` header value for `credential` (marked sensitive).
+    fn header(credential: &Self::Credential) -> HeaderValue;
+    /// Who is refused, for the error after a 401 that survived the renewal.
+    fn principal(&self) -> &str;
+}
+
+/// No authorization: the token request itself.
+pub(crate) enum Anonymous {}
+
+impl Authorize for Anonymous {
+    type Credential = std::convert::Infallible;
+
+    async fn credential(&self) -> Result<Self::Credential> {
+        match *self {}
+    }
+
+    async fn renew(&self, refused: &Self::Credential) -> Result<Self::Credential> {
+        match *refused {}
+    }
+
+    fn header(credential: &Self::Credential) -> HeaderValue {
+        match *credential {}
+    }
+
+    fn principal(&self) -> &str {
+        match *self {}
+    }
+}
+
+/// A failed attempt as the retry loop sees it.
+struct Failure {
+    error: Error,
+    /// The connection was never made: the server cannot have acted on the request.
+    connect: bool,
+    /// Never repeated (the token could not be had, or a 401 survived the renewal).
+    fatal: bool,
+}
+
+impl Failure {
+    fn fatal(error: Error) -> Self {
+        Failure {
+            error,
+            connect: false,
+            fatal: true,
+        }
+    }
+
+    /// Whether a call of `class` may repeat after this failure: transport failures and
+    /// timeouts for reads, a connect failure for a submission, else the status table.
+    fn retryable(&self, class: CallClass) -> bool {
+        let transport = match class {
+            CallClass::Submission => self.connect,
+            _ => matches!(self.error.kind(), ErrorKind::Transport | ErrorKind::Timeout),
+        };
+        transport
+            || self
+                .error
+                .status()
+                .is_some_and(|status| status_retryable(status, class))
+    }
+}
+
 /// One attempt's outcome before the retry decision.
 enum Attempt {
     Answered(Answer),
@@ -273,122 +351,112 @@ impl HttpCore {
     /// Sends `request` until it succeeds or retrying is given up, authenticating with `auth`
     /// when given.
     #[tracing::instrument(level = "debug", name = "http", skip_all, fields(method = %request.method, url = %request.url))]
-    pub(crate) async fn execute(
+    pub(crate) async fn execute<A: Authorize>(
         &self,
         request: &Request,
-        auth: Option<&TokenCache>,
+        auth: Option<&A>,
         meter: &Meter,
     ) -> Result<Response> {
-        let started = self.time.clock.elapsed();
-        let mut attempt: u32 = 0;
-        let mut renewed_after_401 = false;
-        let mut token = None;
-        loop {
+        let renewed_after_401 = AtomicBool::new(false);
+        let renewed = &renewed_after_401;
+        let attempt = |_| async move {
             // Read the cache on every attempt: a long retry wait can outlast the token.
-            if let (Some(cache), None) = (auth, &token) {
-                token = Some(cache.get_boxed(self, meter).await?);
-            }
-            attempt += 1;
-            meter.request();
-            let outcome = self.send_once(request, token.as_ref()).await;
-            let (error, connect) = match outcome {
-                Attempt::Answered(answer) if (200..300).contains(&answer.status) => {
-                    return Ok(Response {
-                        correlation_id: correlation_id(&answer.headers),
-                        body: answer.body,
-                    });
-                }
-                Attempt::Answered(answer) if answer.status == 401 && auth.is_some() => {
-                    let cache = auth.expect("checked above");
-                    if renewed_after_401 {
-                        return Err(still_unauthorized(cache.client_id(), &answer));
-                    }
-                    renewed_after_401 = true;
-                    attempt -= 1;
-                    let stale = token.take().expect("auth implies a token");
-                    token = Some(cache.renew_boxed(&stale, self, meter).await?);
-                    meter.retry();
-                    tracing::debug!(url = %request.url, "401: renewed the token, replaying");
-                    continue;
-                }
-                Attempt::Answered(answer) => (self.classify(&answer), false),
-                Attempt::Failed { error, connect } => (error, connect),
+            let mut token = match auth {
+                Some(auth) => Some(auth.credential().await.map_err(Failure::fatal)?),
+                None => None,
             };
-            let wait = self.retry_wait(request, &error, connect, attempt, started)?;
-            match wait {
-                Some(wait) => {
-                    // WARN: an operator watching a slow run must see why it waits, and how long.
-                    tracing::warn!(
-                        method = %request.method,
-                        url = %request.url,
-                        attempt,
-                        wait = ?wait,
-                        reason = %error,
-                        "retrying after {:.1}s",
-                        wait.as_secs_f64()
-                    );
-                    meter.retrying(ProgressEvent::Retrying {
-                        request: format!("{} {}", request.method, request.url.path()),
-                        attempt,
-                        wait,
-                        reason: retry_reason(&error),
-                    });
-                    meter.retry();
-                    self.time.sleeper.sleep(wait).await;
-                    token = None;
+            loop {
+                meter.request();
+                let header = token.as_ref().map(A::header);
+                match self.send_once(request, header).await {
+                    Attempt::Answered(answer) if (200..300).contains(&answer.status) => {
+                        return Ok(Response {
+                            correlation_id: correlation_id(&answer.headers),
+                            body: answer.body,
+                        });
+                    }
+                    Attempt::Answered(answer) if answer.status == 401 && auth.is_some() => {
+                        let auth = auth.expect("checked above");
+                        if renewed.swap(true, Ordering::Relaxed) {
+                            return Err(Failure::fatal(still_unauthorized(
+                                auth.principal(),
+                                &answer,
+                            )));
+                        }
+                        let stale = token.take().expect("auth implies a credential");
+                        let fresh = auth.renew(&stale).await;
+                        token = Some(fresh.map_err(Failure::fatal)?);
+                        meter.retry();
+                        tracing::debug!(url = %request.url, "401: renewed the token, replaying");
+                    }
+                    Attempt::Answered(answer) => {
+                        return Err(Failure {
+                            error: self.classify(&answer),
+                            connect: false,
+                            fatal: false,
+                        });
+                    }
+                    Attempt::Failed { error, connect } => {
+                        return Err(Failure {
+                            error,
+                            connect,
+                            fatal: false,
+                        });
+                    }
                 }
-                None if request.kind == CallKind::Submission && !connect => {
-                    // The server may have created the job: repeating it could run it twice.
-                    let retryable = matches!(error.status(), Some(429 | 503));
-                    return Err(error.with_retryable(retryable));
-                }
-                None => return Err(error),
             }
+        };
+        let class = match request.kind {
+            CallKind::Idempotent => CallClass::Idempotent,
+            CallKind::Submission => CallClass::Submission,
+        };
+        let classify = |failure: &Failure| Verdict {
+            retryable: !failure.fatal && failure.retryable(class),
+            retry_after: failure.error.retry_after(),
+        };
+        let on_retry = |attempt: u32, wait: Duration, failure: &Failure| {
+            let error = &failure.error;
+            // WARN: an operator watching a slow run must see why it waits, and how long.
+            tracing::warn!(
+                method = %request.method,
+                url = %request.url,
+                attempt,
+                wait = ?wait,
+                reason = %error,
+                "retrying after {:.1}s",
+                wait.as_secs_f64()
+            );
+            meter.retrying(ProgressEvent::Retrying {
+                request: format!("{} {}", request.method, request.url.path()),
+                attempt,
+                wait,
+                reason: retry_reason(error),
+            });
+            meter.retry();
+        };
+        match retry_loop(&self.retry, &self.time, attempt, classify, on_retry).await {
+            Ok(response) => Ok(response),
+            Err(Exhausted { error: failure, .. }) if failure.fatal => Err(failure.error),
+            Err(Exhausted { error: failure, .. })
+                if request.kind == CallKind::Submission && !failure.connect =>
+            {
+                // The server may have created the job: repeating it could run it twice.
+                let retryable = failure
+                    .error
+                    .status()
+                    .is_some_and(|status| status_retryable(status, CallClass::Submission));
+                Err(failure.error.with_retryable(retryable))
+            }
+            Err(Exhausted { error: failure, .. }) => Err(failure.error),
         }
     }
 
-    /// The wait before the next attempt, or `None` to give up with the error as is.
-    fn retry_wait(
-        &self,
-        request: &Request,
-        error: &Error,
-        connect: bool,
-        attempt: u32,
-        started: Duration,
-    ) -> Result<Option<Duration>> {
-        let status = error.status();
-        let retryable = match request.kind {
-            CallKind::Idempotent => {
-                matches!(error.kind(), ErrorKind::Transport | ErrorKind::Timeout)
-                    || matches!(status, Some(408 | 429 | 502 | 503 | 504))
-            }
-            CallKind::Submission => connect || matches!(status, Some(429 | 503)),
-        };
-        if !retryable || attempt >= self.retry.max_attempts {
-            return Ok(None);
-        }
-        let wait = match error.retry_after() {
-            Some(asked) if asked > self.retry.retry_after_ceiling => return Ok(None),
-            Some(asked) => asked,
-            None => self.time.jitter.full(self.retry.backoff_ceiling(attempt)),
-        };
-        let spent = self.time.clock.elapsed().saturating_sub(started);
-        if spent + wait > self.retry.total_deadline {
-            return Ok(None);
-        }
-        Ok(Some(wait))
-    }
-
-    async fn send_once(&self, request: &Request, token: Option<&crate::auth::Token>) -> Attempt {
+    async fn send_once(&self, request: &Request, authorization: Option<HeaderValue>) -> Attempt {
         let mut builder = self
             .client
             .request(request.method.clone(), request.url.clone())
             .headers(request.headers.clone());
-        if let Some(token) = token {
-            let mut value =
-                HeaderValue::from_str(&format!("Bearer {}", token.secret().expose_secret()))
-                    .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid"));
-            value.set_sensitive(true);
+        if let Some(value) = authorization {
             builder = builder.header(AUTHORIZATION, value);
         }
         if let Some(body) = &request.body {
@@ -561,18 +629,6 @@ fn retry_reason(error: &Error) -> String {
     }
 }
 
-/// Parses `Retry-After` as delta-seconds or an HTTP date (a date in the past means now).
-pub(crate) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = DateTime::parse_from_rfc2822(value)
-        .ok()?
-        .with_timezone(&Utc);
-    Some((at - now).to_std().unwrap_or(Duration::ZERO))
-}
-
 fn transport_error(url: &Url, e: reqwest::Error) -> Error {
     let host = url.host_str().unwrap_or_default().to_owned();
     let (kind, message) = if e.is_timeout() {
@@ -735,23 +791,6 @@ struct ErrorBody {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_reads_seconds_and_http_dates() {
-        let now = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
-        assert_eq!(
-            parse_retry_after("Thu, 01 Jan 2026 00:00:42 GMT", now),
-            Some(Duration::from_secs(42))
-        );
-        assert_eq!(
-            parse_retry_after("Wed, 31 Dec 2025 23:00:00 GMT", now),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("soon", now), None);
-    }
 
     #[test]
     fn decode_errors_name_the_json_path_and_never_panic() {

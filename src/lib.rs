@@ -108,6 +108,7 @@ pub mod http;
 pub mod metrics;
 pub mod origin;
 pub mod progress;
+mod retry;
 pub mod score_file;
 pub mod scoring;
 pub mod sink;

@@ -18,7 +18,7 @@ use crate::error::{Error, Result, ValidationError};
 use crate::metrics::Kpi;
 use crate::progress::{Progress, ProgressEvent};
 use crate::scoring::ScoringConfig;
-use crate::sink::Sink;
+use crate::sink::{Sink, WebhookSink};
 use crate::sources::aggregates::{
     ROUTING_METRICS, granularity_problem, is_conversation_dimension, nearest_dimension,
 };
@@ -221,21 +221,15 @@ impl EvaluationBuilder {
 
     /// Adds a sink that receives the report. Default: none.
     pub fn report_sink(mut self, sink: impl Sink<Report> + 'static) -> Self {
-        self.report_sinks.push(ReportSink {
-            sink: Arc::new(sink),
-            is_webhook: false,
-        });
+        self.report_sinks.push(Arc::new(sink));
         self
     }
 
-    /// Adds a webhook sink for the report; its outcome sets the audit record's
-    /// `webhook_sync_status` (`skipped` when no webhook is added).
-    pub fn webhook(mut self, sink: impl Sink<Report> + 'static) -> Self {
-        self.report_sinks.push(ReportSink {
-            sink: Arc::new(sink),
-            is_webhook: true,
-        });
-        self
+    /// Adds a webhook sink for the report, as [`report_sink`](Self::report_sink) does; the
+    /// outcomes of webhook sinks ([`Sink::is_webhook`]) set the audit record's
+    /// `webhook_sync_status` (`skipped` when none is added).
+    pub fn webhook(self, sink: WebhookSink) -> Self {
+        self.report_sink(sink)
     }
 
     /// Adds a sink that receives the audit record. Default: none.
@@ -364,7 +358,7 @@ impl EvaluationBuilder {
         let mut leaving: Vec<&str> = self
             .report_sinks
             .iter()
-            .map(|s| s.sink.as_ref())
+            .map(|s| s.as_ref())
             .filter(|s| !s.is_in_memory())
             .map(|s| s.name())
             .chain(

@@ -79,11 +79,7 @@ pub(crate) struct Plan {
     pub(crate) deadline: Option<Duration>,
 }
 
-#[derive(Clone)]
-pub(crate) struct ReportSink {
-    pub(crate) sink: Arc<dyn Sink<Report>>,
-    pub(crate) is_webhook: bool,
-}
+pub(crate) type ReportSink = Arc<dyn Sink<Report>>;
 
 /// What [`Evaluation::run`] produced.
 #[derive(Debug, Clone)]
@@ -307,7 +303,7 @@ impl Evaluation {
 
     async fn deliver_report(&self, report: &Report) -> Vec<SinkOutcome> {
         let deliveries = self.report_sinks.iter().map(|s| async move {
-            let outcome = sink::deliver(s.sink.as_ref(), report).await;
+            let outcome = sink::deliver(s.as_ref(), report).await;
             self.progress.emit(ProgressEvent::SinkDelivered {
                 sink: outcome.sink.clone(),
                 ok: outcome.is_delivered(),
@@ -339,7 +335,7 @@ impl Evaluation {
             .report_sinks
             .iter()
             .zip(&sink_outcomes)
-            .filter(|(s, _)| s.is_webhook)
+            .filter(|(s, _)| s.is_webhook())
             .map(|(_, o)| o)
             .collect();
         let webhook_sync_status = if webhook_outcomes.is_empty() {
@@ -438,7 +434,7 @@ impl std::fmt::Debug for Evaluation {
                 &self
                     .report_sinks
                     .iter()
-                    .map(|s| s.sink.name())
+                    .map(|s| s.name())
                     .collect::<Vec<_>>(),
             )
             .field(

@@ -15,6 +15,10 @@ use serde::Serialize;
 use url::{Host, Url};
 
 use super::{DeadLetter, Delivered, DeliveryFailure, SigningSecret, Sink, dead_letter};
+use crate::config::RetryPolicy;
+use crate::retry::{
+    CallClass, Exhausted, GiveUp, Verdict, parse_retry_after, retry_loop, status_retryable,
+};
 use crate::time::TimeSource;
 use crate::{ConnectFailure, Error, ErrorKind, Result, ValidationError};
 
@@ -64,14 +68,6 @@ pub struct WebhookSink {
     client: reqwest::Client,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct RetryPolicy {
-    max_attempts: u32,
-    initial_backoff: Duration,
-    max_backoff: Duration,
-    max_retry_after: Duration,
-}
-
 impl WebhookSink {
     /// A builder for a sink posting to `url`.
     pub fn builder(url: impl Into<String>) -> WebhookSinkBuilder {
@@ -103,32 +99,46 @@ impl WebhookSink {
 
     /// Posts `body` under `id` until accepted, given up, or out of attempts.
     async fn post(&self, id: &str, body: Bytes) -> Result<Delivered> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let refusal = match self.attempt(id, &body).await {
-                Ok(status) => {
-                    return Ok(Delivered::new()
-                        .with_attempts(attempt)
-                        .with_webhook_id(id)
-                        .with_http_status(status));
-                }
-                Err(refusal) => refusal,
-            };
-            if !refusal.retryable || attempt >= self.policy.max_attempts {
-                return Err(self.give_up(id, body, attempt, refusal, None).await);
-            }
-            match self.wait_before_retry(attempt, refusal.retry_after) {
-                Ok(wait) => {
-                    tracing::debug!(
-                        attempt,
-                        wait_ms = wait.as_millis() as u64,
-                        reason = %refusal.message,
-                        "webhook attempt failed; retrying"
-                    );
-                    self.time.sleeper.sleep(wait).await;
-                }
-                Err(why) => return Err(self.give_up(id, body, attempt, refusal, Some(why)).await),
+        let outcome = retry_loop(
+            &self.policy,
+            &self.time,
+            |attempt| {
+                let body = &body;
+                async move { self.attempt(id, body).await.map(|status| (attempt, status)) }
+            },
+            |refusal: &Refusal| Verdict {
+                retryable: refusal.retryable,
+                retry_after: refusal.retry_after,
+            },
+            |attempt, wait, refusal| {
+                tracing::debug!(
+                    attempt,
+                    wait_ms = wait.as_millis() as u64,
+                    reason = %refusal.message,
+                    "webhook attempt failed; retrying"
+                );
+            },
+        )
+        .await;
+        match outcome {
+            Ok((attempts, status)) => Ok(Delivered::new()
+                .with_attempts(attempts)
+                .with_webhook_id(id)
+                .with_http_status(status)),
+            Err(Exhausted {
+                error: refusal,
+                attempts,
+                why,
+            }) => {
+                let why = match why {
+                    GiveUp::RetryAfterTooLong(asked) => Some(format!(
+                        "it asked to retry after {}, beyond the {} ceiling",
+                        human(asked),
+                        human(self.policy.retry_after_ceiling)
+                    )),
+                    GiveUp::NotRetryable | GiveUp::OutOfAttempts | GiveUp::Deadline => None,
+                };
+                Err(self.give_up(id, body, attempts, refusal, why).await)
             }
         }
     }
@@ -159,7 +169,10 @@ impl WebhookSink {
             return Ok(status);
         }
         let headers = response.headers().clone();
-        let retry_after = parse_retry_after(&headers, self.time.clock.now());
+        let retry_after = headers
+            .get(RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| parse_retry_after(value, self.time.clock.now()));
         let correlation_id = header_str(&headers, "x-request-id")
             .or_else(|| header_str(&headers, "x-correlation-id"));
         let (retryable, message) = match status {
@@ -174,7 +187,9 @@ impl WebhookSink {
                 false,
                 "endpoint answered 410 gone: the receiver was removed; update or remove the webhook url".to_owned(),
             ),
-            408 | 429 | 500..=599 => (true, format!("endpoint answered {status}")),
+            status if status_retryable(status, CallClass::Delivery) => {
+                (true, format!("endpoint answered {status}"))
+            }
             _ => {
                 let snippet = body_snippet(&mut response).await;
                 (
@@ -191,34 +206,6 @@ impl WebhookSink {
             correlation_id,
             cause: None,
         })
-    }
-
-    /// The wait before retry number `attempt` (1 after the first attempt), or why to give up.
-    fn wait_before_retry(
-        &self,
-        attempt: u32,
-        retry_after: Option<Duration>,
-    ) -> std::result::Result<Duration, String> {
-        match retry_after {
-            Some(asked) if asked > self.policy.max_retry_after => Err(format!(
-                "it asked to retry after {}, beyond the {} ceiling",
-                human(asked),
-                human(self.policy.max_retry_after)
-            )),
-            Some(asked) => Ok(asked),
-            None => Ok(self.time.jitter.full(self.backoff_ceiling(attempt))),
-        }
-    }
-
-    /// `initial * 2^(attempt-1)`, capped: the upper bound full jitter draws under.
-    fn backoff_ceiling(&self, attempt: u32) -> Duration {
-        let factor = 1u32
-            .checked_shl(attempt.saturating_sub(1))
-            .unwrap_or(u32::MAX);
-        self.policy
-            .initial_backoff
-            .saturating_mul(factor)
-            .min(self.policy.max_backoff)
     }
 
     async fn give_up(
@@ -293,6 +280,10 @@ where
 {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn is_webhook(&self) -> bool {
+        true
     }
 
     async fn deliver(&self, item: &T) -> Result<Delivered> {
@@ -487,11 +478,13 @@ impl WebhookSinkBuilder {
             name: self.name,
             url,
             secret,
+            // Deliveries have no overall deadline: the attempts and the ceilings bound them.
             policy: RetryPolicy {
                 max_attempts: self.max_attempts,
-                initial_backoff: self.initial_backoff,
-                max_backoff: self.max_backoff,
-                max_retry_after: self.max_retry_after,
+                base: self.initial_backoff,
+                cap: self.max_backoff,
+                retry_after_ceiling: self.max_retry_after,
+                total_deadline: Duration::MAX,
             },
             timeout: self.timeout,
             dead_letter_dir: self.dead_letter_dir,
@@ -603,19 +596,6 @@ fn new_webhook_id(unix_millis: i64) -> String {
 }
 
 /// `Retry-After` as a wait: delay seconds, or an HTTP date relative to `now`.
-fn parse_retry_after(headers: &HeaderMap, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    Some(
-        (at.with_timezone(&chrono::Utc) - now)
-            .to_std()
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
 fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get(name)
@@ -648,8 +628,6 @@ async fn body_snippet(response: &mut reqwest::Response) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{TimeZone, Utc};
-    use reqwest::header::HeaderValue;
 
     fn sink() -> WebhookSink {
         WebhookSink::builder("http://127.0.0.1:9/hook")
@@ -660,30 +638,11 @@ mod tests {
     #[test]
     fn backoff_ceiling_doubles_from_one_second_up_to_thirty() {
         let s = sink();
-        let ceilings: Vec<u64> = (1..=7).map(|n| s.backoff_ceiling(n).as_secs()).collect();
+        let ceilings: Vec<u64> = (1..=7)
+            .map(|n| s.policy.backoff_ceiling(n).as_secs())
+            .collect();
         assert_eq!(ceilings, vec![1, 2, 4, 8, 16, 30, 30]);
-        assert_eq!(s.backoff_ceiling(200), Duration::from_secs(30));
-    }
-
-    #[test]
-    fn retry_after_reads_seconds_and_http_dates() {
-        let now = Utc.with_ymd_and_hms(2015, 10, 21, 7, 27, 0).unwrap();
-        let mut headers = HeaderMap::new();
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
-        assert_eq!(
-            parse_retry_after(&headers, now),
-            Some(Duration::from_secs(7))
-        );
-        headers.insert(
-            RETRY_AFTER,
-            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
-        );
-        assert_eq!(
-            parse_retry_after(&headers, now),
-            Some(Duration::from_secs(60))
-        );
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
-        assert_eq!(parse_retry_after(&headers, now), None);
+        assert_eq!(s.policy.backoff_ceiling(200), Duration::from_secs(30));
     }
 
     #[test]
