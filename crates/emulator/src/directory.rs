@@ -150,6 +150,7 @@ fn listing(state: &State, RawQuery(query): RawQuery, kind: Kind) -> Response {
     if !problems.is_empty() {
         return ApiError::bad_request(problems).into_response();
     }
+    let page_size = page_size.min(state.settings.directory_page_size);
     state.count(|s| s.directory_pages += 1);
     let all = entries(&state.settings.scenario, kind);
     let matching: Vec<&(String, String)> = if ids.is_empty() {

@@ -186,6 +186,8 @@ pub(crate) struct Settings {
     pub(crate) fingerprint: u64,
     /// Permissions the token lacks: the listings needing them answer 403.
     pub(crate) denied_permissions: Vec<String>,
+    /// The largest page the directory listings serve, whatever `pageSize` asks.
+    pub(crate) directory_page_size: usize,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -221,6 +223,7 @@ impl Default for EmulatorBuilder {
                 model: Arc::new(scenario::generate::Model::new(&Scenario::default_centre())),
                 fingerprint: 0,
                 denied_permissions: Vec::new(),
+                directory_page_size: 500,
             },
             faults: Vec::new(),
             port: 0,
@@ -233,6 +236,13 @@ impl EmulatorBuilder {
     /// same data for the same query.
     pub fn seed(mut self, seed: u64) -> Self {
         self.settings.seed = seed;
+        self
+    }
+
+    /// The largest page the directory listings serve (default 500, at least 1), so that
+    /// paging through them can be exercised.
+    pub fn directory_page_size(mut self, size: usize) -> Self {
+        self.settings.directory_page_size = size.max(1);
         self
     }
 
