@@ -141,3 +141,112 @@ async fn a_missing_permission_leaves_ids_and_one_warning_naming_it() {
         }]
     );
 }
+
+fn week(emu: &Emulator) -> genesys_routing_eval::evaluation::EvaluationBuilder {
+    use chrono::{TimeZone, Utc};
+    genesys_routing_eval::evaluation::Evaluation::builder()
+        .client(client(emu))
+        .between(
+            Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2026, 3, 8, 0, 0, 0).unwrap(),
+        )
+}
+
+#[tokio::test]
+async fn an_evaluation_by_queue_names_each_result_in_the_report_and_its_json() {
+    let emu = emulator(|b| b).await;
+    let outcome = week(&emu)
+        .group_by("queueId")
+        .build()
+        .unwrap()
+        .run()
+        .await
+        .unwrap();
+    let report = &outcome.report;
+    let expected = emu.entity_names();
+    assert!(!report.results.is_empty());
+    for line in &report.results {
+        assert_eq!(
+            line.name.as_deref(),
+            expected.get(&line.strategy_id).map(String::as_str)
+        );
+        assert!(line.name.is_some());
+    }
+    let json = serde_json::to_value(report).unwrap();
+    let first = &json["data"][0];
+    assert_eq!(
+        first["name"],
+        expected[first["strategyId"].as_str().unwrap()].as_str()
+    );
+    assert_eq!(
+        json["names"]["queues"].as_object().unwrap().len(),
+        report.results.len()
+    );
+}
+
+#[tokio::test]
+async fn routing_methods_have_no_names_and_cost_no_directory_request() {
+    let emu = emulator(|b| b).await;
+    let outcome = week(&emu)
+        .without_comparison()
+        .build()
+        .unwrap()
+        .run()
+        .await
+        .unwrap();
+    assert!(outcome.report.results.iter().all(|l| l.name.is_none()));
+    let json = serde_json::to_value(&outcome.report).unwrap();
+    assert!(json.get("names").is_none());
+    assert!(json["data"][0].get("name").is_none());
+    assert_eq!(emu.stats().directory_pages, 0);
+}
+
+#[tokio::test]
+async fn names_can_be_turned_off() {
+    let emu = emulator(|b| b).await;
+    let outcome = week(&emu)
+        .group_by("queueId")
+        .resolve_names(false)
+        .build()
+        .unwrap()
+        .run()
+        .await
+        .unwrap();
+    assert!(outcome.report.results.iter().all(|l| l.name.is_none()));
+    assert_eq!(emu.stats().directory_pages, 0);
+}
+
+#[tokio::test]
+async fn an_evaluation_without_the_permission_keeps_ids_and_reports_the_warning() {
+    let emu = emulator(|b| b.deny_permission(QUEUES_PERMISSION)).await;
+    let outcome = week(&emu)
+        .group_by("queueId")
+        .build()
+        .unwrap()
+        .run()
+        .await
+        .expect("a 403 on names does not fail the evaluation");
+    let report = &outcome.report;
+    assert!(report.results.iter().all(|l| l.name.is_none()));
+    assert_eq!(report.names.warnings.len(), 1);
+    let json = serde_json::to_value(report).unwrap();
+    assert_eq!(
+        json["names"]["warnings"][0]["permission"],
+        "routing:queue:view"
+    );
+}
+
+#[tokio::test]
+async fn the_comparisons_queue_cells_are_named() {
+    let emu = emulator(|b| b).await;
+    let outcome = week(&emu).build().unwrap().run().await.unwrap();
+    let report = &outcome.report;
+    assert!(report.comparison.is_some(), "the default comparison runs within queues");
+    assert!(report.results.iter().all(|l| l.name.is_none()));
+    for queue in &emu.scenario().queues {
+        if let Some(name) = report.names.get(Directory::Queues, &queue.id) {
+            assert_eq!(name, queue.name);
+        }
+    }
+    assert!(!report.names.queues.is_empty());
+}
