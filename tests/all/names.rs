@@ -241,7 +241,10 @@ async fn the_comparisons_queue_cells_are_named() {
     let emu = emulator(|b| b).await;
     let outcome = week(&emu).build().unwrap().run().await.unwrap();
     let report = &outcome.report;
-    assert!(report.comparison.is_some(), "the default comparison runs within queues");
+    assert!(
+        report.comparison.is_some(),
+        "the default comparison runs within queues"
+    );
     assert!(report.results.iter().all(|l| l.name.is_none()));
     for queue in &emu.scenario().queues {
         if let Some(name) = report.names.get(Directory::Queues, &queue.id) {
