@@ -106,6 +106,7 @@ pub mod evaluation;
 pub mod fuzzing;
 pub mod http;
 pub mod metrics;
+pub mod names;
 pub mod origin;
 pub mod progress;
 mod retry;

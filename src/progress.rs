@@ -59,6 +59,13 @@ pub enum ProgressEvent {
         /// Why: `http 429, retry-after from the server`, `http 503`, `timeout`, ...
         reason: String,
     },
+    /// A directory could not be read (403): its ids are shown without names.
+    NamesUnavailable {
+        /// The directory, such as `queues`.
+        directory: String,
+        /// The missing permission, such as `routing:queue:view`.
+        permission: String,
+    },
     /// A sink finished with an item.
     SinkDelivered {
         /// The sink's name.
@@ -163,7 +170,7 @@ impl Status {
                 s.retries += 1;
                 s.last_retry = Some((request.clone(), *wait, reason.clone()));
             }
-            ProgressEvent::SinkDelivered { .. } => {}
+            ProgressEvent::SinkDelivered { .. } | ProgressEvent::NamesUnavailable { .. } => {}
         }
     }
 

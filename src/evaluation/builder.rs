@@ -79,6 +79,8 @@ pub struct EvaluationBuilder {
     deadline: Option<Duration>,
     allow_emulator_data: bool,
     fallbacks: bool,
+    /// Names are resolved unless this is set (`resolve_names(false)`).
+    skip_names: bool,
     comparison: Choice,
     progress: Progress,
 }
@@ -109,6 +111,15 @@ impl EvaluationBuilder {
     /// Standard, say). Aggregates source only. Default: off.
     pub fn fallbacks(mut self, fetch: bool) -> Self {
         self.fallbacks = fetch;
+        self
+    }
+
+    /// Resolves the ids shown in the report (queue, skill and user ids of the grouping and
+    /// `within` dimensions) to names after the fetch ([`names`](crate::names)), filling
+    /// [`Report::names`](crate::evaluation::Report::names) and each result's `name`. A
+    /// missing permission leaves ids and one warning. Default: on.
+    pub fn resolve_names(mut self, resolve: bool) -> Self {
+        self.skip_names = !resolve;
         self
     }
 
@@ -471,6 +482,7 @@ impl EvaluationBuilder {
                 .map(|c| c.within.clone())
                 .unwrap_or_default(),
             fallbacks: self.fallbacks,
+            resolve_names: !self.skip_names,
             comparison,
             strategy_ids: self.strategy_ids.clone(),
             window: window?,

@@ -64,6 +64,8 @@ pub(crate) struct Plan {
     pub(crate) within: Vec<String>,
     /// Whether to run the fallback query (`[requestedRouting, usedRouting]`).
     pub(crate) fallbacks: bool,
+    /// Whether to resolve ids to names after the fetch.
+    pub(crate) resolve_names: bool,
     /// The comparison to run on the fetched cells, or why there is none.
     pub(crate) comparison: comparing::Settled,
     pub(crate) strategy_ids: Vec<String>,
@@ -166,6 +168,9 @@ impl Evaluation {
                 .reporting_to(self.progress.clone());
             let fetched = self.fetch_within_deadline(&client, window).await?;
             let mut report = self.report(evaluation_id, window, fetched)?;
+            if self.plan.resolve_names {
+                self.name(&client, &mut report).await?;
+            }
             report.requests = counter_snapshot(&counter);
             let sink_outcomes = self.deliver_report(&report).await;
             let mut audit = self.audit_record(&report, sink_outcomes, started_at);
@@ -242,6 +247,7 @@ impl Evaluation {
                 StrategyReport {
                     has_data: table.strategy(&result.strategy_id).is_some(),
                     strategy_id: result.strategy_id,
+                    name: None,
                     rank: None,
                     score: result.score,
                     percentile_rank: result.percentile_rank,
@@ -273,7 +279,37 @@ impl Evaluation {
             comparison_note,
             requests: RequestCount::default(),
             scoring: (*self.scoring).clone(),
+            names: crate::names::Names::default(),
         })
+    }
+
+    /// Resolves the report's queue, skill and user ids to names: the strategies when the
+    /// grouping dimension has names, and the values of the `within` dimensions.
+    async fn name(&self, client: &Client, report: &mut Report) -> Result<()> {
+        let mut request = crate::names::NameRequest::new();
+        for line in &report.results {
+            request.add_dimension_value(&report.group_by, &line.strategy_id);
+        }
+        for strategy in &report.table.strategies {
+            for bucket in &strategy.buckets {
+                for (dimension, value) in report.table.within.iter().zip(&bucket.within) {
+                    if !value.is_empty() {
+                        request.add_dimension_value(dimension, value);
+                    }
+                }
+            }
+        }
+        if request.is_empty() {
+            return Ok(());
+        }
+        let names = crate::names::resolve(client, &request, &self.progress).await?;
+        for line in &mut report.results {
+            line.name = names
+                .for_dimension(&report.group_by, &line.strategy_id)
+                .map(str::to_owned);
+        }
+        report.names = names;
+        Ok(())
     }
 
     /// The comparison of the fetched cells, or the line that says why there is none.

@@ -11,6 +11,7 @@ use crate::comparison::Comparison;
 use crate::evaluation::audit::RequestCount;
 use crate::evaluation::{Fallbacks, Window};
 use crate::metrics::{KpiValue, Kpis, MetricTable};
+use crate::names::Names;
 use crate::origin::DataOrigin;
 use crate::scoring::{Confidence, KpiWeight, MissingPolicy, Normalization, Preset, ScoringConfig};
 
@@ -68,6 +69,9 @@ impl std::fmt::Display for SourceKind {
 pub struct StrategyReport {
     /// The strategy: a value of the grouping dimension.
     pub strategy_id: String,
+    /// The strategy's name when the grouping dimension has names (a queue's, a user's) and
+    /// it was resolved; `None` otherwise (routing methods have no names).
+    pub name: Option<String>,
     /// Whether the source returned any data for it; `false` for a requested strategy the
     /// window holds nothing of (it has no score and no rank).
     pub has_data: bool,
@@ -95,6 +99,9 @@ impl Serialize for StrategyReport {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("strategyId", &self.strategy_id)?;
+        if let Some(name) = &self.name {
+            map.serialize_entry("name", name)?;
+        }
         map.serialize_entry("has_data", &self.has_data)?;
         map.serialize_entry("rank", &self.rank)?;
         map.serialize_entry("score", &self.score)?;
@@ -155,6 +162,10 @@ pub struct Report {
     pub missing_strategies: Vec<String>,
     /// How the strategies were scored.
     pub scoring: ScoringConfig,
+    /// Names of the queue, skill and user ids in the report (the strategies', the `within`
+    /// values'), and a warning per directory the client may not read; empty when names were
+    /// not resolved.
+    pub names: Names,
 }
 
 impl Report {
@@ -267,6 +278,12 @@ struct Body<'a> {
     comparison: Option<&'a Comparison>,
     #[serde(skip_serializing_if = "Option::is_none")]
     comparison_note: Option<&'a str>,
+    #[serde(skip_serializing_if = "names_are_empty")]
+    names: &'a Names,
+}
+
+fn names_are_empty(names: &&Names) -> bool {
+    **names == Names::default()
 }
 
 impl Serialize for Report {
@@ -278,7 +295,9 @@ impl Serialize for Report {
     /// `data_completeness` and `job_ids` for context; `fallbacks` when asked for;
     /// `comparison` (the contract object of `COMPARISON.md`, with `treatment`, `within` and
     /// `match`) when one ran, else `comparison_note` saying why not. The raw metric table is
-    /// left out.
+    /// left out. `names` (`queues`, `skills`, `users`: id to name, and `warnings`) when any
+    /// were resolved or a directory was denied; each `data` record carries `name` beside
+    /// `strategyId` when its id has one.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         Body {
             timestamp: &self.timestamp,
@@ -301,6 +320,7 @@ impl Serialize for Report {
             fallbacks: self.fallbacks.as_ref(),
             comparison: self.comparison.as_ref(),
             comparison_note: self.comparison_note.as_deref(),
+            names: &self.names,
         }
         .serialize(serializer)
     }

@@ -12,6 +12,7 @@ mod faults;
 mod guards;
 mod http;
 mod load;
+mod names;
 mod pipeline;
 mod scenarios;
 mod scoring;

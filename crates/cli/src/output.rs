@@ -270,7 +270,10 @@ fn write_report_table(report: &Report, out: &mut impl Write) -> io::Result<()> {
         };
         let mut cells = vec![
             line.rank.map_or_else(|| "-".to_owned(), |r| r.to_string()),
-            line.strategy_id.clone(),
+            shorten(
+                line.name.as_deref().unwrap_or(&line.strategy_id),
+                MAX_NAME_WIDTH,
+            ),
             fixed(line.score, 3),
             fixed(line.percentile_rank, 2),
         ];
@@ -279,6 +282,9 @@ fn write_report_table(report: &Report, out: &mut impl Write) -> io::Result<()> {
         table.push(cells);
     }
     table.write(out)?;
+    for warning in &report.names.warnings {
+        writeln!(out, "note: {}", escape(&warning.to_string()))?;
+    }
     if !report.missing_strategies.is_empty() {
         let missing: Vec<Cow<'_, str>> = report
             .missing_strategies
@@ -298,6 +304,19 @@ fn write_report_table(report: &Report, out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
+/// The widest a name column grows; longer names are cut with an ellipsis.
+pub(crate) const MAX_NAME_WIDTH: usize = 32;
+
+/// `text` cut to `max` characters, the last one an ellipsis, when it is longer.
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
 /// A number in the shortest form that reads back the same (serde_json's, as `score` writes).
 pub(crate) fn json_number(v: f64) -> String {
     serde_json::Number::from_f64(v).map_or_else(String::new, |n| n.to_string())
@@ -307,7 +326,7 @@ fn write_report_csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
     let kpi_names: Vec<&str> = Kpi::ALL.iter().map(|k| k.name()).collect();
     writeln!(
         out,
-        "rank,strategyId,score,percentileRank,coverage,{},sampleSize,lowConfidence,hasData,dataOrigin",
+        "rank,strategyId,name,score,percentileRank,coverage,{},sampleSize,lowConfidence,hasData,dataOrigin",
         kpi_names.join(",")
     )?;
     let number = |v: Option<f64>| v.map(json_number).unwrap_or_default();
@@ -319,9 +338,10 @@ fn write_report_csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
             .collect();
         writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{}",
             line.rank.map(|r| r.to_string()).unwrap_or_default(),
             csv_text(&line.strategy_id),
+            csv_text(line.name.as_deref().unwrap_or_default()),
             number(line.score),
             number(line.percentile_rank),
             json_number(line.coverage),
@@ -374,6 +394,14 @@ pub fn write_scores_table<W: Write>(scores: &Scores, mut out: W) -> io::Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shorten_cuts_long_names_with_an_ellipsis_and_keeps_short_ones() {
+        assert_eq!(shorten("Claims", 32), "Claims");
+        let cut = shorten("Technical Support Level Two Overflow Queue", 16);
+        assert_eq!(cut, "Technical Suppo…");
+        assert_eq!(cut.chars().count(), 16);
+    }
 
     #[test]
     fn escape_makes_terminal_controls_visible_and_leaves_plain_text_alone() {

@@ -31,6 +31,7 @@ mod aggregates;
 mod auth;
 mod data;
 mod dimensions;
+pub mod directory;
 mod errors;
 mod faults;
 mod period;
@@ -156,6 +157,8 @@ pub struct EmulatorStats {
     /// synchronous query and for each page of a `topN` / `bottomN` job (ranking needs every
     /// group's totals).
     pub peak_groups_held: u64,
+    /// Pages served by the directory listings (queues, skills, users).
+    pub directory_pages: u64,
 }
 
 /// Settings of an emulator, collected by [`Emulator::builder`].
@@ -181,6 +184,10 @@ pub(crate) struct Settings {
     pub(crate) model: Arc<scenario::generate::Model>,
     /// A hash of the scenario, so that emulators serving the same one share generated pages.
     pub(crate) fingerprint: u64,
+    /// Permissions the token lacks: the listings needing them answer 403.
+    pub(crate) denied_permissions: Vec<String>,
+    /// The largest page the directory listings serve, whatever `pageSize` asks.
+    pub(crate) directory_page_size: usize,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -215,6 +222,8 @@ impl Default for EmulatorBuilder {
                 scenario: Arc::new(Scenario::default_centre()),
                 model: Arc::new(scenario::generate::Model::new(&Scenario::default_centre())),
                 fingerprint: 0,
+                denied_permissions: Vec::new(),
+                directory_page_size: 500,
             },
             faults: Vec::new(),
             port: 0,
@@ -227,6 +236,20 @@ impl EmulatorBuilder {
     /// same data for the same query.
     pub fn seed(mut self, seed: u64) -> Self {
         self.settings.seed = seed;
+        self
+    }
+
+    /// The largest page the directory listings serve (default 500, at least 1), so that
+    /// paging through them can be exercised.
+    pub fn directory_page_size(mut self, size: usize) -> Self {
+        self.settings.directory_page_size = size.max(1);
+        self
+    }
+
+    /// Answers 403 `missing.permissions` on every listing that needs `permission`, such as
+    /// [`directory::QUEUES_PERMISSION`], as for a client whose role lacks it.
+    pub fn deny_permission(mut self, permission: impl Into<String>) -> Self {
+        self.settings.denied_permissions.push(permission.into());
         self
     }
 
@@ -457,6 +480,19 @@ impl Emulator {
     /// empty for a dimension the emulator does not model.
     pub fn dimension_values(&self, dimension: &str) -> Vec<String> {
         data::dimension_values(&self.state.settings.model, dimension)
+    }
+
+    /// The names the directory listings serve, by id: queues, skills and agents together.
+    pub fn entity_names(&self) -> std::collections::BTreeMap<String, String> {
+        let scenario = &self.state.settings.scenario;
+        [
+            directory::Kind::Queues,
+            directory::Kind::Skills,
+            directory::Kind::Users,
+        ]
+        .into_iter()
+        .flat_map(|kind| directory::entries(scenario, kind))
+        .collect()
     }
 
     /// The scenario served; [`Scenario::true_effects`] says what a comparison should find.

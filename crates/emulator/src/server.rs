@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 
 use super::errors::ApiError;
 use super::state::{Budget, State, random_uuid};
-use super::{aggregates, auth, faults, strategies};
+use super::{aggregates, auth, directory, faults, strategies};
 
 const JOBS: &str = "/api/v2/analytics/conversations/aggregates/jobs";
 
@@ -39,6 +39,9 @@ pub(crate) fn router(state: Arc<State>) -> Router {
             "/api/v2/analytics/jobs/{id}/results",
             get(strategies::results),
         )
+        .route("/api/v2/routing/queues", get(directory::queues))
+        .route("/api/v2/routing/skills", get(directory::skills))
+        .route("/api/v2/users", get(directory::users))
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             faults::endpoint_layer,

@@ -140,7 +140,7 @@ fn csv_format_has_a_header_and_one_row_per_strategy() {
     assert_exit(&run, 0);
     let mut lines = run.stdout.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    assert_eq!(&header[..3], ["rank", "strategyId", "score"]);
+    assert_eq!(&header[..4], ["rank", "strategyId", "name", "score"]);
     assert_eq!(header[header.len() - 2..], ["hasData", "dataOrigin"]);
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert!(rows.len() >= 3, "{}", run.stdout);
@@ -634,4 +634,40 @@ fn a_reader_that_stops_reading_ends_the_run_quietly() {
         run.stderr
     );
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
+
+#[test]
+fn grouped_by_queue_the_table_shows_queue_names_and_csv_keeps_the_ids_beside_them() {
+    let scenario = routing_eval_emulator::Scenario::default_centre();
+    let run_table = run(&mut evaluate(&["--days", "2", "--group-by", "queueId"]));
+    assert_exit(&run_table, 0);
+    assert!(
+        run_table.stdout.contains("Technical Support L2"),
+        "{}",
+        run_table.stdout
+    );
+    assert!(
+        !run_table.stdout.contains(&scenario.queues[0].id),
+        "names replace ids: {}",
+        run_table.stdout
+    );
+    let run_csv = run(&mut evaluate(&[
+        "--days",
+        "2",
+        "--group-by",
+        "queueId",
+        "--format",
+        "csv",
+    ]));
+    assert_exit(&run_csv, 0);
+    for queue in &scenario.queues {
+        let row = run_csv
+            .stdout
+            .lines()
+            .find(|l| l.contains(&queue.id))
+            .unwrap_or_else(|| panic!("a row for {}: {}", queue.name, run_csv.stdout));
+        let cells: Vec<&str> = row.split(',').collect();
+        assert_eq!(cells[1], queue.id);
+        assert_eq!(cells[2], queue.name);
+    }
 }
