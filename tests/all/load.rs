@@ -115,10 +115,12 @@ async fn two_hundred_concurrent_evaluations_share_one_token_and_retry_every_429(
     assert!(served.deleted_jobs.is_empty(), "no job was abandoned");
     assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
     if let (Some(before), Some(after)) = (peak_before, peak_after) {
-        // Generous: 200 reports and their tables are a few MiB; the bound catches a leak or
-        // a per-request buffer that grows with the load.
+        // Generous: VmHWM is the whole test process's peak, and the binary's other tests run
+        // beside this one (the planted-effects comparison among them); the 200 reports are all
+        // held until the end, each with its table, cells and names. The bound still catches a
+        // leak or a per-request buffer that grows with the load (those reach gigabytes here).
         assert!(
-            after.saturating_sub(before) < 256 * 1024,
+            after.saturating_sub(before) < 512 * 1024,
             "peak RSS grew by {} KiB",
             after - before
         );
