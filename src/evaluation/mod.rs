@@ -290,13 +290,26 @@ impl Evaluation {
         for line in &report.results {
             request.add_dimension_value(&report.group_by, &line.strategy_id);
         }
-        for strategy in &report.table.strategies {
-            for bucket in &strategy.buckets {
-                for (dimension, value) in report.table.within.iter().zip(&bucket.within) {
-                    if !value.is_empty() {
-                        request.add_dimension_value(dimension, value);
+        // Which directory each `within` dimension names, looked up once; the buckets then
+        // give their distinct values (a long window has hundreds of thousands of buckets and a
+        // few dozen queues, so nothing is allocated per bucket).
+        let directories: Vec<Option<crate::names::Directory>> = report
+            .table
+            .within
+            .iter()
+            .map(|dimension| crate::names::Directory::for_dimension(dimension))
+            .collect();
+        if directories.iter().any(Option::is_some) {
+            let mut values = std::collections::BTreeSet::new();
+            for bucket in report.table.strategies.iter().flat_map(|s| &s.buckets) {
+                for (directory, value) in directories.iter().zip(&bucket.within) {
+                    if let Some(directory) = directory.filter(|_| !value.is_empty()) {
+                        values.insert((directory, value.as_str()));
                     }
                 }
+            }
+            for (directory, value) in values {
+                request.add(directory, value);
             }
         }
         if request.is_empty() {
