@@ -178,6 +178,10 @@ async fn the_html_report_renders_in_chromium_with_every_strategy_result_and_tren
         3 * strategies.len(),
         "one series per strategy and KPI"
     );
+    assert!(
+        count(&dom, "class=\"tick\"") >= 3 * 3,
+        "each trend labels several dates under its x axis"
+    );
     assert!(!dom.contains("<script"), "no script");
     assert!(
         !["src=\"http", "href=\"http", "url(http", "@import"]
