@@ -4,7 +4,18 @@
 //! Only the ids asked for are looked up, at most [`MAX_IDS_PER_REQUEST`] per request (each
 //! as a repeated `id` parameter) and every page of an answer followed (`pageNumber` up to
 //! `pageCount`). A 403 (the role lacks, say, `routing:queue:view`) is not a failure: that
-//! dimension keeps its ids and one [`NamesWarning`] names the missing permission.
+//! dimension keeps its ids and one [`NamesWarning`] names the missing permission, where the
+//! API documents one.
+//!
+//! What the official SDKs say (their generated API docs, e.g. the Python SDK's
+//! `build/docs/RoutingApi.md` and `UsersApi.md` in `MyPureCloud/platform-client-sdk-python`):
+//! `GET /api/v2/routing/queues` "Requires ANY permissions: routing:queue:view";
+//! `GET /api/v2/routing/skills` and `GET /api/v2/users` "Requires NO permissions" (an old Java
+//! SDK listed `routing:skill:manage` for skills; current ones list none). So only the queues'
+//! warning names a permission; a 403 on the others says the listing was refused. All three
+//! take `id` as a repeated list ("A list of user IDs to fetch by bulk") and page with
+//! `pageSize` / `pageNumber`; none documents a cap on the number of ids, so
+//! [`MAX_IDS_PER_REQUEST`] is an assumption (see `docs/decisions.md`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -15,7 +26,9 @@ use crate::client::Client;
 use crate::error::Result;
 use crate::progress::{Progress, ProgressEvent};
 
-/// The most `id` values sent in one request (the users listing accepts at most 100).
+/// The most `id` values sent in one request. The SDKs document no cap; 100 keeps a request's
+/// URL short (100 UUIDs are about 4.4 kB of query) and matches the page size, so one batch is
+/// one page.
 pub const MAX_IDS_PER_REQUEST: usize = 100;
 /// The page size asked for.
 pub const PAGE_SIZE: usize = 100;
@@ -63,12 +76,18 @@ impl Directory {
         }
     }
 
-    /// The permission the listing needs.
-    pub fn permission(self) -> &'static str {
+    /// The permission the listing needs, as the official SDKs document it: `routing:queue:view`
+    /// for queues; none for skills and users (their listings "Require NO permissions").
+    ///
+    /// ```
+    /// use genesys_routing_eval::names::Directory;
+    /// assert_eq!(Directory::Queues.permission(), Some("routing:queue:view"));
+    /// assert_eq!(Directory::Users.permission(), None);
+    /// ```
+    pub fn permission(self) -> Option<&'static str> {
         match self {
-            Directory::Queues => "routing:queue:view",
-            Directory::Skills => "routing:skill:view",
-            Directory::Users => "directory:user:view",
+            Directory::Queues => Some("routing:queue:view"),
+            Directory::Skills | Directory::Users => None,
         }
     }
 }
@@ -90,19 +109,28 @@ impl fmt::Display for Directory {
 pub struct NamesWarning {
     /// The directory that could not be read.
     pub directory: Directory,
-    /// The permission the client's role lacks, such as `routing:queue:view`.
-    pub permission: String,
+    /// The permission the client's role lacks, such as `routing:queue:view`; `None` (left out
+    /// of JSON) for a listing the API documents no permission for (skills, users).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
     /// The server's message.
     pub message: String,
 }
 
 impl fmt::Display for NamesWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} shown as ids: the client lacks the permission {} ({})",
-            self.directory, self.permission, self.message
-        )
+        match &self.permission {
+            Some(permission) => write!(
+                f,
+                "{} shown as ids: the client lacks the permission {permission} ({})",
+                self.directory, self.message
+            ),
+            None => write!(
+                f,
+                "{} shown as ids: the server refused the listing with 403 ({})",
+                self.directory, self.message
+            ),
+        }
     }
 }
 
@@ -236,7 +264,7 @@ pub async fn resolve(client: &Client, request: &NameRequest, progress: &Progress
                     Err(error) if error.status() == Some(403) => {
                         let warning = NamesWarning {
                             directory,
-                            permission: directory.permission().to_owned(),
+                            permission: directory.permission().map(str::to_owned),
                             message: error.message().to_owned(),
                         };
                         tracing::warn!(%warning, "names unavailable");

@@ -63,8 +63,9 @@ pub enum ProgressEvent {
     NamesUnavailable {
         /// The directory, such as `queues`.
         directory: String,
-        /// The missing permission, such as `routing:queue:view`.
-        permission: String,
+        /// The missing permission, such as `routing:queue:view`; `None` when the API
+        /// documents none for the listing (skills, users).
+        permission: Option<String>,
     },
     /// A sink finished with an item.
     SinkDelivered {

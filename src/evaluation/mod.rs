@@ -30,7 +30,7 @@ pub use audit::{AuditRecord, RequestCount, StrategyScore, WebhookSyncStatus};
 pub use budget::{DEFAULT_MAX_JOBS, Estimate, REQUESTS_PER_JOB};
 pub use builder::EvaluationBuilder;
 pub use fallbacks::{FallbackRow, Fallbacks};
-pub use report::{Report, ScoringSummary, SourceKind, StrategyReport};
+pub use report::{NamedComparison, Report, ScoringSummary, SourceKind, StrategyReport};
 pub use window::{Window, WindowSpec};
 
 use crate::client::{Client, RequestCounter};

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-use crate::comparison::Comparison;
+use crate::comparison::{Comparison, ComparisonResult};
 use crate::evaluation::audit::RequestCount;
 use crate::evaluation::{Fallbacks, Window};
 use crate::metrics::{KpiValue, Kpis, MetricTable};
@@ -275,7 +275,7 @@ struct Body<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     fallbacks: Option<&'a Fallbacks>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    comparison: Option<&'a Comparison>,
+    comparison: Option<NamedComparison<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     comparison_note: Option<&'a str>,
     #[serde(skip_serializing_if = "names_are_empty")]
@@ -294,7 +294,8 @@ impl Serialize for Report {
     /// `unattributed`, `missing_strategies`,
     /// `data_completeness` and `job_ids` for context; `fallbacks` when asked for;
     /// `comparison` (the contract object of `COMPARISON.md`, with `treatment`, `within` and
-    /// `match`) when one ran, else `comparison_note` saying why not. The raw metric table is
+    /// `match`, and the strategies' names beside their ids as [`NamedComparison`] writes
+    /// them) when one ran, else `comparison_note` saying why not. The raw metric table is
     /// left out. `names` (`queues`, `skills`, `users`: id to name, and `warnings`) when any
     /// were resolved or a directory was denied; each `data` record carries `name` beside
     /// `strategyId` when its id has one.
@@ -318,10 +319,133 @@ impl Serialize for Report {
             data_completeness: self.data_completeness,
             job_ids: &self.job_ids,
             fallbacks: self.fallbacks.as_ref(),
-            comparison: self.comparison.as_ref(),
+            comparison: self
+                .comparison
+                .as_ref()
+                .map(|c| NamedComparison::new(c, &self.names)),
             comparison_note: self.comparison_note.as_deref(),
             names: &self.names,
         }
         .serialize(serializer)
+    }
+}
+
+/// A comparison as JSON with the names of its strategies: the contract's object
+/// (`COMPARISON.md`), every field as it is, plus `baselineName` beside `baseline` and
+/// `contenderName` in each result beside `contender`, each left out when that id has no
+/// resolved name (routing methods never have one; queue or user ids do), as `data[].name` is.
+///
+/// ```
+/// use genesys_routing_eval::comparison::{ComparisonFile, compare};
+/// use genesys_routing_eval::evaluation::NamedComparison;
+/// use genesys_routing_eval::names::Names;
+///
+/// let file = br#"{"rows": [
+///   {"strategy": "Standard", "cell": ["q1"], "counts": {"offered": 100, "abandoned": 10}},
+///   {"strategy": "Bullseye", "cell": ["q1"], "counts": {"offered": 90, "abandoned": 5}}]}"#;
+/// let (config, table) = ComparisonFile::from_slice(file)?.into_parts();
+/// let comparison = compare(&config.build()?, &table)?;
+/// let names = Names::default();
+/// let json = serde_json::to_value(NamedComparison::new(&comparison, &names))?;
+/// assert_eq!(json["baseline"], "Standard");
+/// assert!(json.get("baselineName").is_none(), "routing methods have no names");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct NamedComparison<'a> {
+    comparison: &'a Comparison,
+    names: &'a Names,
+}
+
+impl<'a> NamedComparison<'a> {
+    /// `comparison`, its treatment's values named from `names`.
+    pub fn new(comparison: &'a Comparison, names: &'a Names) -> Self {
+        NamedComparison { comparison, names }
+    }
+
+    fn name(&self, id: &str) -> Option<&'a str> {
+        self.names.for_dimension(&self.comparison.treatment, id)
+    }
+}
+
+#[derive(Serialize)]
+struct NamedResult<'a> {
+    #[serde(flatten)]
+    result: &'a ComparisonResult,
+    #[serde(rename = "contenderName", skip_serializing_if = "Option::is_none")]
+    contender_name: Option<&'a str>,
+}
+
+impl Serialize for NamedComparison<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let c = self.comparison;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("treatment", &c.treatment)?;
+        map.serialize_entry("within", &c.within)?;
+        map.serialize_entry("match", &c.cell_match)?;
+        map.serialize_entry("baseline", &c.baseline)?;
+        if let Some(name) = self.name(&c.baseline) {
+            map.serialize_entry("baselineName", name)?;
+        }
+        map.serialize_entry("alpha", &c.alpha)?;
+        map.serialize_entry("power", &c.power)?;
+        let results: Vec<NamedResult<'_>> = c
+            .results
+            .iter()
+            .map(|result| NamedResult {
+                result,
+                contender_name: self.name(&result.contender),
+            })
+            .collect();
+        map.serialize_entry("results", &results)?;
+        map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::comparison::{ComparisonConfig, ComparisonFile, compare};
+
+    fn by_queue() -> Comparison {
+        let file = br#"{"rows": [
+            {"strategy": "q-big", "cell": ["u1"], "counts": {"offered": 100, "abandoned": 10}},
+            {"strategy": "q-small", "cell": ["u1"], "counts": {"offered": 90, "abandoned": 5}}]}"#;
+        let (_, table) = ComparisonFile::from_slice(file).unwrap().into_parts();
+        let config = ComparisonConfig::builder()
+            .treatment("queueId")
+            .within(["userId"])
+            .build()
+            .unwrap();
+        compare(&config, &table).unwrap()
+    }
+
+    #[test]
+    fn a_named_comparison_only_adds_the_name_fields_to_the_contract_object() {
+        let comparison = by_queue();
+        let plain = serde_json::to_value(&comparison).unwrap();
+        let unnamed =
+            serde_json::to_value(NamedComparison::new(&comparison, &Names::default())).unwrap();
+        assert_eq!(
+            unnamed, plain,
+            "without names: the contract object, field for field"
+        );
+
+        let mut names = Names::default();
+        names.queues.insert("q-big".into(), "Claims".into());
+        let named = serde_json::to_value(NamedComparison::new(&comparison, &names)).unwrap();
+        assert_eq!(named["baselineName"], "Claims");
+        assert!(
+            named["results"][0].get("contenderName").is_none(),
+            "unresolved: left out"
+        );
+        let mut stripped = named.clone();
+        stripped.as_object_mut().unwrap().remove("baselineName");
+        assert_eq!(stripped, plain);
+
+        names.queues.insert("q-small".into(), "Sales".into());
+        let both = serde_json::to_value(NamedComparison::new(&comparison, &names)).unwrap();
+        assert_eq!(both["results"][0]["contender"], "q-small");
+        assert_eq!(both["results"][0]["contenderName"], "Sales");
     }
 }

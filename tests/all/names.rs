@@ -5,17 +5,12 @@ use std::sync::{Arc, Mutex};
 
 use genesys_routing_eval::names::{Directory, MAX_IDS_PER_REQUEST, NameRequest, resolve};
 use genesys_routing_eval::progress::{Progress, ProgressEvent};
-use genesys_routing_eval::time::FixedJitter;
 use routing_eval_emulator::Emulator;
-use routing_eval_emulator::directory::QUEUES_PERMISSION;
+use routing_eval_emulator::directory::{QUEUES_PERMISSION, USERS_PERMISSION};
 
-use crate::support::{client_builder, clock, emulator};
-
-fn client(emu: &Emulator) -> genesys_routing_eval::Client {
-    client_builder(emu, clock().time_source(FixedJitter(1.0)))
-        .build()
-        .expect("client builds")
-}
+use crate::support::{
+    emulator, emulator_client as client, march_week as week, run_evaluation as run,
+};
 
 fn request(emu: &Emulator) -> NameRequest {
     let mut request = NameRequest::new();
@@ -124,7 +119,10 @@ async fn a_missing_permission_leaves_ids_and_one_warning_naming_it() {
     assert!(!names.users.is_empty(), "other directories still resolve");
     assert_eq!(names.warnings.len(), 1);
     assert_eq!(names.warnings[0].directory, Directory::Queues);
-    assert_eq!(names.warnings[0].permission, "routing:queue:view");
+    assert_eq!(
+        names.warnings[0].permission.as_deref(),
+        Some("routing:queue:view")
+    );
     assert!(names.warnings[0].to_string().contains("routing:queue:view"));
     let unavailable: Vec<_> = events
         .lock()
@@ -137,31 +135,15 @@ async fn a_missing_permission_leaves_ids_and_one_warning_naming_it() {
         unavailable,
         vec![ProgressEvent::NamesUnavailable {
             directory: "queues".into(),
-            permission: "routing:queue:view".into()
+            permission: Some("routing:queue:view".into())
         }]
     );
-}
-
-fn week(emu: &Emulator) -> genesys_routing_eval::evaluation::EvaluationBuilder {
-    use chrono::{TimeZone, Utc};
-    genesys_routing_eval::evaluation::Evaluation::builder()
-        .client(client(emu))
-        .between(
-            Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap(),
-            Utc.with_ymd_and_hms(2026, 3, 8, 0, 0, 0).unwrap(),
-        )
 }
 
 #[tokio::test]
 async fn an_evaluation_by_queue_names_each_result_in_the_report_and_its_json() {
     let emu = emulator(|b| b).await;
-    let outcome = week(&emu)
-        .group_by("queueId")
-        .build()
-        .unwrap()
-        .run()
-        .await
-        .unwrap();
+    let outcome = run(week(&emu).group_by("queueId")).await;
     let report = &outcome.report;
     let expected = emu.entity_names();
     assert!(!report.results.is_empty());
@@ -187,13 +169,7 @@ async fn an_evaluation_by_queue_names_each_result_in_the_report_and_its_json() {
 #[tokio::test]
 async fn routing_methods_have_no_names_and_cost_no_directory_request() {
     let emu = emulator(|b| b).await;
-    let outcome = week(&emu)
-        .without_comparison()
-        .build()
-        .unwrap()
-        .run()
-        .await
-        .unwrap();
+    let outcome = run(week(&emu).without_comparison()).await;
     assert!(outcome.report.results.iter().all(|l| l.name.is_none()));
     let json = serde_json::to_value(&outcome.report).unwrap();
     assert!(json.get("names").is_none());
@@ -204,14 +180,7 @@ async fn routing_methods_have_no_names_and_cost_no_directory_request() {
 #[tokio::test]
 async fn names_can_be_turned_off() {
     let emu = emulator(|b| b).await;
-    let outcome = week(&emu)
-        .group_by("queueId")
-        .resolve_names(false)
-        .build()
-        .unwrap()
-        .run()
-        .await
-        .unwrap();
+    let outcome = run(week(&emu).group_by("queueId").resolve_names(false)).await;
     assert!(outcome.report.results.iter().all(|l| l.name.is_none()));
     assert_eq!(emu.stats().directory_pages, 0);
 }
@@ -219,13 +188,8 @@ async fn names_can_be_turned_off() {
 #[tokio::test]
 async fn an_evaluation_without_the_permission_keeps_ids_and_reports_the_warning() {
     let emu = emulator(|b| b.deny_permission(QUEUES_PERMISSION)).await;
-    let outcome = week(&emu)
-        .group_by("queueId")
-        .build()
-        .unwrap()
-        .run()
-        .await
-        .expect("a 403 on names does not fail the evaluation");
+    // A 403 on names does not fail the evaluation.
+    let outcome = run(week(&emu).group_by("queueId")).await;
     let report = &outcome.report;
     assert!(report.results.iter().all(|l| l.name.is_none()));
     assert_eq!(report.names.warnings.len(), 1);
@@ -239,7 +203,7 @@ async fn an_evaluation_without_the_permission_keeps_ids_and_reports_the_warning(
 #[tokio::test]
 async fn the_comparisons_queue_cells_are_named() {
     let emu = emulator(|b| b).await;
-    let outcome = week(&emu).build().unwrap().run().await.unwrap();
+    let outcome = run(week(&emu)).await;
     let report = &outcome.report;
     assert!(
         report.comparison.is_some(),
@@ -252,4 +216,52 @@ async fn the_comparisons_queue_cells_are_named() {
         }
     }
     assert!(!report.names.queues.is_empty());
+}
+
+#[tokio::test]
+async fn a_denied_listing_without_a_documented_permission_warns_without_naming_one() {
+    let emu = emulator(|b| b.deny_permission(USERS_PERMISSION)).await;
+    let names = resolve(&client(&emu), &request(&emu), &Progress::none())
+        .await
+        .expect("a 403 is not a failure");
+    assert!(names.users.is_empty());
+    assert!(!names.queues.is_empty() && !names.skills.is_empty());
+    let [warning] = &names.warnings[..] else {
+        panic!("one warning: {:?}", names.warnings)
+    };
+    assert_eq!(warning.directory, Directory::Users);
+    assert_eq!(
+        warning.permission, None,
+        "the SDKs document no permission for GET /api/v2/users"
+    );
+    assert!(
+        warning
+            .to_string()
+            .starts_with("users shown as ids: the server refused the listing with 403"),
+        "{warning}"
+    );
+    let json = serde_json::to_value(warning).unwrap();
+    assert!(json.get("permission").is_none(), "{json}");
+}
+
+#[tokio::test]
+async fn a_comparison_of_queues_names_its_baseline_and_contenders_in_the_report_json() {
+    let emu = emulator(|b| b).await;
+    let comparison = genesys_routing_eval::comparison::ComparisonConfig::builder()
+        .treatment("queueId")
+        .within(["mediaType"])
+        .build()
+        .unwrap();
+    let outcome = run(week(&emu).group_by("queueId").comparison(comparison)).await;
+    let expected = emu.entity_names();
+    let json = serde_json::to_value(&outcome.report).unwrap();
+    let c = &json["comparison"];
+    let baseline = c["baseline"].as_str().expect("a comparison ran");
+    assert_eq!(c["baselineName"], expected[baseline].as_str());
+    let results = c["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for r in results {
+        let contender = r["contender"].as_str().unwrap();
+        assert_eq!(r["contenderName"], expected[contender].as_str());
+    }
 }

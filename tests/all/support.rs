@@ -77,3 +77,36 @@ pub(crate) fn assert_copy_equals_shared(copy: &Path, set: &str) {
         );
     }
 }
+
+/// A client for `emu` on a manual clock with no jitter, ready to use.
+pub(crate) fn emulator_client(emu: &Emulator) -> Client {
+    client_builder(
+        emu,
+        clock().time_source(genesys_routing_eval::time::FixedJitter(1.0)),
+    )
+    .build()
+    .expect("client builds")
+}
+
+/// An evaluation of the week of 2026-03-01 on `emu`, every observed strategy.
+pub(crate) fn march_week(emu: &Emulator) -> genesys_routing_eval::evaluation::EvaluationBuilder {
+    use chrono::TimeZone;
+    genesys_routing_eval::evaluation::Evaluation::builder()
+        .client(emulator_client(emu))
+        .between(
+            Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2026, 3, 8, 0, 0, 0).unwrap(),
+        )
+}
+
+/// `builder` built and run; panics on a validation or run error.
+pub(crate) async fn run_evaluation(
+    builder: genesys_routing_eval::evaluation::EvaluationBuilder,
+) -> genesys_routing_eval::evaluation::Outcome {
+    builder
+        .build()
+        .expect("the evaluation builds")
+        .run()
+        .await
+        .expect("the evaluation runs")
+}

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use genesys_routing_eval::comparison::{
     CellTable, Comparison, ComparisonConfigBuilder, ComparisonFile, compare,
 };
+use genesys_routing_eval::names::Names;
 use genesys_routing_eval::{Error, ErrorKind};
 
 use crate::evaluate::Format;
@@ -177,7 +178,7 @@ fn read_input(path: &Path) -> Result<Vec<u8>, Error> {
 fn print(comparison: &Comparison, format: Format) -> io::Result<()> {
     let mut out = io::stdout().lock();
     match format {
-        Format::Table => compare_output::write_table(comparison, &mut out)?,
+        Format::Table => compare_output::write_table(comparison, &Names::default(), &mut out)?,
         Format::Csv => compare_output::write_csv(comparison, None, &mut out)?,
         Format::Html => {
             out.write_all(crate::html::render(None, Some(comparison), "UTC").as_bytes())?;

@@ -4,10 +4,10 @@
 
 use std::io::{self, Write};
 
+use genesys_routing_eval::Error;
 use genesys_routing_eval::comparison::{CellMatch, Comparison, ComparisonConfig};
-use genesys_routing_eval::evaluation::{Evaluation, Fallbacks, Report};
+use genesys_routing_eval::evaluation::{Evaluation, NamedComparison, Report};
 use genesys_routing_eval::progress::Status;
-use genesys_routing_eval::{DataOrigin, Error};
 
 use crate::compare::{self, Args};
 use crate::evaluate::{self, Format, JobTracker};
@@ -169,8 +169,8 @@ fn print(
     let origin = report.data_origin;
     match format {
         Format::Table => {
-            output::write_context(report, &mut out)?;
-            compare_output::write_table(comparison, &mut out)?;
+            output::write_context(report, time_zone, &mut out)?;
+            compare_output::write_table(comparison, &report.names, &mut out)?;
             if let Some(fallbacks) = &report.fallbacks {
                 writeln!(out)?;
                 compare_output::write_fallbacks(fallbacks, &mut out)?;
@@ -182,21 +182,20 @@ fn print(
             out.write_all(page.as_bytes())?;
         }
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &json(comparison, origin, &report.fallbacks))?;
+            serde_json::to_writer_pretty(&mut out, &json(report, comparison))?;
             writeln!(out)?;
         }
     }
     out.flush()
 }
 
-/// The contract's object at the top level, with `dataOrigin` (and `fallbacks` when fetched)
-/// beside its fields.
-fn json(
-    comparison: &Comparison,
-    origin: DataOrigin,
-    fallbacks: &Option<Fallbacks>,
-) -> serde_json::Value {
-    let mut doc = serde_json::to_value(comparison).expect("a comparison serialises");
+/// The contract's object at the top level (with the strategies' names beside their ids, as
+/// [`NamedComparison`] adds them), with `dataOrigin` (and `fallbacks` when fetched) beside its
+/// fields.
+fn json(report: &Report, comparison: &Comparison) -> serde_json::Value {
+    let (origin, fallbacks) = (report.data_origin, &report.fallbacks);
+    let mut doc = serde_json::to_value(NamedComparison::new(comparison, &report.names))
+        .expect("a comparison serialises");
     if let Some(map) = doc.as_object_mut() {
         map.insert(
             "dataOrigin".into(),

@@ -1,29 +1,43 @@
-//! What `compare` prints: the table for people (values in the KPI's unit, verdicts in words,
-//! reversal footnote, detectable differences as sentences) and the CSV.
+//! What `compare` prints: the table for people (strategies by name, units in the headers,
+//! verdicts in words, reversal footnote, detectable differences as sentences) and the CSV.
 
 use std::io::{self, Write};
 
 use genesys_routing_eval::DataOrigin;
 use genesys_routing_eval::comparison::{Comparison, ComparisonResult, KpiKind, Verdict};
 use genesys_routing_eval::evaluation::Fallbacks;
+use genesys_routing_eval::names::Names;
 
-use crate::output::{Table, csv_text, escape, json_number};
+use crate::output::{Table, csv_text, display_name, escape, json_number};
 
-/// The people's view of `comparison`.
-pub fn write_table(comparison: &Comparison, out: &mut impl Write) -> io::Result<()> {
-    for line in header_lines(comparison) {
+/// The people's view of `comparison`: strategies by their resolved names (`names`; the id
+/// when unresolved), cut to [`MAX_NAME_WIDTH`](crate::output::MAX_NAME_WIDTH) with an ellipsis;
+/// one table for the rates (values in %, differences in percentage points) and one for the
+/// means (seconds), so each column's unit is in its header.
+pub fn write_table(comparison: &Comparison, names: &Names, out: &mut impl Write) -> io::Result<()> {
+    let strategy = |id: &str| display_name(names, &comparison.treatment, id);
+    for line in header_lines(comparison, &strategy(&comparison.baseline)) {
         writeln!(out, "{line}")?;
     }
     if comparison.results.is_empty() {
         writeln!(
             out,
             "no contender to compare with {}: the data holds no other strategy",
-            escape(&comparison.baseline)
+            escape(&strategy(&comparison.baseline))
         )?;
         return Ok(());
     }
-    writeln!(out)?;
-    results_table(comparison).write(out)?;
+    for rates in [true, false] {
+        let results: Vec<&ComparisonResult> = comparison
+            .results
+            .iter()
+            .filter(|r| is_rate(r.kind) == rates)
+            .collect();
+        if let Some(first) = results.first() {
+            writeln!(out)?;
+            results_table(comparison, first.kind, &results, &strategy).write(out)?;
+        }
+    }
     if comparison.has_reversal() {
         writeln!(
             out,
@@ -32,12 +46,16 @@ pub fn write_table(comparison: &Comparison, out: &mut impl Write) -> io::Result<
     }
     writeln!(out)?;
     for r in &comparison.results {
-        writeln!(out, "{}", detectable(r))?;
+        writeln!(out, "{}", detectable(r, &strategy(&r.contender)))?;
     }
     Ok(())
 }
 
-fn header_lines(c: &Comparison) -> [String; 2] {
+fn is_rate(kind: KpiKind) -> bool {
+    kind == KpiKind::Rate
+}
+
+fn header_lines(c: &Comparison, baseline: &str) -> [String; 2] {
     let within = if c.within.is_empty() {
         "the whole traffic".to_owned()
     } else {
@@ -51,7 +69,7 @@ fn header_lines(c: &Comparison) -> [String; 2] {
     [
         format!(
             "Comparison on the same traffic against baseline {} (strategies by {}; cells of {} by {})",
-            escape(&c.baseline),
+            escape(baseline),
             escape(&c.treatment),
             within,
             c.cell_match
@@ -76,28 +94,37 @@ fn level(alpha: f64) -> String {
     }
 }
 
-fn results_table(c: &Comparison) -> Table {
+/// The table of `results`, all of `kind`: the value unit (`%`, `s`) and the difference unit
+/// (`pp`, `s`) in the headers, bare numbers in the cells.
+fn results_table(
+    c: &Comparison,
+    kind: KpiKind,
+    results: &[&ComparisonResult],
+    strategy: &dyn Fn(&str) -> String,
+) -> Table {
+    let value_unit = if is_rate(kind) { "%" } else { "s" };
+    let diff_unit = unit(kind);
     let header = [
         "contender".to_owned(),
         "kpi".to_owned(),
-        "baseline value".to_owned(),
-        "contender value".to_owned(),
-        "difference".to_owned(),
-        format!("{} interval", level(c.alpha)),
+        format!("baseline {value_unit}"),
+        format!("contender {value_unit}"),
+        format!("difference {diff_unit}"),
+        format!("{} interval {diff_unit}", level(c.alpha)),
         "verdict".to_owned(),
         "cells".to_owned(),
-        "coverage (contender / baseline)".to_owned(),
+        "coverage % (contender / baseline)".to_owned(),
     ];
     let mut table = Table::new(header.into(), &[0, 1, 6]);
-    for r in &c.results {
+    for r in results {
         table.push(vec![
-            r.contender.clone(),
+            strategy(&r.contender),
             r.kpi.to_string(),
             value(r.kind, r.baseline_adjusted),
             value(r.kind, r.contender_adjusted),
             difference(r.kind, r.difference),
             interval(r),
-            verdict(r, &c.baseline),
+            verdict(r, &strategy(&r.contender), &strategy(&c.baseline)),
             r.cells.to_string(),
             format!(
                 "{} / {}",
@@ -109,53 +136,42 @@ fn results_table(c: &Comparison) -> Table {
     table
 }
 
-/// An adjusted value: a rate as a percentage, a mean in seconds.
+/// An adjusted value in its header's unit: a rate in percent, a mean in seconds.
 fn value(kind: KpiKind, v: Option<f64>) -> String {
-    match (kind, v) {
+    match (is_rate(kind), v) {
         (_, None) => "-".into(),
-        (KpiKind::Mean, Some(v)) => format!("{v:.1} s"),
-        (_, Some(v)) => format!("{:.2}%", v * 100.0),
+        (false, Some(v)) => format!("{v:.1}"),
+        (true, Some(v)) => format!("{:.2}", v * 100.0),
     }
 }
 
-/// A difference in the KPI's unit: percentage points for a rate, seconds for a mean.
+/// A difference in its header's unit: percentage points for a rate, seconds for a mean.
 fn difference(kind: KpiKind, d: Option<f64>) -> String {
     match d {
         None => "-".into(),
-        Some(d) => format!("{:+.2} {}", scaled(kind, d), unit(kind)),
+        Some(d) => format!("{:+.2}", scaled(kind, d)),
     }
 }
 
 fn scaled(kind: KpiKind, v: f64) -> f64 {
-    match kind {
-        KpiKind::Mean => v,
-        _ => v * 100.0,
-    }
+    if is_rate(kind) { v * 100.0 } else { v }
 }
 
 fn unit(kind: KpiKind) -> &'static str {
-    match kind {
-        KpiKind::Mean => "s",
-        _ => "pp",
-    }
+    if is_rate(kind) { "pp" } else { "s" }
 }
 
 fn interval(r: &ComparisonResult) -> String {
     match (r.ci_low, r.ci_high) {
-        (Some(lo), Some(hi)) => format!(
-            "[{:+.2}, {:+.2}] {}",
-            scaled(r.kind, lo),
-            scaled(r.kind, hi),
-            unit(r.kind)
-        ),
+        (Some(lo), Some(hi)) => format!("[{:+.2}, {:+.2}]", scaled(r.kind, lo), scaled(r.kind, hi)),
         _ => "-".into(),
     }
 }
 
 /// The verdict in words, naming the strategy that is better; `*` marks a reversal.
-fn verdict(r: &ComparisonResult, baseline: &str) -> String {
+fn verdict(r: &ComparisonResult, contender: &str, baseline: &str) -> String {
     let words = match r.verdict {
-        Verdict::ContenderBetter => format!("{} better", r.contender),
+        Verdict::ContenderBetter => format!("{contender} better"),
         Verdict::BaselineBetter => format!("{baseline} better"),
         Verdict::Inconclusive => "inconclusive".into(),
         _ => "not enough data".into(),
@@ -168,12 +184,12 @@ fn verdict(r: &ComparisonResult, baseline: &str) -> String {
 }
 
 fn share(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".into(), |v| format!("{:.0}%", v * 100.0))
+    v.map_or_else(|| "-".into(), |v| format!("{:.0}", v * 100.0))
 }
 
 /// The minimum detectable difference of one result, as a sentence.
-fn detectable(r: &ComparisonResult) -> String {
-    let subject = format!("{}, {}", escape(&r.contender), r.kpi);
+fn detectable(r: &ComparisonResult, contender: &str) -> String {
+    let subject = format!("{}, {}", escape(contender), r.kpi);
     match r.minimum_detectable_difference {
         Some(mde) => format!(
             "{subject}: differences smaller than {:.2} {} are not detectable with this data",

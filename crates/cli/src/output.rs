@@ -9,9 +9,11 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use chrono::{DateTime, Utc};
 use genesys_routing_eval::DataOrigin;
 use genesys_routing_eval::evaluation::{Outcome, Report, ScoringSummary};
 use genesys_routing_eval::metrics::Kpi;
+use genesys_routing_eval::names::Names;
 use genesys_routing_eval::scoring::{Direction, Scores};
 
 /// `text` with every control character (C0, DEL, C1) and every invisible formatting
@@ -129,7 +131,7 @@ pub fn print_outcome(
     let mut out = io::stdout().lock();
     match format {
         Format::Table => {
-            write_report_table(&outcome.report, &mut out)?;
+            write_report_table(&outcome.report, time_zone, &mut out)?;
             write_comparison_below(&outcome.report, &mut out)?;
         }
         Format::Csv => write_report_csv(&outcome.report, &mut out)?,
@@ -161,7 +163,7 @@ fn write_comparison_below(report: &Report, out: &mut impl Write) -> io::Result<(
             "Warning: the ranking above pools each strategy's traffic and is confounded by traffic mix: on the same traffic, results marked * point the other way."
         )?;
     }
-    super::compare_output::write_table(comparison, out)?;
+    super::compare_output::write_table(comparison, &report.names, out)?;
     if let Some(fallbacks) = &report.fallbacks {
         writeln!(out)?;
         super::compare_output::write_fallbacks(fallbacks, out)?;
@@ -192,13 +194,31 @@ fn table_kpis(scoring: &ScoringSummary) -> Vec<Kpi> {
     kpis
 }
 
-/// A KPI as the table shows it: rates as percentages, averages in seconds, counts whole.
+/// A KPI's column header, its unit in it: `abandon %`, `ASA s`, `AHT s`. (CSV and JSON keep
+/// the contract's names, `abandonRate`, ...; the scoring line above the table names them.)
+fn table_header(kpi: Kpi) -> &'static str {
+    match kpi {
+        Kpi::Offered => "offered",
+        Kpi::Answered => "answered",
+        Kpi::HandledCalls => "handled",
+        Kpi::AbandonedCalls => "abandoned",
+        Kpi::AvgSpeedOfAnswer => "ASA s",
+        Kpi::AvgHandleTime => "AHT s",
+        Kpi::AbandonRate => "abandon %",
+        Kpi::ServiceLevel => "service level %",
+        Kpi::TransferRate => "transfer %",
+        _ => kpi.name(),
+    }
+}
+
+/// A KPI as the table shows it, in its header's unit: rates in percent, averages in seconds,
+/// counts whole.
 fn table_value(kpi: Kpi, value: Option<f64>) -> String {
     let Some(v) = value else {
         return "-".to_owned();
     };
     match kpi {
-        Kpi::AbandonRate | Kpi::ServiceLevel | Kpi::TransferRate => format!("{:.1}%", v * 100.0),
+        Kpi::AbandonRate | Kpi::ServiceLevel | Kpi::TransferRate => format!("{:.1}", v * 100.0),
         Kpi::AvgSpeedOfAnswer => format!("{v:.1}"),
         Kpi::AvgHandleTime => format!("{v:.0}"),
         _ => kpi.format_value(v),
@@ -235,8 +255,9 @@ const EMULATOR_BANNER: &str =
     "EMULATOR DATA: synthetic figures from the embedded emulator, not from Genesys Cloud";
 
 /// The lines that open every table of a run: the emulator banner when the data is
-/// synthetic, then what was grouped, from which source, over which window.
-pub fn write_context(report: &Report, out: &mut impl Write) -> io::Result<()> {
+/// synthetic, then what was grouped, from which source, over which window (in `time_zone`,
+/// as the HTML header shows it).
+pub fn write_context(report: &Report, time_zone: &str, out: &mut impl Write) -> io::Result<()> {
     if report.data_origin == DataOrigin::Emulator {
         writeln!(out, "{EMULATOR_BANNER}")?;
     }
@@ -245,20 +266,29 @@ pub fn write_context(report: &Report, out: &mut impl Write) -> io::Result<()> {
         "Routing strategies by {} ({} source), {} to {}",
         escape(&report.group_by),
         report.source,
-        report.window.from.format("%Y-%m-%d %H:%M"),
-        report.window.to.format("%Y-%m-%d %H:%M UTC")
+        local_time(report.window.from, time_zone),
+        local_time(report.window.to, time_zone)
     )
 }
 
-fn write_report_table(report: &Report, out: &mut impl Write) -> io::Result<()> {
-    write_context(report, out)?;
+/// `t` in `time_zone` (an IANA name) with the zone's abbreviation, `2026-03-01 00:00 CET`; in
+/// UTC when the name is unknown (the builder has refused such a name before any run).
+pub(crate) fn local_time(t: DateTime<Utc>, time_zone: &str) -> String {
+    match time_zone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string(),
+        Err(_) => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    }
+}
+
+fn write_report_table(report: &Report, time_zone: &str, out: &mut impl Write) -> io::Result<()> {
+    write_context(report, time_zone, out)?;
     let scoring = ScoringSummary::of(&report.scoring);
     writeln!(out, "{}", scoring_line(&scoring))?;
     let kpis = table_kpis(&scoring);
     let mut header: Vec<String> = ["rank", "strategy", "score", "pctl"]
         .map(String::from)
         .into();
-    header.extend(kpis.iter().map(|k| k.name().to_owned()));
+    header.extend(kpis.iter().map(|k| table_header(*k).to_owned()));
     header.push("confidence".into());
     let confidence_column = header.len() - 1;
     let mut table = Table::new(header, &[1, confidence_column]);
@@ -306,6 +336,15 @@ fn write_report_table(report: &Report, out: &mut impl Write) -> io::Result<()> {
 
 /// The widest a name column grows; longer names are cut with an ellipsis.
 pub(crate) const MAX_NAME_WIDTH: usize = 32;
+
+/// How a table shows the value `id` of `dimension` (a strategy, a queue): its resolved name,
+/// else the id, cut to [`MAX_NAME_WIDTH`] with an ellipsis.
+pub(crate) fn display_name(names: &Names, dimension: &str, id: &str) -> String {
+    shorten(
+        names.for_dimension(dimension, id).unwrap_or(id),
+        MAX_NAME_WIDTH,
+    )
+}
 
 /// `text` cut to `max` characters, the last one an ellipsis, when it is longer.
 pub(crate) fn shorten(text: &str, max: usize) -> String {

@@ -21,11 +21,14 @@ use super::errors::{ApiError, Problem};
 use super::scenario::Scenario;
 use super::state::State;
 
-/// The permission each listing needs.
+/// The permission the queues listing needs, as the official SDKs document it.
 pub const QUEUES_PERMISSION: &str = "routing:queue:view";
-/// The permission the skills listing needs.
+/// The name under which [`crate::EmulatorBuilder::deny_permission`] refuses the skills listing.
+/// Genesys documents no permission for `GET /api/v2/routing/skills` (the SDKs: "Requires NO
+/// permissions"), so the client's warning names none; this only scripts a 403.
 pub const SKILLS_PERMISSION: &str = "routing:skill:view";
-/// The permission the users listing needs.
+/// The name under which [`crate::EmulatorBuilder::deny_permission`] refuses the users listing
+/// (Genesys documents no permission for `GET /api/v2/users`; as for skills, a scripted 403).
 pub const USERS_PERMISSION: &str = "directory:user:view";
 
 /// The most entities one page holds.

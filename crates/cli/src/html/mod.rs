@@ -57,6 +57,9 @@ mod tests {
         assert!(html.contains("id=\"notes\""));
         assert!(!html.contains("id=\"ranking\""));
         assert!(html.contains("class=\"forest-mark\""));
+        assert!(html.contains("id=\"context\""), "a file has a header too");
+        assert!(html.contains("<dt>Source</dt><dd>file ("));
+        assert!(html.contains("<dt>Baseline</dt><dd class=\"id\">&lt;b&gt;&amp;base</dd>"));
         assert!(html.contains("<svg"), "charts are inline SVG");
         assert!(
             !html.contains("<script"),

@@ -69,19 +69,33 @@ fn dash(index: usize) -> (u32, u32) {
     [(0, 0), (8, 4), (2, 3), (12, 3), (5, 5), (1, 6)][index % 6]
 }
 
+/// The chart's margin on every side, in pixels.
+const MARGIN: u32 = 8;
+/// The x range's padding beyond the first and last point, in intervals.
+const X_PAD: f64 = 0.2;
+
+/// Where the `index`th of `n` points lies across the chart, in percent of its width (for the
+/// date labels under it).
+pub(super) fn x_percent(index: usize, n: usize) -> f64 {
+    let x_max = (n.max(2) - 1) as f64;
+    let inner = f64::from(WIDTH - 2 * MARGIN);
+    let px = f64::from(MARGIN) + (index as f64 + X_PAD) / (x_max + 2.0 * X_PAD) * inner;
+    px / f64::from(WIDTH) * 100.0
+}
+
 /// The chart of `lines` over `n` intervals, y from 0 to `top`.
 pub(super) fn chart(lines: &[Series], n: usize, top: f64) -> String {
     let x_max = (n.max(2) - 1) as f64;
     draw(WIDTH, HEIGHT, |area| {
         let mut chart = ChartBuilder::on(area)
-            .margin(8)
-            .build_cartesian_2d(-0.2..x_max + 0.2, 0.0..top)
+            .margin(MARGIN)
+            .build_cartesian_2d(-X_PAD..x_max + X_PAD, 0.0..top)
             .map_err(err)?;
         for q in 0..=4 {
             let y = top * f64::from(q) / 4.0;
             chart
                 .draw_series([PathElement::new(
-                    [(-0.2, y), (x_max + 0.2, y)],
+                    [(-X_PAD, y), (x_max + X_PAD, y)],
                     GUIDE.stroke_width(1),
                 )])
                 .map_err(err)?;

@@ -8,25 +8,30 @@ use genesys_routing_eval::comparison::{
 };
 use genesys_routing_eval::evaluation::{Fallbacks, Report, ScoringSummary, StrategyReport};
 use genesys_routing_eval::metrics::Kpi;
+use genesys_routing_eval::names::Names;
 use genesys_routing_eval::scoring::{Direction, Interval};
 use serde::Serialize;
 
 use super::{forest, ranking, trend};
 
-/// How a strategy is shown: its id today. The one place to put a resolved name.
-pub(crate) fn label(id: &str) -> String {
+/// How the page shows the value `id` of `dimension` (a strategy, a queue): its resolved name
+/// from `names`, else the id; `(none)` for an empty value. The page shows names whole (its
+/// cells wrap); the ids stay in the `data-*` attributes.
+pub(crate) fn label(names: &Names, dimension: &str, id: &str) -> String {
     if id.is_empty() {
-        "(none)".to_owned()
-    } else {
-        id.to_owned()
+        return "(none)".to_owned();
     }
+    names.for_dimension(dimension, id).unwrap_or(id).to_owned()
 }
 
 #[derive(Serialize)]
 pub(super) struct Page {
     emulator: bool,
     header: Option<Header>,
+    file_header: Option<FileHeader>,
     ranking: Vec<RankRow>,
+    abandon_axis: String,
+    service_axis: String,
     comparison: Option<ComparisonView>,
     trends: Vec<TrendView>,
     fallbacks: Vec<FallbackRow>,
@@ -44,6 +49,20 @@ struct Header {
     preset: String,
     weights: Vec<String>,
     evaluation_id: String,
+}
+
+/// The header of a comparison read from a file (`compare --input`): where it came from and
+/// its settings.
+#[derive(Serialize)]
+struct FileHeader {
+    source: String,
+    treatment: String,
+    within: String,
+    cell_match: String,
+    baseline: String,
+    alpha: String,
+    power: String,
+    kpis: String,
 }
 
 #[derive(Serialize)]
@@ -95,11 +114,17 @@ struct ForestRow {
 struct TrendView {
     kpi: String,
     title: String,
-    first: String,
-    last: String,
+    ticks: Vec<Tick>,
     top: String,
     chart: String,
     series: Vec<SeriesView>,
+}
+
+/// A date under a trend chart, `at` its point's position in percent of the chart's width.
+#[derive(Serialize)]
+struct Tick {
+    label: String,
+    at: String,
 }
 
 #[derive(Serialize)]
@@ -125,26 +150,74 @@ pub(super) fn page(
     time_zone: &str,
 ) -> Page {
     let comparison = comparison.or_else(|| report.and_then(|r| r.comparison.as_ref()));
+    let unnamed = Names::default();
+    let names = report.map_or(&unnamed, |r| &r.names);
+    let ranked = report.map(Report::ranked).unwrap_or_default();
+    let abandon = ranking::Axis::fitting(
+        ranked
+            .iter()
+            .filter_map(|l| l.confidence.abandon_rate.as_ref()),
+    );
+    let service = ranking::Axis::fitting(
+        ranked
+            .iter()
+            .filter_map(|l| l.confidence.service_level.as_ref()),
+    );
     Page {
         emulator: report.is_some_and(|r| r.data_origin == DataOrigin::Emulator),
         header: report.map(|r| header(r, time_zone)),
+        file_header: match (report, comparison) {
+            (None, Some(c)) => Some(file_header(c)),
+            _ => None,
+        },
         ranking: report
-            .map(|r| r.ranked().into_iter().map(rank_row).collect())
+            .map(|r| {
+                ranked
+                    .iter()
+                    .map(|line| rank_row(line, names, &r.group_by, abandon, service))
+                    .collect()
+            })
             .unwrap_or_default(),
-        comparison: comparison.map(comparison_view),
+        abandon_axis: abandon.describe(),
+        service_axis: service.describe(),
+        comparison: comparison.map(|c| comparison_view(c, names)),
         trends: report.map(trends).unwrap_or_default(),
         fallbacks: report
             .and_then(|r| r.fallbacks.as_ref())
-            .map(fallback_rows)
+            .map(|f| fallback_rows(f, names))
             .unwrap_or_default(),
-        notes: notes(report, comparison),
+        notes: notes(report, comparison, names),
     }
 }
 
 fn local(t: DateTime<Utc>, time_zone: &str) -> String {
-    match time_zone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string(),
-        Err(_) => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    crate::output::local_time(t, time_zone)
+}
+
+fn file_header(c: &Comparison) -> FileHeader {
+    let mut kpis: Vec<&str> = Vec::new();
+    for r in &c.results {
+        if !kpis.contains(&r.kpi.name()) {
+            kpis.push(r.kpi.name());
+        }
+    }
+    FileHeader {
+        source: "file".to_owned(),
+        treatment: c.treatment.clone(),
+        within: if c.within.is_empty() {
+            "nothing".to_owned()
+        } else {
+            c.within.join(", ")
+        },
+        cell_match: c.cell_match.to_string(),
+        baseline: c.baseline.clone(),
+        alpha: c.alpha.to_string(),
+        power: c.power.to_string(),
+        kpis: if kpis.is_empty() {
+            "none compared".to_owned()
+        } else {
+            kpis.join(", ")
+        },
     }
 }
 
@@ -188,12 +261,18 @@ fn interval_text(i: &Interval) -> String {
     )
 }
 
-fn rank_row(line: &StrategyReport) -> RankRow {
+fn rank_row(
+    line: &StrategyReport,
+    names: &Names,
+    group_by: &str,
+    abandon_axis: ranking::Axis,
+    service_axis: ranking::Axis,
+) -> RankRow {
     let abandon = line.confidence.abandon_rate.as_ref();
     let service = line.confidence.service_level.as_ref();
     RankRow {
         id: line.strategy_id.clone(),
-        label: label(&line.strategy_id),
+        label: label(names, group_by, &line.strategy_id),
         rank: line.rank.map_or_else(|| "–".to_owned(), |r| r.to_string()),
         score: line
             .score
@@ -205,11 +284,11 @@ fn rank_row(line: &StrategyReport) -> RankRow {
             .map_or_else(|| "–".to_owned(), |v| Kpi::Offered.format_value(v)),
         abandon: abandon.map_or_else(|| "–".to_owned(), interval_text),
         abandon_whisker: abandon
-            .map(|i| ranking::whisker(i, 0.5))
+            .map(|i| ranking::whisker(i, abandon_axis))
             .unwrap_or_default(),
         service: service.map_or_else(|| "–".to_owned(), interval_text),
         service_whisker: service
-            .map(|i| ranking::whisker(i, 1.0))
+            .map(|i| ranking::whisker(i, service_axis))
             .unwrap_or_default(),
         confidence: confidence(line),
     }
@@ -223,10 +302,10 @@ fn confidence(line: &StrategyReport) -> String {
     }
 }
 
-fn comparison_view(c: &Comparison) -> ComparisonView {
+fn comparison_view(c: &Comparison, names: &Names) -> ComparisonView {
     let kpis = ComparisonKpi::ALL
         .iter()
-        .filter_map(|kpi| forest_kpi(c, *kpi))
+        .filter_map(|kpi| forest_kpi(c, *kpi, names))
         .collect();
     let within = if c.within.is_empty() {
         "nothing".to_owned()
@@ -234,7 +313,7 @@ fn comparison_view(c: &Comparison) -> ComparisonView {
         c.within.join(", ")
     };
     ComparisonView {
-        baseline: label(&c.baseline),
+        baseline: label(names, &c.treatment, &c.baseline),
         design: format!(
             "treatment {}, cells hold {} fixed, matched by {}; α = {}, power = {}; Holm-adjusted",
             c.treatment, within, c.cell_match, c.alpha, c.power
@@ -244,7 +323,7 @@ fn comparison_view(c: &Comparison) -> ComparisonView {
     }
 }
 
-fn forest_kpi(c: &Comparison, kpi: ComparisonKpi) -> Option<ForestKpi> {
+fn forest_kpi(c: &Comparison, kpi: ComparisonKpi, names: &Names) -> Option<ForestKpi> {
     let results: Vec<&ComparisonResult> = c.results.iter().filter(|r| r.kpi == kpi).collect();
     let first = results.first()?;
     let half = forest::axis(results.iter().copied());
@@ -256,7 +335,10 @@ fn forest_kpi(c: &Comparison, kpi: ComparisonKpi) -> Option<ForestKpi> {
             difference(first.kind, half),
             difference(first.kind, half)
         ),
-        rows: results.iter().map(|r| forest_row(r, half)).collect(),
+        rows: results
+            .iter()
+            .map(|r| forest_row(r, half, label(names, &c.treatment, &r.contender)))
+            .collect(),
     })
 }
 
@@ -286,11 +368,11 @@ fn verdict_words(verdict: Verdict) -> &'static str {
     }
 }
 
-fn forest_row(r: &ComparisonResult, half: f64) -> ForestRow {
+fn forest_row(r: &ComparisonResult, half: f64, label: String) -> ForestRow {
     let none = || "–".to_owned();
     ForestRow {
         contender: r.contender.clone(),
-        label: label(&r.contender),
+        label,
         kpi: r.kpi.name().to_owned(),
         verdict: r.verdict.name().to_owned(),
         verdict_words: verdict_words(r.verdict).to_owned(),
@@ -318,11 +400,12 @@ fn trends(report: &Report) -> Vec<TrendView> {
     let buckets = trend::buckets(&report.table);
     TRENDS
         .iter()
-        .filter_map(|(kpi, title)| trend_view(&buckets, *kpi, title))
+        .filter_map(|(kpi, title)| trend_view(report, &buckets, *kpi, title))
         .collect()
 }
 
 fn trend_view(
+    report: &Report,
     buckets: &[(
         String,
         std::collections::BTreeMap<String, genesys_routing_eval::metrics::RawCounts>,
@@ -346,8 +429,13 @@ fn trend_view(
     Some(TrendView {
         kpi: kpi.name().to_owned(),
         title: title.to_owned(),
-        first: intervals.first().map(day).unwrap_or_default(),
-        last: intervals.last().map(day).unwrap_or_default(),
+        ticks: tick_indices(intervals.len(), TREND_TICKS)
+            .into_iter()
+            .map(|i| Tick {
+                label: day(&intervals[i]),
+                at: format!("{:.1}", trend::x_percent(i, intervals.len())),
+            })
+            .collect(),
         top: match kpi {
             Kpi::Offered => Kpi::Offered.format_value(top),
             _ => percent(top),
@@ -358,12 +446,31 @@ fn trend_view(
             .enumerate()
             .map(|(i, l)| SeriesView {
                 id: l.strategy_id.clone(),
-                label: label(&l.strategy_id),
+                label: label(&report.names, &report.group_by, &l.strategy_id),
                 swatch: trend::swatch(i),
                 points: l.values.iter().flatten().count(),
             })
             .collect(),
     })
+}
+
+/// How many date labels a trend's x axis carries at most.
+const TREND_TICKS: usize = 5;
+
+/// Up to `most` indices into `n` points, evenly spaced, the first and the last among them.
+fn tick_indices(n: usize, most: usize) -> Vec<usize> {
+    let count = n.min(most);
+    match count {
+        0 => Vec::new(),
+        1 => vec![0],
+        _ => {
+            let mut ticks: Vec<usize> = (0..count)
+                .map(|k| (k * (n - 1) + (count - 1) / 2) / (count - 1))
+                .collect();
+            ticks.dedup();
+            ticks
+        }
+    }
 }
 
 /// `v` rounded up to two significant digits (11932.8 to 12000), for an axis top.
@@ -372,29 +479,33 @@ fn nice_ceiling(v: f64) -> f64 {
     (v / step).ceil() * step
 }
 
-fn fallback_rows(f: &Fallbacks) -> Vec<FallbackRow> {
+fn fallback_rows(f: &Fallbacks, names: &Names) -> Vec<FallbackRow> {
     f.rows
         .iter()
         .map(|r| FallbackRow {
-            requested: label(&r.requested),
-            used: label(&r.used),
+            requested: label(names, "requestedRouting", &r.requested),
+            used: label(names, "usedRouting", &r.used),
             offered: r.offered,
             share: percent(r.share),
         })
         .collect()
 }
 
-fn notes(report: Option<&Report>, comparison: Option<&Comparison>) -> Vec<String> {
+fn notes(report: Option<&Report>, comparison: Option<&Comparison>, names: &Names) -> Vec<String> {
     let mut notes = Vec::new();
     if let Some(c) = comparison {
-        notes.extend(coverage_notes(c));
+        notes.extend(coverage_notes(c, names));
     }
     let Some(r) = report else { return notes };
     if let Some(note) = &r.comparison_note {
         notes.push(note.clone());
     }
     if !r.missing_strategies.is_empty() {
-        let missing: Vec<String> = r.missing_strategies.iter().map(|s| label(s)).collect();
+        let missing: Vec<String> = r
+            .missing_strategies
+            .iter()
+            .map(|s| label(names, &r.group_by, s))
+            .collect();
         notes.push(format!("No data for: {}.", missing.join(", ")));
     }
     notes.push(format!(
@@ -412,7 +523,7 @@ fn notes(report: Option<&Report>, comparison: Option<&Comparison>) -> Vec<String
 }
 
 /// One line per contender: the share of each side's volume the comparison's cells cover.
-fn coverage_notes(c: &Comparison) -> Vec<String> {
+fn coverage_notes(c: &Comparison, names: &Names) -> Vec<String> {
     let mut seen: Vec<&str> = Vec::new();
     let mut notes = Vec::new();
     for r in &c.results {
@@ -423,8 +534,8 @@ fn coverage_notes(c: &Comparison) -> Vec<String> {
         let share = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), percent);
         notes.push(format!(
             "Comparison coverage of {} against {} ({}): {} of the contender's and {} of the baseline's volume in {} shared cells.",
-            label(&r.contender),
-            label(&c.baseline),
+            label(names, &c.treatment, &r.contender),
+            label(names, &c.treatment, &c.baseline),
             r.kpi.name(),
             share(r.contender_coverage),
             share(r.baseline_coverage),
@@ -446,8 +557,21 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_id_shows_as_none_and_others_as_themselves() {
-        assert_eq!(label(""), "(none)");
-        assert_eq!(label("Bullseye"), "Bullseye");
+    fn a_label_is_the_resolved_name_else_the_id_and_an_empty_id_is_none() {
+        let mut names = Names::default();
+        names.queues.insert("q-1".into(), "Claims".into());
+        assert_eq!(label(&names, "usedRouting", ""), "(none)");
+        assert_eq!(label(&names, "usedRouting", "Bullseye"), "Bullseye");
+        assert_eq!(label(&names, "queueId", "q-1"), "Claims");
+        assert_eq!(label(&names, "queueId", "q-2"), "q-2");
+    }
+
+    #[test]
+    fn trend_ticks_are_evenly_spaced_and_keep_the_first_and_last() {
+        assert_eq!(tick_indices(0, 5), Vec::<usize>::new());
+        assert_eq!(tick_indices(1, 5), [0]);
+        assert_eq!(tick_indices(3, 5), [0, 1, 2]);
+        assert_eq!(tick_indices(7, 5), [0, 2, 3, 5, 6]);
+        assert_eq!(tick_indices(29, 5), [0, 7, 14, 21, 28]);
     }
 }

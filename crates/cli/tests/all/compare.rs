@@ -136,14 +136,37 @@ fn the_table_says_verdicts_in_words_with_units_reversal_and_detectable_differenc
         .find(|l| l.starts_with("Predictive  abandonRate"))
         .expect("an abandonRate line");
     for part in [
-        "8.88%",
-        "5.97%",
-        "-2.91 pp",
-        "[-4.30, -1.51] pp",
+        "8.88",
+        "5.97",
+        "-2.91",
+        "[-4.30, -1.51]",
         "Predictive better *",
-        "100% / 100%",
+        "100 / 100",
     ] {
         assert!(abandon.contains(part), "{part} in {abandon}");
+    }
+    // Units in the headers: one table of rates (%, pp), one of means (s).
+    let headers: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("contender  "))
+        .collect();
+    assert_eq!(headers.len(), 2, "{stdout}");
+    for column in [
+        "baseline %",
+        "contender %",
+        "difference pp",
+        "95% interval pp",
+        "coverage %",
+    ] {
+        assert!(headers[0].contains(column), "{column} in {}", headers[0]);
+    }
+    for column in [
+        "baseline s",
+        "contender s",
+        "difference s",
+        "95% interval s",
+    ] {
+        assert!(headers[1].contains(column), "{column} in {}", headers[1]);
     }
     assert!(
         stdout.contains(
@@ -155,7 +178,11 @@ fn the_table_says_verdicts_in_words_with_units_reversal_and_detectable_differenc
     assert!(stdout.contains(
         "Predictive, abandonRate: differences smaller than 1.99 pp are not detectable with this data"
     ));
-    assert!(stdout.contains("-9.43 s"), "{stdout}");
+    let asa = stdout
+        .lines()
+        .find(|l| l.starts_with("Predictive  avgSpeedOfAnswer"))
+        .expect("an avgSpeedOfAnswer line");
+    assert!(asa.contains("-9.43  [-13.28, -5.58]"), "{asa}");
 
     let (_, stdout, _) = routing_eval(&["compare", "--input", &vector("single-cell")], None);
     assert!(stdout.contains("not enough data"), "{stdout}");

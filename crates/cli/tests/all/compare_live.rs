@@ -6,7 +6,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::evaluate::{assert_exit, evaluate, run, subcommand};
+use crate::support::{assert_exit, evaluate, run, subcommand};
 
 fn compare(args: &[&str]) -> Command {
     subcommand("compare", args)

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::evaluate::{assert_exit, evaluate, run};
+use crate::support::html_report;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -120,21 +120,12 @@ fn attribute(value: &str) -> String {
         .replace('>', "&gt;")
 }
 
-#[test]
-fn the_html_report_renders_in_chromium_with_every_strategy_result_and_trend() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_html_report_renders_in_chromium_with_every_strategy_result_and_trend() {
     let Some(program) = chromium() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let page = dir.path().join("report.html");
-    let out = run(&mut evaluate(&[
-        "--days",
-        "7",
-        "--format",
-        "json",
-        "--html",
-        page.to_str().unwrap(),
-    ]));
-    assert_exit(&out, 0);
-    let doc: Value = serde_json::from_str(&out.stdout).expect("one JSON document");
+    let report = html_report(&["--days", "7", "--format", "json"], None).await;
+    let (dir, page) = (&report.dir, &report.page);
+    let doc: Value = serde_json::from_str(&report.run.stdout).expect("one JSON document");
     let strategies: Vec<&str> = doc["report"]["data"]
         .as_array()
         .unwrap()
@@ -148,7 +139,7 @@ fn the_html_report_renders_in_chromium_with_every_strategy_result_and_trend() {
         "the planted paradox shows"
     );
 
-    let dom = dump_dom(program, dir.path(), &page);
+    let dom = dump_dom(program, dir.path(), page);
     assert!(dom.contains("EMULATOR DATA"));
     assert_eq!(count(&dom, "class=\"strategy-row\""), strategies.len());
     for id in &strategies {
@@ -187,6 +178,10 @@ fn the_html_report_renders_in_chromium_with_every_strategy_result_and_trend() {
         3 * strategies.len(),
         "one series per strategy and KPI"
     );
+    assert!(
+        count(&dom, "class=\"tick\"") >= 3 * 3,
+        "each trend labels several dates under its x axis"
+    );
     assert!(!dom.contains("<script"), "no script");
     assert!(
         !["src=\"http", "href=\"http", "url(http", "@import"]
@@ -195,7 +190,7 @@ fn the_html_report_renders_in_chromium_with_every_strategy_result_and_trend() {
         "nothing fetched"
     );
 
-    let (levels, inked) = variety(&screenshot(program, dir.path(), &page));
+    let (levels, inked) = variety(&screenshot(program, dir.path(), page));
     assert!(levels > 20, "the screenshot has {levels} colours: blank?");
     assert!(
         inked > 0.03,

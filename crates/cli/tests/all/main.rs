@@ -7,5 +7,7 @@ mod conformance;
 mod emulate;
 mod evaluate;
 mod html;
+mod names;
 mod safety;
 mod score;
+mod support;

@@ -8,9 +8,8 @@ use std::time::Duration;
 use routing_eval_emulator::{Emulator, Endpoint, Fault};
 use serde_json::Value;
 
-use crate::evaluate::{
-    Run, assert_exit, closed_port_url, evaluate, files_in, run, run_beside_runtime,
-};
+use crate::evaluate::{closed_port_url, files_in};
+use crate::support::{Run, assert_exit, evaluate, run, run_beside_runtime};
 
 const CLIENT_ID: &str = "cli-safety-client";
 const CLIENT_SECRET: &str = "cli-safety-secret";
