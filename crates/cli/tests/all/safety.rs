@@ -58,21 +58,34 @@ fn a_misspelt_genesys_variable_exits_2_naming_the_nearest_known_one_and_never_ru
 
 #[test]
 fn a_webhook_setting_alone_is_a_configuration_error_not_the_emulator() {
-    let run = run(evaluate(&["--days", "1"]).env("BI_WEBHOOK_URL", closed_port_url()));
+    for (variable, value) in [
+        ("BI_WEBHOOK_URL", closed_port_url()),
+        (
+            "BI_WEBHOOK_SECRET",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned(),
+        ),
+    ] {
+        let run = run(evaluate(&["--days", "1"]).env(variable, value));
 
-    assert_exit(&run, 2);
-    assert!(!run.stderr.contains("emulator at"), "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("GENESYS_REGION or GENESYS_API_HOST is required"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        !run.stderr.contains(".region("),
-        "no builder methods: {}",
-        run.stderr
-    );
+        assert_exit(&run, 2);
+        assert!(run.stdout.is_empty(), "{variable}: {}", run.stdout);
+        assert!(
+            !run.stderr.contains("emulator at"),
+            "{variable}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr
+                .contains("GENESYS_REGION or GENESYS_API_HOST is required"),
+            "{variable}: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains(".region("),
+            "no builder methods: {}",
+            run.stderr
+        );
+    }
 }
 
 #[test]
@@ -329,6 +342,28 @@ async fn a_server_that_never_answers_prints_status_lines_and_the_deadline_ends_t
             "routing-eval: timeout: the evaluation did not finish within its deadline of 4s"
         ),
         "{last}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_status_interval_a_silent_run_prints_a_status_line_after_10_seconds() {
+    let org =
+        organisation(|b| b.fault(Endpoint::Any, Fault::Slow(Duration::from_secs(600)), 100)).await;
+
+    // No --status-interval: the default an operator's cron job gets.
+    let run = run_beside_runtime(against(&org, &["--days", "1", "--deadline", "11s"])).await;
+
+    assert_exit(&run, 1);
+    let status: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("routing-eval: status after"))
+        .collect();
+    assert_eq!(status.len(), 1, "{}", run.stderr);
+    assert!(
+        status[0].starts_with("routing-eval: status after 10s: no job submitted yet"),
+        "{}",
+        status[0]
     );
 }
 
