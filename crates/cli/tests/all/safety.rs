@@ -225,6 +225,13 @@ async fn a_window_over_the_job_budget_exits_2_before_any_request_unless_max_jobs
 
     let allowed = run_beside_runtime(against(&org, &["--days", "100", "--max-jobs", "4"])).await;
     assert_exit(&allowed, 0);
+    assert!(
+        allowed.stderr.contains(
+            "routing-eval: 4 jobs planned (about 21 requests), within the budget of 4 (--max-jobs)"
+        ),
+        "the estimate is said before the run: {}",
+        allowed.stderr
+    );
     assert_eq!(org.stats().submissions, 4);
 }
 
