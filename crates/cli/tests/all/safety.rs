@@ -534,3 +534,35 @@ fn strategies_source_problems_name_the_flags_to_change() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dns_failure_refused_connection_and_tls_failure_exit_1_each_with_its_own_cause() {
+    // A plain-HTTP server asked for https: the TLS handshake cannot succeed.
+    let plain = organisation(|b| b).await;
+    let plain_as_https = plain.base_url().as_str().replace("http://", "https://");
+    let refused_url = closed_port_url().replace("/hooks/routing", "");
+    let cases = [
+        (
+            "https://no-such-host.invalid".to_owned(),
+            "cannot resolve host name no-such-host.invalid (DNS failure)",
+        ),
+        (refused_url, "connection to 127.0.0.1 refused"),
+        (plain_as_https, "tls handshake with 127.0.0.1 failed"),
+    ];
+
+    for (host, cause) in cases {
+        let mut cmd = evaluate(&["--days", "1"]);
+        cmd.env("GENESYS_API_HOST", &host)
+            .env("GENESYS_CLIENT_ID", CLIENT_ID)
+            .env("GENESYS_CLIENT_SECRET", CLIENT_SECRET);
+        let run = run_beside_runtime(cmd).await;
+
+        assert_exit(&run, 1);
+        let last = run.stderr.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with("routing-eval: transport error: ") && last.contains(cause),
+            "{host}: {last}"
+        );
+    }
+    assert_eq!(plain.stats().requests, 0, "no HTTP request reached it");
+}
