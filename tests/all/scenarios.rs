@@ -696,3 +696,42 @@ fn the_true_effects_in_the_docs_are_the_ones_the_default_centre_plants() {
         }
     }
 }
+
+/// Per queue, the values of `dimension` its groups have over `window`.
+async fn values_per_queue(
+    api: &Api,
+    window: &str,
+    dimension: &str,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let groups = api
+        .query(query(window, None, &["queueId", dimension]))
+        .await;
+    let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for g in &groups {
+        if let (Some(queue), Some(value)) = (
+            g["group"]["queueId"].as_str(),
+            g["group"][dimension].as_str(),
+        ) {
+            seen.entry(queue.to_owned())
+                .or_default()
+                .insert(value.to_owned());
+        }
+    }
+    seen
+}
+
+#[tokio::test]
+async fn each_queue_routes_to_its_several_skills_and_is_answered_by_its_own_agents() {
+    let api = Api::start().await;
+    let window = "2024-05-06T00:00:00Z/2024-05-13T00:00:00Z";
+    let skills = values_per_queue(&api, window, "requestedRoutingSkillId").await;
+    let agents = values_per_queue(&api, window, "userId").await;
+
+    for queue in &api.emulator.scenario().queues {
+        let own_skills: BTreeSet<String> = queue.skills.iter().map(|s| s.id.clone()).collect();
+        let own_agents: BTreeSet<String> = queue.agents.iter().cloned().collect();
+        assert!(own_skills.len() >= 2, "{}: several skills", queue.name);
+        assert_eq!(skills.get(&queue.id), Some(&own_skills), "{}", queue.name);
+        assert_eq!(agents.get(&queue.id), Some(&own_agents), "{}", queue.name);
+    }
+}
