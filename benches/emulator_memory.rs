@@ -6,7 +6,8 @@
 //! peak is `VmHWM` from `/proc/self/status`, reset through `/proc/self/clear_refs` just before
 //! the job. `cargo bench --bench emulator_memory` measures 200 queues x 90 days (it exits
 //! non-zero if the rise passes `BOUND_PAGES` largest pages or the emulator held more than a page of groups);
-//! without `--bench` (as `cargo test --benches` runs it) it serves 20 queues x 7 days. The
+//! without `--bench` (as `cargo test --benches` runs it) it serves 20 queues x 7 days and
+//! fails only if more than a page of groups was held. The
 //! figure is in `docs/performance.md`.
 
 use std::process::ExitCode;
@@ -162,5 +163,11 @@ async fn run(queues: usize, days: i64, measuring: bool) -> ExitCode {
         return ExitCode::FAILURE;
     }
     assert!(groups > PAGE_SIZE, "the job spans several pages");
+    // The smoke run (`cargo test --benches`) checks the part of the bound that does not
+    // depend on the machine: the emulator never held more than a page of groups.
+    assert!(
+        held as usize <= PAGE_SIZE + 1,
+        "the emulator held {held} groups at once, more than a page ({PAGE_SIZE}) plus one"
+    );
     ExitCode::SUCCESS
 }

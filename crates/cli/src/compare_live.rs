@@ -105,6 +105,7 @@ pub async fn run(args: &Args) -> u8 {
     for note in &connection.notes {
         eprintln!("routing-eval: {note}");
     }
+    live.run.announce(&evaluation);
     let outcome = match evaluate::drive(&evaluation, &jobs, &status, live.run.status_interval).await
     {
         Ok(outcome) => outcome,

@@ -103,6 +103,7 @@ pub async fn run(args: Args) -> u8 {
             dir.display()
         );
     }
+    args.run.announce(&evaluation);
     let outcome = match drive(&evaluation, &jobs, &status, args.run.status_interval).await {
         Ok(outcome) => outcome,
         Err(code) => return code,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use genesys_routing_eval::ClientBuilder;
 use genesys_routing_eval::config::Timeouts;
-use genesys_routing_eval::evaluation::{DEFAULT_MAX_JOBS, EvaluationBuilder};
+use genesys_routing_eval::evaluation::{DEFAULT_MAX_JOBS, Evaluation, EvaluationBuilder};
 
 use crate::duration;
 
@@ -39,6 +39,20 @@ impl RunFlags {
         match self.request_timeout {
             Some(request) => client.timeouts(Timeouts::new(Timeouts::default().connect, request)),
             None => client,
+        }
+    }
+
+    /// Says on stderr, before the first request, how much work a run of several jobs (a
+    /// window longer than one job's limit) will do: its jobs and requests (at least) against
+    /// the `--max-jobs` budget, so a long window is never silent. A one-job run says nothing.
+    pub fn announce(&self, evaluation: &Evaluation) {
+        if let Ok(estimate) = evaluation.estimate()
+            && estimate.jobs > 1
+        {
+            eprintln!(
+                "routing-eval: {} jobs planned (about {} requests), within the budget of {} (--max-jobs)",
+                estimate.jobs, estimate.requests, self.max_jobs
+            );
         }
     }
 

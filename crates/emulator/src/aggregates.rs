@@ -186,39 +186,32 @@ pub(crate) async fn status(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let latency = state.settings.job_latency;
-    let body = state
-        .with_job(&id, false, |job| {
-            let now_state = job.state(latency);
-            let mut body = Map::new();
-            let (name, message) = match &now_state {
-                JobState::Queued => ("QUEUED", None),
-                JobState::Pending => ("PENDING", None),
-                JobState::Fulfilled => ("FULFILLED", None),
-                JobState::Failed(m) => ("FAILED", Some(m.clone())),
-                JobState::Expired => (
-                    "EXPIRED",
-                    Some("The job expired before it completed".to_owned()),
-                ),
-                JobState::Cancelled => ("CANCELLED", Some("The job was cancelled".to_owned())),
-            };
-            body.insert("state".into(), json!(name));
-            if let Some(message) = message {
-                body.insert("errorMessage".into(), json!(message));
-            }
-            body.insert(
-                "expirationDate".into(),
-                json!(format_instant(job.submitted_at + RESULTS_KEPT)),
-            );
-            body.insert(
-                "submissionDate".into(),
-                json!(format_instant(job.submitted_at)),
-            );
-            if let Some(done) = job.completed_at(latency) {
-                body.insert("completionDate".into(), json!(format_instant(done)));
-            }
-            Value::Object(body)
-        })
-        .ok_or_else(|| ApiError::not_found(&format!("job {id}")))?;
+    let body = state.with_job(&id, false, |job| {
+        let now_state = job.state(latency);
+        let mut body = Map::new();
+        let message = match &now_state {
+            JobState::Queued | JobState::Pending | JobState::Fulfilled => None,
+            JobState::Failed(m) => Some(m.clone()),
+            JobState::Expired => Some("The job expired before it completed".to_owned()),
+            JobState::Cancelled => Some("The job was cancelled".to_owned()),
+        };
+        body.insert("state".into(), json!(state_name(&now_state)));
+        if let Some(message) = message {
+            body.insert("errorMessage".into(), json!(message));
+        }
+        body.insert(
+            "expirationDate".into(),
+            json!(format_instant(job.submitted_at + RESULTS_KEPT)),
+        );
+        body.insert(
+            "submissionDate".into(),
+            json!(format_instant(job.submitted_at)),
+        );
+        if let Some(done) = job.completed_at(latency) {
+            body.insert("completionDate".into(), json!(format_instant(done)));
+        }
+        Value::Object(body)
+    })?;
     Ok(Json(body).into_response())
 }
 
@@ -277,9 +270,7 @@ pub(crate) async fn results(
     Path(id): Path<String>,
     Query(params): Query<CursorParam>,
 ) -> Result<Response, ApiError> {
-    let latency = state.settings.job_latency;
-    let answer = state
-        .with_job(&id, false, |job| match job.state(latency) {
+    let answer = state.with_job_state(&id, false, |job, now| match now {
             JobState::Fulfilled => Ok((job.content.clone(), job.page_size)),
             other => Err(ApiError::bad_request(vec![Problem {
                 field: None,
@@ -288,8 +279,7 @@ pub(crate) async fn results(
                     state_name(&other)
                 ),
             }])),
-        })
-        .ok_or_else(|| ApiError::not_found(&format!("job {id}")))?;
+        })?;
     let (content, page_size) = answer?;
     let (items, cursor) = match content {
         Content::Entities(entities) => entity_page(&entities, page_size, &id, params.cursor())?,
@@ -308,6 +298,7 @@ pub(crate) async fn results(
     Ok(Json(Value::Object(body)).into_response())
 }
 
+/// The job's `state` as the aggregates API names it.
 fn state_name(state: &JobState) -> &'static str {
     match state {
         JobState::Queued => "QUEUED",
@@ -324,9 +315,7 @@ pub(crate) async fn delete(
     AxumState(state): AxumState<Arc<State>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    state
-        .with_job(&id, false, |job| job.cancelled = true)
-        .ok_or_else(|| ApiError::not_found(&format!("job {id}")))?;
+    state.with_job(&id, false, |job| job.cancelled = true)?;
     state.count(|s| s.deleted_jobs.push(id));
     Ok(StatusCode::NO_CONTENT.into_response())
 }

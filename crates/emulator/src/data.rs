@@ -19,6 +19,7 @@ use super::scenario::generate::{
     Kind as LeafKind, Leaf, LeafFields, Model, Outcome, SHORT_ABANDON_MS, SLOT_SECONDS, visit_queue,
 };
 use super::shape::{self, Selection};
+use super::stat::Stat;
 use super::views::{self, View, ViewTally};
 use genesys_routing_eval::metrics::RawCounts;
 
@@ -37,29 +38,6 @@ pub const ROUTING_METHODS: &[&str] = &[
 
 /// The most dimensions one query may group by.
 pub(crate) const MAX_GROUP_BY: usize = 16;
-
-/// Additive statistics of one metric.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub(crate) struct Stat {
-    pub(crate) count: u64,
-    pub(crate) sum: u64,
-    pub(crate) min: u64,
-    pub(crate) max: u64,
-}
-
-impl Stat {
-    fn record(&mut self, value: u64) {
-        if self.count == 0 || value < self.min {
-            self.min = value;
-        }
-        self.max = self.max.max(value);
-        self.count += 1;
-        self.sum += value;
-    }
-    fn tick(&mut self, n: u64) {
-        self.count += n;
-    }
-}
 
 /// The metrics the emulator has data for; every other known metric has no events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,12 +169,7 @@ impl Tally {
         }
         Some(match MODELLED[index].1 {
             Kind::Count => json!({ "count": stat.count }),
-            Kind::Duration => json!({
-                "max": stat.max as f64,
-                "min": stat.min as f64,
-                "count": stat.count,
-                "sum": stat.sum as f64,
-            }),
+            Kind::Duration => stat.timer_json(),
             Kind::ServiceLevel => json!({
                 "ratio": self.sl_met as f64 / stat.count as f64,
                 "numerator": self.sl_met as f64,

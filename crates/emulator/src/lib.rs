@@ -39,6 +39,7 @@ mod query;
 pub mod scenario;
 mod server;
 mod shape;
+mod stat;
 mod state;
 mod strategies;
 mod views;

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use super::errors::ApiError;
 use super::query::AggregationQuery;
 use super::{EmulatorStats, Endpoint, Fault, Settings};
 
@@ -300,17 +301,30 @@ impl State {
         id
     }
 
-    /// Runs `f` on the job, if a job of that API (`facade` or aggregates) has this id.
+    /// Runs `f` on the job, if a job of that API (`facade` or aggregates) has this id; else
+    /// the 404 `not.found` Genesys answers for an unknown job.
     pub(crate) fn with_job<R>(
         &self,
         id: &str,
         facade: bool,
         f: impl FnOnce(&mut Job) -> R,
-    ) -> Option<R> {
+    ) -> Result<R, ApiError> {
         lock(&self.jobs)
             .get_mut(id)
             .filter(|job| job.facade == facade)
             .map(f)
+            .ok_or_else(|| ApiError::not_found(&format!("job {id}")))
+    }
+
+    /// Like [`with_job`](Self::with_job), `f` also given the job's state now.
+    pub(crate) fn with_job_state<R>(
+        &self,
+        id: &str,
+        facade: bool,
+        f: impl FnOnce(&Job, JobState) -> R,
+    ) -> Result<R, ApiError> {
+        let latency = self.settings.job_latency;
+        self.with_job(id, facade, |job| f(job, job.state(latency)))
     }
 }
 

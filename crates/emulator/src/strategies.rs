@@ -205,10 +205,7 @@ pub(crate) async fn status(
     AxumState(state): AxumState<Arc<State>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let latency = state.settings.job_latency;
-    let now = state
-        .with_job(&id, true, |job| job.state(latency))
-        .ok_or_else(|| ApiError::not_found(&format!("job {id}")))?;
+    let now = state.with_job_state(&id, true, |_, now| now)?;
     let mut body = json!({ "id": id });
     let (status, reason) = match now {
         JobState::Queued | JobState::Pending => ("running", None),
@@ -230,9 +227,7 @@ pub(crate) async fn results(
     Path(id): Path<String>,
     Query(params): Query<CursorParam>,
 ) -> Result<Response, ApiError> {
-    let latency = state.settings.job_latency;
-    let answer = state
-        .with_job(&id, true, |job| match job.state(latency) {
+    let answer = state.with_job_state(&id, true, |job, now| match now {
             JobState::Fulfilled => match &job.content {
                 Content::Entities(entities) => {
                     entity_page(entities, job.page_size, &id, params.cursor())
@@ -243,8 +238,7 @@ pub(crate) async fn results(
                 field: None,
                 message: format!("Results are not available: job {id} has not completed; poll until its status is completed"),
             }])),
-        })
-        .ok_or_else(|| ApiError::not_found(&format!("job {id}")))?;
+        })?;
     let (items, cursor) = answer?;
     let mut body = json!({ "entities": items });
     if let Some(cursor) = cursor {

@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 
 use super::errors::Problem;
 use super::query::KNOWN_METRICS;
+use super::stat::Stat;
 
 /// Most views one query may have (Genesys's documented limit).
 const MAX_VIEWS: usize = 10;
@@ -214,31 +215,11 @@ fn parse_range(value: Option<&Value>, here: &str, problems: &mut Vec<Problem>) -
     ok.then_some((gte, lt))
 }
 
-/// Additive statistics of one view.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-struct ViewStat {
-    count: u64,
-    sum: u64,
-    min: u64,
-    max: u64,
-}
-
-impl ViewStat {
-    fn record(&mut self, value: u64) {
-        if self.count == 0 || value < self.min {
-            self.min = value;
-        }
-        self.max = self.max.max(value);
-        self.count += 1;
-        self.sum += value;
-    }
-}
-
 /// The views of a query and their statistics over some slots; empty when the query has none.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct ViewTally {
     views: Arc<[View]>,
-    stats: Vec<ViewStat>,
+    stats: Vec<Stat>,
 }
 
 impl ViewTally {
@@ -246,7 +227,7 @@ impl ViewTally {
     pub(crate) fn new(views: &Arc<[View]>) -> Self {
         ViewTally {
             views: Arc::clone(views),
-            stats: vec![ViewStat::default(); views.len()],
+            stats: vec![Stat::default(); views.len()],
         }
     }
 
@@ -266,17 +247,7 @@ impl ViewTally {
             .iter()
             .zip(&self.stats)
             .filter(|(_, s)| s.count > 0)
-            .map(|(view, s)| {
-                json!({
-                    "name": view.name,
-                    "stats": {
-                        "max": s.max as f64,
-                        "min": s.min as f64,
-                        "count": s.count,
-                        "sum": s.sum as f64,
-                    }
-                })
-            })
+            .map(|(view, s)| json!({"name": view.name, "stats": s.timer_json()}))
             .collect()
     }
 }

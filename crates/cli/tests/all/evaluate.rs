@@ -505,6 +505,10 @@ fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
         "=HYPERLINK(\"http://attacker\")",
         "--strategy",
         "@SUM(A1)",
+        "--strategy",
+        "+1+cmd",
+        // With `=`, so that `-2+3` is not taken for a flag.
+        "--strategy=-2+3",
         "--format",
         "csv",
     ]));
@@ -517,6 +521,8 @@ fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
         run.stdout
     );
     assert!(run.stdout.contains(",\"'@SUM(A1)\","), "{}", run.stdout);
+    assert!(run.stdout.contains(",\"'+1+cmd\","), "{}", run.stdout);
+    assert!(run.stdout.contains(",\"'-2+3\","), "{}", run.stdout);
     for line in run.stdout.lines() {
         let id = line.split(',').nth(1).unwrap();
         assert!(!id.starts_with(['=', '+', '-', '@']), "{line}");

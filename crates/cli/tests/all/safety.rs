@@ -57,21 +57,34 @@ fn a_misspelt_genesys_variable_exits_2_naming_the_nearest_known_one_and_never_ru
 
 #[test]
 fn a_webhook_setting_alone_is_a_configuration_error_not_the_emulator() {
-    let run = run(evaluate(&["--days", "1"]).env("BI_WEBHOOK_URL", closed_port_url()));
+    for (variable, value) in [
+        ("BI_WEBHOOK_URL", closed_port_url()),
+        (
+            "BI_WEBHOOK_SECRET",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned(),
+        ),
+    ] {
+        let run = run(evaluate(&["--days", "1"]).env(variable, value));
 
-    assert_exit(&run, 2);
-    assert!(!run.stderr.contains("emulator at"), "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("GENESYS_REGION or GENESYS_API_HOST is required"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        !run.stderr.contains(".region("),
-        "no builder methods: {}",
-        run.stderr
-    );
+        assert_exit(&run, 2);
+        assert!(run.stdout.is_empty(), "{variable}: {}", run.stdout);
+        assert!(
+            !run.stderr.contains("emulator at"),
+            "{variable}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr
+                .contains("GENESYS_REGION or GENESYS_API_HOST is required"),
+            "{variable}: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains(".region("),
+            "no builder methods: {}",
+            run.stderr
+        );
+    }
 }
 
 #[test]
@@ -211,6 +224,13 @@ async fn a_window_over_the_job_budget_exits_2_before_any_request_unless_max_jobs
 
     let allowed = run_beside_runtime(against(&org, &["--days", "100", "--max-jobs", "4"])).await;
     assert_exit(&allowed, 0);
+    assert!(
+        allowed.stderr.contains(
+            "routing-eval: 4 jobs planned (about 21 requests), within the budget of 4 (--max-jobs)"
+        ),
+        "the estimate is said before the run: {}",
+        allowed.stderr
+    );
     assert_eq!(org.stats().submissions, 4);
 }
 
@@ -328,6 +348,28 @@ async fn a_server_that_never_answers_prints_status_lines_and_the_deadline_ends_t
             "routing-eval: timeout: the evaluation did not finish within its deadline of 4s"
         ),
         "{last}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_status_interval_a_silent_run_prints_a_status_line_after_10_seconds() {
+    let org =
+        organisation(|b| b.fault(Endpoint::Any, Fault::Slow(Duration::from_secs(600)), 100)).await;
+
+    // No --status-interval: the default an operator's cron job gets.
+    let run = run_beside_runtime(against(&org, &["--days", "1", "--deadline", "11s"])).await;
+
+    assert_exit(&run, 1);
+    let status: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("routing-eval: status after"))
+        .collect();
+    assert_eq!(status.len(), 1, "{}", run.stderr);
+    assert!(
+        status[0].starts_with("routing-eval: status after 10s: no job submitted yet"),
+        "{}",
+        status[0]
     );
 }
 
@@ -490,4 +532,36 @@ fn strategies_source_problems_name_the_flags_to_change() {
             "routing-eval: a window of 40 days exceeds the strategies source's 30-day limit; shorten --days or use --source aggregates",
         ]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dns_failure_refused_connection_and_tls_failure_exit_1_each_with_its_own_cause() {
+    // A plain-HTTP server asked for https: the TLS handshake cannot succeed.
+    let plain = organisation(|b| b).await;
+    let plain_as_https = plain.base_url().as_str().replace("http://", "https://");
+    let refused_url = closed_port_url().replace("/hooks/routing", "");
+    let cases = [
+        (
+            "https://no-such-host.invalid".to_owned(),
+            "cannot resolve host name no-such-host.invalid (DNS failure)",
+        ),
+        (refused_url, "connection to 127.0.0.1 refused"),
+        (plain_as_https, "tls handshake with 127.0.0.1 failed"),
+    ];
+
+    for (host, cause) in cases {
+        let mut cmd = evaluate(&["--days", "1"]);
+        cmd.env("GENESYS_API_HOST", &host)
+            .env("GENESYS_CLIENT_ID", CLIENT_ID)
+            .env("GENESYS_CLIENT_SECRET", CLIENT_SECRET);
+        let run = run_beside_runtime(cmd).await;
+
+        assert_exit(&run, 1);
+        let last = run.stderr.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with("routing-eval: transport error: ") && last.contains(cause),
+            "{host}: {last}"
+        );
+    }
+    assert_eq!(plain.stats().requests, 0, "no HTTP request reached it");
 }
