@@ -35,7 +35,6 @@ pub use window::{Window, WindowSpec};
 
 use crate::client::{Client, RequestCounter};
 use crate::comparison::{self, Comparison};
-use crate::config::PollPolicy;
 use crate::error::Result;
 use crate::metrics::{Kpis, MetricTable};
 use crate::progress::{Progress, ProgressEvent};
@@ -76,7 +75,6 @@ pub(crate) struct Plan {
     pub(crate) max_window_days: u32,
     pub(crate) concurrency: usize,
     pub(crate) page_size: Option<u32>,
-    pub(crate) poll_policy: Option<PollPolicy>,
     pub(crate) max_jobs: usize,
     pub(crate) deadline: Option<Duration>,
 }
