@@ -234,9 +234,11 @@ impl EvaluationBuilder {
         self
     }
 
-    /// Adds a webhook sink for the report, as [`report_sink`](Self::report_sink) does; the
-    /// outcomes of webhook sinks ([`Sink::is_webhook`]) set the audit record's
-    /// `webhook_sync_status` (`skipped` when none is added).
+    /// Adds a webhook sink for the report, as [`report_sink`](Self::report_sink) does. The
+    /// audit record's `webhook_sync_status` is read from the report sinks' outcomes that carry
+    /// a `webhook-id` ([`SinkOutcome::webhook_id`](crate::sink::SinkOutcome::webhook_id)), as
+    /// every [`WebhookSink`] outcome does: `success` when all of them delivered, `failed` when
+    /// one failed, `skipped` when there is none.
     pub fn webhook(self, sink: WebhookSink) -> Self {
         self.report_sink(sink)
     }

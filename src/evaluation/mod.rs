@@ -378,12 +378,11 @@ impl Evaluation {
         sink_outcomes: Vec<SinkOutcome>,
         started_at: chrono::DateTime<chrono::Utc>,
     ) -> AuditRecord {
-        let webhook_outcomes: Vec<&SinkOutcome> = self
-            .report_sinks
+        // Webhook deliveries are the outcomes that carry a Standard Webhooks `webhook-id`,
+        // whichever sink produced them.
+        let webhook_outcomes: Vec<&SinkOutcome> = sink_outcomes
             .iter()
-            .zip(&sink_outcomes)
-            .filter(|(s, _)| s.is_webhook())
-            .map(|(_, o)| o)
+            .filter(|o| o.webhook_id.is_some())
             .collect();
         let webhook_sync_status = if webhook_outcomes.is_empty() {
             WebhookSyncStatus::Skipped
