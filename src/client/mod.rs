@@ -123,7 +123,7 @@ impl Client {
     }
 
     /// Sends an authenticated request through the retrying HTTP core: the token is read for
-    /// every attempt and renewed once on a 401 ([`bearer`]).
+    /// every attempt and renewed once on a 401 (`bearer`).
     pub(crate) async fn execute(&self, request: Request) -> Result<Response> {
         let meter = self.meter();
         bearer::execute(&self.inner.http, &self.inner.tokens, &request, &meter).await
