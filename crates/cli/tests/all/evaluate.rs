@@ -22,6 +22,18 @@ const CONTROLLED_VARS: [&str; 8] = [
     "RUST_LOG",
 ];
 
+/// The client the tests' emulators accept, as an operator's `GENESYS_CLIENT_*` would name it.
+const CLIENT_ID: &str = "cli-test-client";
+const CLIENT_SECRET: &str = "cli-test-secret";
+
+/// Points `cmd` at `emulator` as at a real organisation: `GENESYS_API_HOST` and the test's
+/// client id with `secret`.
+fn as_organisation<'c>(cmd: &'c mut Command, emulator: &Emulator, secret: &str) -> &'c mut Command {
+    cmd.env("GENESYS_API_HOST", emulator.base_url().as_str())
+        .env("GENESYS_CLIENT_ID", CLIENT_ID)
+        .env("GENESYS_CLIENT_SECRET", secret)
+}
+
 pub(crate) fn evaluate(args: &[&str]) -> Command {
     subcommand("evaluate", args)
 }
@@ -278,14 +290,12 @@ fn audit_log_gets_one_line_per_run() {
 async fn genesys_api_host_with_credentials_is_used_as_a_real_organisation() {
     let emulator = Emulator::builder()
         .job_latency(Duration::from_millis(50))
-        .credentials("cli-test-client", "cli-test-secret")
+        .credentials(CLIENT_ID, CLIENT_SECRET)
         .start()
         .await
         .unwrap();
     let mut cmd = evaluate(&["--days", "5", "--format", "json"]);
-    cmd.env("GENESYS_API_HOST", emulator.base_url().as_str())
-        .env("GENESYS_CLIENT_ID", "cli-test-client")
-        .env("GENESYS_CLIENT_SECRET", "cli-test-secret");
+    as_organisation(&mut cmd, &emulator, CLIENT_SECRET);
 
     let run = run_beside_runtime(cmd).await;
 
@@ -298,10 +308,7 @@ async fn genesys_api_host_with_credentials_is_used_as_a_real_organisation() {
     assert_eq!(doc["audit"]["requests"]["calls"], stats.requests);
 
     let mut wrong = evaluate(&["--days", "5"]);
-    wrong
-        .env("GENESYS_API_HOST", emulator.base_url().as_str())
-        .env("GENESYS_CLIENT_ID", "cli-test-client")
-        .env("GENESYS_CLIENT_SECRET", "not-the-secret");
+    as_organisation(&mut wrong, &emulator, "not-the-secret");
     let refused = run_beside_runtime(wrong).await;
     assert_exit(&refused, 1);
     assert_eq!(refused.stderr.lines().count(), 1, "{}", refused.stderr);
@@ -312,14 +319,12 @@ async fn genesys_api_host_with_credentials_is_used_as_a_real_organisation() {
 async fn ctrl_c_cancels_the_running_job_before_exiting() {
     let emulator = Emulator::builder()
         .job_latency(Duration::from_secs(600))
-        .credentials("cli-test-client", "cli-test-secret")
+        .credentials(CLIENT_ID, CLIENT_SECRET)
         .start()
         .await
         .unwrap();
     let mut cmd = evaluate(&["--days", "5"]);
-    cmd.env("GENESYS_API_HOST", emulator.base_url().as_str())
-        .env("GENESYS_CLIENT_ID", "cli-test-client")
-        .env("GENESYS_CLIENT_SECRET", "cli-test-secret")
+    as_organisation(&mut cmd, &emulator, CLIENT_SECRET)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let child = cmd.spawn().unwrap();
@@ -489,14 +494,12 @@ fn none_of_the_requested_strategies_having_data_exits_1() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_routing_method_in_the_wrong_case_exits_2_with_the_spelling_before_any_request() {
     let emulator = Emulator::builder()
-        .credentials("cli-test-client", "cli-test-secret")
+        .credentials(CLIENT_ID, CLIENT_SECRET)
         .start()
         .await
         .unwrap();
     let mut cmd = evaluate(&["--days", "2", "--strategy", "bullseye"]);
-    cmd.env("GENESYS_API_HOST", emulator.base_url().as_str())
-        .env("GENESYS_CLIENT_ID", "cli-test-client")
-        .env("GENESYS_CLIENT_SECRET", "cli-test-secret");
+    as_organisation(&mut cmd, &emulator, CLIENT_SECRET);
 
     let run = run_beside_runtime(cmd).await;
 
@@ -535,7 +538,7 @@ fn control_characters_in_ids_are_escaped_in_the_table() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn control_characters_in_server_text_are_escaped_on_stderr() {
     let emulator = Emulator::builder()
-        .credentials("cli-test-client", "cli-test-secret")
+        .credentials(CLIENT_ID, CLIENT_SECRET)
         .fault(
             Endpoint::SubmitJob,
             Fault::JobFailed {
@@ -547,9 +550,7 @@ async fn control_characters_in_server_text_are_escaped_on_stderr() {
         .await
         .unwrap();
     let mut cmd = evaluate(&["--days", "2"]);
-    cmd.env("GENESYS_API_HOST", emulator.base_url().as_str())
-        .env("GENESYS_CLIENT_ID", "cli-test-client")
-        .env("GENESYS_CLIENT_SECRET", "cli-test-secret");
+    as_organisation(&mut cmd, &emulator, CLIENT_SECRET);
 
     let run = run_beside_runtime(cmd).await;
 

@@ -7,5 +7,6 @@ mod conformance;
 mod emulate;
 mod evaluate;
 mod html;
+mod process;
 mod safety;
 mod score;
