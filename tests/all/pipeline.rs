@@ -856,6 +856,60 @@ async fn audit_counts_retries_of_the_evaluations_own_calls() {
     assert_eq!(outcome.audit.requests.calls, stats.requests);
 }
 
+/// A sink of the caller's own that delivers the Standard Webhooks way elsewhere (a queue
+/// relaying to the BI tool, say) and says so with the `webhook-id` it used, or fails with it.
+struct RelayedWebhook {
+    fail: bool,
+}
+
+#[async_trait::async_trait]
+impl genesys_routing_eval::sink::Sink<genesys_routing_eval::evaluation::Report> for RelayedWebhook {
+    fn name(&self) -> &str {
+        "relay"
+    }
+
+    async fn deliver(
+        &self,
+        _report: &genesys_routing_eval::evaluation::Report,
+    ) -> genesys_routing_eval::Result<genesys_routing_eval::sink::Delivered> {
+        if self.fail {
+            return Err(genesys_routing_eval::sink::DeliveryFailure::new(1)
+                .with_webhook_id("msg_relayed")
+                .attach(genesys_routing_eval::Error::new(
+                    ErrorKind::Sink,
+                    "the relay refused the report",
+                )));
+        }
+        Ok(genesys_routing_eval::sink::Delivered::new().with_webhook_id("msg_relayed"))
+    }
+}
+
+#[tokio::test]
+async fn webhook_sync_status_follows_any_sink_whose_outcome_carries_a_webhook_id() {
+    let emu = emulator(|b| b).await;
+    let status = |builder: EvaluationBuilder| async move {
+        builder
+            .build()
+            .unwrap()
+            .run()
+            .await
+            .unwrap()
+            .audit
+            .webhook_sync_status
+    };
+
+    let memory_only = week(&emu).report_sink(MemorySink::new());
+    assert_eq!(status(memory_only).await, WebhookSyncStatus::Skipped);
+    let relayed = week(&emu)
+        .report_sink(MemorySink::new())
+        .report_sink(RelayedWebhook { fail: false });
+    assert_eq!(status(relayed).await, WebhookSyncStatus::Success);
+    let refused = week(&emu)
+        .report_sink(RelayedWebhook { fail: false })
+        .report_sink(RelayedWebhook { fail: true });
+    assert_eq!(status(refused).await, WebhookSyncStatus::Failed);
+}
+
 #[tokio::test]
 async fn a_failing_audit_sink_is_reported_but_fails_no_run() {
     let emu = emulator(|b| b).await;
