@@ -4,9 +4,10 @@
 //! sends the request with the `Authorization` header its caller gives (the client layer's
 //! token; this module knows no tokens), caps the response body while streaming it, turns
 //! failures into [`Error`]s carrying status, Genesys `code`, correlation id and rate-limit
-//! headers, and retries what may succeed later (connect errors, timeouts, 408, 429, 502, 503, 504) with
-//! capped exponential backoff and full jitter, or the server's `Retry-After`. A job submission
-//! is retried only where the server cannot have acted on it (429, 503, connect failure).
+//! headers, and retries what may succeed later (connect errors, timeouts, 408, 429, 502, 503,
+//! 504) with capped exponential backoff and full jitter, or the server's `Retry-After`. A job
+//! submission is retried only where the server cannot have acted on it (429, 503, connect
+//! failure).
 
 use std::future::Future;
 use std::marker::PhantomData;
