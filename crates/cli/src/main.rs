@@ -13,6 +13,7 @@ mod duration;
 mod emulate;
 mod evaluate;
 mod html;
+mod input;
 mod messages;
 mod output;
 mod run_flags;
