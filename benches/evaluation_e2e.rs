@@ -37,7 +37,17 @@ fn our_polls(policy: &PollPolicy, job: Duration) -> (u32, Duration) {
     (polls, at)
 }
 
-fn evaluation(client: &Client, policy: PollPolicy, pages: Arc<AtomicU64>) -> Evaluation {
+/// A client of `emulator` polling with `policy` (the poll policy is the client's setting).
+fn client(emulator: &Emulator, policy: PollPolicy) -> Client {
+    Client::builder()
+        .api_base(emulator.base_url().as_str())
+        .credentials(emulator.client_id(), emulator.client_secret().to_owned())
+        .poll_policy(policy)
+        .build()
+        .expect("client")
+}
+
+fn evaluation(client: &Client, pages: Arc<AtomicU64>) -> Evaluation {
     Evaluation::builder()
         .client(client.clone())
         .between(
@@ -45,7 +55,6 @@ fn evaluation(client: &Client, policy: PollPolicy, pages: Arc<AtomicU64>) -> Eva
             Utc.with_ymd_and_hms(2024, 5, 31, 0, 0, 0).unwrap(),
         )
         .granularity("P1D")
-        .poll_policy(policy)
         .on_progress(move |event| {
             if matches!(event, ProgressEvent::PageFetched { .. }) {
                 pages.fetch_add(1, Ordering::Relaxed);
@@ -71,18 +80,12 @@ fn print_schedules(default: &PollPolicy) {
 
 fn end_to_end(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
-    let (emulator, client) = runtime.block_on(async {
-        let emulator = Emulator::builder()
+    let emulator = runtime.block_on(async {
+        Emulator::builder()
             .job_latency(JOB_LATENCY)
             .start()
             .await
-            .expect("emulator starts");
-        let client = Client::builder()
-            .api_base(emulator.base_url().as_str())
-            .credentials(emulator.client_id(), emulator.client_secret().to_owned())
-            .build()
-            .expect("client");
-        (emulator, client)
+            .expect("emulator starts")
     });
     let default = PollPolicy::default();
     let fast = PollPolicy::default().with_intervals(
@@ -93,7 +96,8 @@ fn end_to_end(c: &mut Criterion) {
     print_schedules(&default);
     for (name, policy) in [("default_poll", default), ("poll_from_50ms", fast)] {
         let pages = Arc::new(AtomicU64::new(0));
-        let eval = evaluation(&client, policy, Arc::clone(&pages));
+        let client = client(&emulator, policy);
+        let eval = evaluation(&client, Arc::clone(&pages));
         for run in ["first", "second"] {
             pages.store(0, Ordering::Relaxed);
             let started = Instant::now();

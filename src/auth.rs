@@ -18,7 +18,7 @@ use url::Url;
 
 use crate::config::{Config, Credentials};
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{Anonymous, CallKind, HttpCore, Meter, Request};
+use crate::http::{CallKind, HttpCore, Meter, Request};
 
 /// An access token and when it stops being used.
 #[derive(Clone)]
@@ -156,7 +156,7 @@ impl TokenCache {
         request.body = Some("grant_type=client_credentials".into());
         tracing::debug!(client_id = self.client_id(), "requesting an access token");
         let response = http
-            .execute::<Anonymous>(&request, None, meter)
+            .execute(&request, meter)
             .await
             .map_err(|e| self.oauth_error(e))?;
         response.decode::<Grant>("token response")

@@ -1,9 +1,10 @@
 //! Where the client connects and how it behaves: regions and hosts, credentials, timeouts,
 //! retry and poll policies, and the response-body cap.
 //!
-//! [`ConfigBuilder`] collects settings from code or the environment and [`ConfigBuilder::build`]
-//! checks them all at once, returning every problem it finds. Most callers reach it through
-//! [`Client::builder`](crate::Client::builder).
+//! The one builder is [`ClientBuilder`](crate::ClientBuilder): it collects these settings from
+//! code or the environment and its `build` checks them all at once, returning every problem it
+//! finds. [`Config`] is the validated result, read back with
+//! [`Client::config`](crate::Client::config).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -494,7 +495,9 @@ impl PollPolicy {
     }
 }
 
-/// A validated configuration: hosts, credentials and policies. Built by [`ConfigBuilder`].
+/// A validated configuration: hosts, credentials and policies. Made by
+/// [`ClientBuilder::build`](crate::ClientBuilder::build), read with
+/// [`Client::config`](crate::Client::config).
 #[derive(Clone)]
 pub struct Config {
     api_base: Url,
@@ -508,11 +511,6 @@ pub struct Config {
 }
 
 impl Config {
-    /// A builder with nothing set.
-    pub fn builder() -> ConfigBuilder {
-        ConfigBuilder::default()
-    }
-
     /// The API base URL, ending in `/`.
     pub fn api_base(&self) -> &Url {
         &self.api_base
@@ -568,28 +566,29 @@ impl fmt::Debug for Config {
     }
 }
 
-/// Collects settings, from code or the environment, and validates them all in
-/// [`build`](ConfigBuilder::build).
+/// The settings a [`ClientBuilder`](crate::ClientBuilder) collects, from code or the
+/// environment, validated all at once by [`validate`](Settings::validate). Each setting has
+/// its one setter, and its one documentation, on the client builder.
 #[derive(Clone, Default)]
-pub struct ConfigBuilder {
-    region: Option<Region>,
-    api_base: Option<String>,
-    login_base: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<SecretString>,
-    timeouts: Option<Timeouts>,
-    retry: Option<RetryPolicy>,
-    poll: Option<PollPolicy>,
-    max_body_bytes: Option<usize>,
-    token_renew_margin: Option<Duration>,
+pub(crate) struct Settings {
+    pub(crate) region: Option<Region>,
+    pub(crate) api_base: Option<String>,
+    pub(crate) login_base: Option<String>,
+    pub(crate) client_id: Option<String>,
+    pub(crate) client_secret: Option<SecretString>,
+    pub(crate) timeouts: Option<Timeouts>,
+    pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) poll: Option<PollPolicy>,
+    pub(crate) max_body_bytes: Option<usize>,
+    pub(crate) token_renew_margin: Option<Duration>,
     /// Problems seen while reading settings (an unparsable region in the environment), kept
-    /// for `build` so that it reports them with everything else.
+    /// for `validate` so that it reports them with everything else.
     deferred: Vec<ValidationError>,
 }
 
-impl ConfigBuilder {
-    /// A builder seeded from the process environment (see [`from_env_map`](Self::from_env_map)).
-    pub fn from_env() -> Self {
+impl Settings {
+    /// Settings read from the process environment (see [`from_env_map`](Self::from_env_map)).
+    pub(crate) fn from_env() -> Self {
         let names: Vec<String> = std::env::vars_os()
             .filter_map(|(name, _)| name.into_string().ok())
             .collect();
@@ -600,13 +599,9 @@ impl ConfigBuilder {
         builder
     }
 
-    /// A builder seeded from `vars` as if they were the environment: `GENESYS_API_HOST` (a URL
-    /// or bare host name meaning https; wins over the region), `GENESYS_REGION`,
-    /// `GENESYS_LOGIN_HOST`, `GENESYS_CLIENT_ID`, `GENESYS_CLIENT_SECRET`. Empty values count
-    /// as unset. Any other `GENESYS_*` name makes [`build`](Self::build) fail with
-    /// [`ValidationError::UnknownVariable`] naming the nearest known one. Later setters
-    /// override what was read.
-    pub fn from_env_map(vars: &HashMap<String, String>) -> Self {
+    /// Settings read from `vars` as if they were the environment (the variables are
+    /// documented on [`ClientBuilder::from_env_map`](crate::ClientBuilder::from_env_map)).
+    pub(crate) fn from_env_map(vars: &HashMap<String, String>) -> Self {
         let mut builder = Self::from_env_lookup(|name| vars.get(name).cloned());
         builder
             .deferred
@@ -616,7 +611,7 @@ impl ConfigBuilder {
 
     fn from_env_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let mut builder = ConfigBuilder::default();
+        let mut builder = Settings::default();
         if let Some(host) = get(ENV_API_HOST) {
             builder.api_base = Some(host);
         } else if let Some(region) = get(ENV_REGION) {
@@ -636,76 +631,13 @@ impl ConfigBuilder {
         builder
     }
 
-    /// Connects to a region's hosts. Overrides an API base given before.
-    pub fn region(mut self, region: Region) -> Self {
-        self.region = Some(region);
-        self.api_base = None;
-        self
-    }
-
-    /// Connects to this API base URL (or bare host name, meaning https), such as
-    /// `https://api.mypurecloud.ie` or `http://127.0.0.1:8080`. Overrides a region given before.
-    pub fn api_base(mut self, url: impl AsRef<str>) -> Self {
-        self.api_base = Some(url.as_ref().to_owned());
-        self.region = None;
-        self
-    }
-
-    /// Logs in at this base URL. Default: the region's login host, or derived from the API base
-    /// as the official SDKs do ([`derive_login_base`]).
-    pub fn login_base(mut self, url: impl AsRef<str>) -> Self {
-        self.login_base = Some(url.as_ref().to_owned());
-        self
-    }
-
-    /// Sets the OAuth client id and secret.
-    pub fn credentials(
-        mut self,
-        client_id: impl Into<String>,
-        client_secret: impl Into<SecretString>,
-    ) -> Self {
-        self.client_id = Some(client_id.into());
-        self.client_secret = Some(client_secret.into());
-        self
-    }
-
-    /// Sets the timeouts. Default: [`Timeouts::default`] (10 s connect, 60 s per request).
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = Some(timeouts);
-        self
-    }
-
-    /// Sets the retry policy. Default: [`RetryPolicy::default`].
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
-
-    /// Sets the job poll policy. Default: [`PollPolicy::default`].
-    pub fn poll_policy(mut self, policy: PollPolicy) -> Self {
-        self.poll = Some(policy);
-        self
-    }
-
-    /// Sets the response-body cap in bytes. Default: 64 MiB.
-    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
-        self.max_body_bytes = Some(bytes);
-        self
-    }
-
-    /// Sets how long before expiry a token is renewed. Default: 60 s.
-    pub fn token_renew_margin(mut self, margin: Duration) -> Self {
-        self.token_renew_margin = Some(margin);
-        self
-    }
-
     /// Checks every setting and returns the configuration.
     ///
     /// # Errors
     /// [`ErrorKind::Config`](crate::ErrorKind::Config) holding every problem found
     /// ([`Error::validation`]): no host, a bad URL, plain http to a non-loopback host, missing
     /// or empty credentials, zero timeouts or body cap, inconsistent policies.
-    pub fn build(self) -> Result<Config> {
+    pub(crate) fn validate(&self) -> Result<Config> {
         let mut problems = self.deferred.clone();
         let api_base = self.resolve_api_base(&mut problems);
         let login_base = self.resolve_login_base(api_base.as_ref(), &mut problems);
@@ -811,9 +743,9 @@ impl ConfigBuilder {
     }
 }
 
-impl fmt::Debug for ConfigBuilder {
+impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ConfigBuilder")
+        f.debug_struct("Settings")
             .field("region", &self.region)
             .field("api_base", &self.api_base)
             .field("login_base", &self.login_base)

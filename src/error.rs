@@ -270,6 +270,16 @@ impl Error {
         err
     }
 
+    /// `Ok(())` when `problems` is empty, else one configuration error holding them all
+    /// ([`validation_errors`](Self::validation_errors)): the end of every `validate`.
+    pub(crate) fn unless_problems(problems: Vec<ValidationError>) -> Result<()> {
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::validation_errors(problems))
+        }
+    }
+
     /// A configuration error for one problem.
     pub fn invalid(problem: ValidationError) -> Self {
         Error::validation_errors(vec![problem])

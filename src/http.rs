@@ -1,16 +1,18 @@
 //! The one place that sends requests, classifies responses and retries.
 //!
-//! Every call to Genesys goes through one function: it attaches the bearer token,
-//! renews it once on a 401, caps the response body while streaming it, turns failures into
-//! [`Error`]s carrying status, Genesys `code`, correlation id and rate-limit headers, and
-//! retries what may succeed later (connect errors, timeouts, 408, 429, 502, 503, 504) with
-//! capped exponential backoff and full jitter, or the server's `Retry-After`. A job submission
-//! is retried only where the server cannot have acted on it (429, 503, connect failure).
+//! Every call to Genesys goes through one retry loop (`HttpCore::execute_with`): each attempt
+//! sends the request with the `Authorization` header its caller gives (the client layer's
+//! token; this module knows no tokens), caps the response body while streaming it, turns
+//! failures into [`Error`]s carrying status, Genesys `code`, correlation id and rate-limit
+//! headers, and retries what may succeed later (connect errors, timeouts, 408, 429, 502, 503,
+//! 504) with capped exponential backoff and full jitter, or the server's `Retry-After`. A job
+//! submission is retried only where the server cannot have acted on it (429, 503, connect
+//! failure).
 
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -107,7 +109,7 @@ impl Meter {
         self.counters.iter().for_each(RequestCounter::add_request);
     }
 
-    fn retry(&self) {
+    pub(crate) fn retry(&self) {
         self.counters.iter().for_each(RequestCounter::add_retry);
     }
 }
@@ -230,51 +232,8 @@ pub(crate) struct HttpCore {
     max_body_bytes: usize,
 }
 
-/// What the caller adds to each attempt: the transport knows an `Authorization` header and a
-/// 401, never tokens. The client layer implements it over the token cache, and decides what a
-/// 401 renews; the core asks for a credential before every attempt and replays once after a
-/// renewal.
-pub(crate) trait Authorize: Sync {
-    /// What one attempt is sent with.
-    type Credential: Send + Sync;
-    /// The credential for the next attempt.
-    fn credential(&self) -> impl Future<Output = Result<Self::Credential>> + Send;
-    /// A credential other than `refused`, after the server answered 401 to it.
-    fn renew(
-        &self,
-        refused: &Self::Credential,
-    ) -> impl Future<Output = Result<Self::Credential>> + Send;
-    /// The `Authorization` header value for `credential` (marked sensitive).
-    fn header(credential: &Self::Credential) -> HeaderValue;
-    /// Who is refused, for the error after a 401 that survived the renewal.
-    fn principal(&self) -> &str;
-}
-
-/// No authorization: the token request itself.
-pub(crate) enum Anonymous {}
-
-impl Authorize for Anonymous {
-    type Credential = std::convert::Infallible;
-
-    async fn credential(&self) -> Result<Self::Credential> {
-        match *self {}
-    }
-
-    async fn renew(&self, refused: &Self::Credential) -> Result<Self::Credential> {
-        match *refused {}
-    }
-
-    fn header(credential: &Self::Credential) -> HeaderValue {
-        match *credential {}
-    }
-
-    fn principal(&self) -> &str {
-        match *self {}
-    }
-}
-
 /// A failed attempt as the retry loop sees it.
-struct Failure {
+pub(crate) struct Failure {
     error: Error,
     /// The connection was never made: the server cannot have acted on the request.
     connect: bool,
@@ -283,12 +242,23 @@ struct Failure {
 }
 
 impl Failure {
-    fn fatal(error: Error) -> Self {
+    /// A failure the retry loop must not repeat, whatever its status.
+    pub(crate) fn fatal(error: Error) -> Self {
         Failure {
             error,
             connect: false,
             fatal: true,
         }
+    }
+
+    /// Whether the server answered 401 (the credential was refused).
+    pub(crate) fn is_unauthorized(&self) -> bool {
+        !self.connect && self.error.status() == Some(401)
+    }
+
+    /// The attempt's error.
+    pub(crate) fn error(&self) -> &Error {
+        &self.error
     }
 
     /// Whether a call of `class` may repeat after this failure: transport failures and
@@ -348,64 +318,29 @@ impl HttpCore {
         &self.time
     }
 
-    /// Sends `request` until it succeeds or retrying is given up, authenticating with `auth`
-    /// when given.
+    /// Sends `request` as it is until it succeeds or retrying is given up: a call that needs
+    /// no authorization (the token request).
+    pub(crate) async fn execute(&self, request: &Request, meter: &Meter) -> Result<Response> {
+        self.execute_with(request, meter, |_| self.send(request, None, meter))
+            .await
+    }
+
+    /// Runs `attempt` (given the attempt's number, from 1) under the retry loop until it
+    /// succeeds or retrying is given up. `attempt` sends `request` through
+    /// [`send`](Self::send) with the header its caller chose; the loop decides from `request`'s
+    /// [`CallKind`] what is repeated, waits, reports each retry to `meter` and turns the last
+    /// failure into the call's error.
     #[tracing::instrument(level = "debug", name = "http", skip_all, fields(method = %request.method, url = %request.url))]
-    pub(crate) async fn execute<A: Authorize>(
+    pub(crate) async fn execute_with<A, Fut>(
         &self,
         request: &Request,
-        auth: Option<&A>,
         meter: &Meter,
-    ) -> Result<Response> {
-        let renewed_after_401 = AtomicBool::new(false);
-        let renewed = &renewed_after_401;
-        let attempt = |_| async move {
-            // Read the cache on every attempt: a long retry wait can outlast the token.
-            let mut token = match auth {
-                Some(auth) => Some(auth.credential().await.map_err(Failure::fatal)?),
-                None => None,
-            };
-            loop {
-                meter.request();
-                let header = token.as_ref().map(A::header);
-                match self.send_once(request, header).await {
-                    Attempt::Answered(answer) if (200..300).contains(&answer.status) => {
-                        return Ok(Response {
-                            correlation_id: correlation_id(&answer.headers),
-                            body: answer.body,
-                        });
-                    }
-                    Attempt::Answered(answer) if answer.status == 401 && auth.is_some() => {
-                        let auth = auth.expect("checked above");
-                        if renewed.swap(true, Ordering::Relaxed) {
-                            return Err(Failure::fatal(still_unauthorized(
-                                auth.principal(),
-                                &answer,
-                            )));
-                        }
-                        let stale = token.take().expect("auth implies a credential");
-                        let fresh = auth.renew(&stale).await;
-                        token = Some(fresh.map_err(Failure::fatal)?);
-                        meter.retry();
-                        tracing::debug!(url = %request.url, "401: renewed the token, replaying");
-                    }
-                    Attempt::Answered(answer) => {
-                        return Err(Failure {
-                            error: self.classify(&answer),
-                            connect: false,
-                            fatal: false,
-                        });
-                    }
-                    Attempt::Failed { error, connect } => {
-                        return Err(Failure {
-                            error,
-                            connect,
-                            fatal: false,
-                        });
-                    }
-                }
-            }
-        };
+        attempt: A,
+    ) -> Result<Response>
+    where
+        A: FnMut(u32) -> Fut,
+        Fut: Future<Output = std::result::Result<Response, Failure>>,
+    {
         let class = match request.kind {
             CallKind::Idempotent => CallClass::Idempotent,
             CallKind::Submission => CallClass::Submission,
@@ -448,6 +383,34 @@ impl HttpCore {
                 Err(failure.error.with_retryable(retryable))
             }
             Err(Exhausted { error: failure, .. }) => Err(failure.error),
+        }
+    }
+
+    /// Sends `request` once, with `authorization` as its `Authorization` header when given,
+    /// and reads the answer: a 2xx is the response, anything else a classified [`Failure`].
+    /// Counts the request in `meter`.
+    pub(crate) async fn send(
+        &self,
+        request: &Request,
+        authorization: Option<HeaderValue>,
+        meter: &Meter,
+    ) -> std::result::Result<Response, Failure> {
+        meter.request();
+        match self.send_once(request, authorization).await {
+            Attempt::Answered(answer) if (200..300).contains(&answer.status) => Ok(Response {
+                correlation_id: correlation_id(&answer.headers),
+                body: answer.body,
+            }),
+            Attempt::Answered(answer) => Err(Failure {
+                error: self.classify(&answer),
+                connect: false,
+                fatal: false,
+            }),
+            Attempt::Failed { error, connect } => Err(Failure {
+                error,
+                connect,
+                fatal: false,
+            }),
         }
     }
 
@@ -575,19 +538,6 @@ fn status_hint(status: u16) -> &'static str {
         500..=599 => "; the server failed; try again later",
         _ => "",
     }
-}
-
-fn still_unauthorized(client_id: &str, answer: &Answer) -> Error {
-    with_response_context(
-        Error::new(
-            ErrorKind::Auth,
-            format!(
-                "the api refused a freshly issued token for oauth client `{client_id}`; check that the client exists in this region and has the needed roles"
-            ),
-        ),
-        answer.status,
-        &answer.headers,
-    )
 }
 
 fn with_response_context(mut error: Error, status: u16, headers: &HeaderMap) -> Error {

@@ -10,12 +10,14 @@
 //! Data flows one way, and each step is a module:
 //!
 //! ```text
-//! config ─> client (auth: token cache ─> http: retry, errors) ─> sources (aggregates | strategies)
-//!        ─> metrics (MetricTable, KPIs) ─> scoring ─> evaluation (Report) ─> sink ─> AuditRecord
+//! ClientBuilder ─> client (token per attempt from auth's cache ─> http: send, retry, errors)
+//!   ─> sources (aggregates | strategies) ─> metrics (MetricTable, KPIs) ─> scoring
+//!   ─> evaluation (Report) ─> sink ─> AuditRecord
 //! ```
 //!
-//! - [`config`] and [`Client`]: where Genesys is (a [`Region`](config::Region) or base URLs),
-//!   credentials (never printed), timeouts, retry and poll policies.
+//! - [`Client`], built by its one builder [`ClientBuilder`], and the [`config`] types it takes:
+//!   where Genesys is (a [`Region`](config::Region) or base URLs), credentials (never printed),
+//!   timeouts, retry and poll policies.
 //! - [`sources`]: the aggregates jobs API (the real one, default) and the tutorial's strategies
 //!   facade, both turning results into one [`MetricTable`].
 //! - [`metrics`]: raw counts per strategy and bucket, and [`Kpis`](metrics::Kpis) derived from

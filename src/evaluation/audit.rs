@@ -19,7 +19,7 @@ pub enum WebhookSyncStatus {
     Success,
     /// At least one webhook sink failed (its payload was dead-lettered or kept).
     Failed,
-    /// No webhook sink was configured.
+    /// No report sink delivered as a webhook (no outcome carries a `webhook-id`).
     Skipped,
 }
 
@@ -105,7 +105,8 @@ pub struct AuditRecord {
     pub data_completeness: f64,
     /// Requested strategies the source returned no data for.
     pub missing_strategies: Vec<String>,
-    /// What became of the webhook delivery.
+    /// What became of the webhook delivery: read from the report sinks' outcomes that carry a
+    /// `webhook-id` (every webhook sink's outcome does).
     pub webhook_sync_status: WebhookSyncStatus,
     /// Every report sink's outcome.
     pub sink_outcomes: Vec<SinkOutcome>,

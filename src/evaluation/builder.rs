@@ -13,7 +13,6 @@ use super::{
 };
 use crate::client::Client;
 use crate::comparison::ComparisonConfig;
-use crate::config::PollPolicy;
 use crate::error::{Error, Result, ValidationError};
 use crate::metrics::Kpi;
 use crate::progress::{Progress, ProgressEvent};
@@ -74,7 +73,6 @@ pub struct EvaluationBuilder {
     concurrency: Option<usize>,
     max_window_days: Option<u32>,
     page_size: Option<u32>,
-    poll_policy: Option<PollPolicy>,
     max_jobs: Option<usize>,
     deadline: Option<Duration>,
     allow_emulator_data: bool,
@@ -236,9 +234,11 @@ impl EvaluationBuilder {
         self
     }
 
-    /// Adds a webhook sink for the report, as [`report_sink`](Self::report_sink) does; the
-    /// outcomes of webhook sinks ([`Sink::is_webhook`]) set the audit record's
-    /// `webhook_sync_status` (`skipped` when none is added).
+    /// Adds a webhook sink for the report, as [`report_sink`](Self::report_sink) does. The
+    /// audit record's `webhook_sync_status` is read from the report sinks' outcomes that carry
+    /// a `webhook-id` ([`SinkOutcome::webhook_id`](crate::sink::SinkOutcome::webhook_id)), as
+    /// every [`WebhookSink`] outcome does: `success` when all of them delivered, `failed` when
+    /// one failed, `skipped` when there is none.
     pub fn webhook(self, sink: WebhookSink) -> Self {
         self.report_sink(sink)
     }
@@ -279,13 +279,6 @@ impl EvaluationBuilder {
         self
     }
 
-    /// How jobs are polled. Default: the client's [`PollPolicy`] (retries follow the client's
-    /// [`RetryPolicy`](crate::config::RetryPolicy)).
-    pub fn poll_policy(mut self, policy: PollPolicy) -> Self {
-        self.poll_policy = Some(policy);
-        self
-    }
-
     /// Most jobs one run may submit; a longer window is refused by `build` (and again by
     /// `run`) with [`ValidationError::OverBudget`], before any request. Default:
     /// [`DEFAULT_MAX_JOBS`] (50). See [`Evaluation::estimate`] for how jobs are counted.
@@ -299,7 +292,7 @@ impl EvaluationBuilder {
     /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout). Measured with the client's
     /// [`TimeSource`](crate::time::TimeSource) sleeper. Delivery to sinks is not under it (each
     /// sink has its own timeouts), so a finished report is never lost to the deadline.
-    /// Default: none (each job still has its [`PollPolicy`] deadline, each request its
+    /// Default: none (each job still has the client's [`PollPolicy`](crate::config::PollPolicy) deadline, each request its
     /// timeout and retry policy).
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);
@@ -492,7 +485,6 @@ impl EvaluationBuilder {
             max_window_days,
             concurrency: concurrency.max(1),
             page_size: self.page_size,
-            poll_policy: self.poll_policy,
             max_jobs: self.max_jobs.unwrap_or(DEFAULT_MAX_JOBS),
             deadline: self.deadline,
         };

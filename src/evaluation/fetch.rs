@@ -168,10 +168,7 @@ async fn fetch_runs(
 ) -> Result<Vec<SourceRun>> {
     Ok(match plan.source {
         SourceKind::Strategies => {
-            let mut strategies = client.strategies();
-            if let Some(policy) = &plan.poll_policy {
-                strategies = strategies.poll_policy(*policy);
-            }
+            let strategies = client.strategies();
             vec![
                 strategies
                     .run(&strategies_query(plan, window), progress)
@@ -179,10 +176,7 @@ async fn fetch_runs(
             ]
         }
         _ => {
-            let mut aggregates = client.aggregates();
-            if let Some(policy) = &plan.poll_policy {
-                aggregates = aggregates.poll_policy(*policy);
-            }
+            let aggregates = client.aggregates();
             let chunks = window.chunks(plan.max_window_days, plan.time_zone);
             let aggregates = &aggregates;
             stream::iter(chunks)

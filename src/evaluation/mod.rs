@@ -35,7 +35,6 @@ pub use window::{Window, WindowSpec};
 
 use crate::client::{Client, RequestCounter};
 use crate::comparison::{self, Comparison};
-use crate::config::PollPolicy;
 use crate::error::Result;
 use crate::metrics::{Kpis, MetricTable};
 use crate::progress::{Progress, ProgressEvent};
@@ -76,7 +75,6 @@ pub(crate) struct Plan {
     pub(crate) max_window_days: u32,
     pub(crate) concurrency: usize,
     pub(crate) page_size: Option<u32>,
-    pub(crate) poll_policy: Option<PollPolicy>,
     pub(crate) max_jobs: usize,
     pub(crate) deadline: Option<Duration>,
 }
@@ -380,12 +378,11 @@ impl Evaluation {
         sink_outcomes: Vec<SinkOutcome>,
         started_at: chrono::DateTime<chrono::Utc>,
     ) -> AuditRecord {
-        let webhook_outcomes: Vec<&SinkOutcome> = self
-            .report_sinks
+        // Webhook deliveries are the outcomes that carry a Standard Webhooks `webhook-id`,
+        // whichever sink produced them.
+        let webhook_outcomes: Vec<&SinkOutcome> = sink_outcomes
             .iter()
-            .zip(&sink_outcomes)
-            .filter(|(s, _)| s.is_webhook())
-            .map(|(_, o)| o)
+            .filter(|o| o.webhook_id.is_some())
             .collect();
         let webhook_sync_status = if webhook_outcomes.is_empty() {
             WebhookSyncStatus::Skipped

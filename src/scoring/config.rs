@@ -238,12 +238,7 @@ impl ScoringConfig {
     /// An [`ErrorKind::Config`](crate::ErrorKind::Config) error holding one
     /// [`ValidationError::Kpi`] per problem found.
     pub fn validate(&self) -> Result<(), Error> {
-        let problems = self.problems();
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::validation_errors(problems))
-        }
+        Error::unless_problems(self.problems())
     }
 
     /// Every problem with the config, empty when it is valid.

@@ -81,12 +81,6 @@ pub trait Sink<T: ?Sized + Sync>: Send + Sync {
         false
     }
 
-    /// Whether this sink's outcome sets the audit record's `webhook_sync_status` (a
-    /// [`WebhookSink`]). Default: `false`.
-    fn is_webhook(&self) -> bool {
-        false
-    }
-
     /// Delivers one item.
     ///
     /// # Errors
@@ -107,10 +101,6 @@ where
 
     fn is_in_memory(&self) -> bool {
         (**self).is_in_memory()
-    }
-
-    fn is_webhook(&self) -> bool {
-        (**self).is_webhook()
     }
 
     async fn deliver(&self, item: &T) -> Result<Delivered> {

@@ -282,19 +282,18 @@ where
         &self.name
     }
 
-    fn is_webhook(&self) -> bool {
-        true
-    }
-
     async fn deliver(&self, item: &T) -> Result<Delivered> {
-        let body = serde_json::to_vec(item).map_err(|err| {
-            Error::new(
-                ErrorKind::Sink,
-                format!("could not serialize the item to json: {err}"),
-            )
-            .with_source(err)
-        })?;
+        // The id first: even an item that cannot be serialized is a webhook delivery that
+        // failed (its outcome carries the id, as every webhook outcome does).
         let id = new_webhook_id(self.time.clock.now().timestamp_millis());
+        let body = serde_json::to_vec(item).map_err(|err| {
+            DeliveryFailure::new(0)
+                .with_webhook_id(&id)
+                .attach(Error::new(
+                    ErrorKind::Sink,
+                    format!("could not serialize the item to json: {err}"),
+                ))
+        })?;
         self.post(&id, Bytes::from(body)).await
     }
 }

@@ -153,12 +153,7 @@ impl StrategiesQuery {
     /// # Errors
     /// [`ErrorKind::Config`] holding every problem ([`Error::validation`]).
     pub fn validate(&self) -> Result<()> {
-        let problems = self.problems();
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::validation_errors(problems))
-        }
+        Error::unless_problems(self.problems())
     }
 }
 
@@ -298,6 +293,7 @@ pub fn counts_of_entity(entity: &Entity) -> RawCounts {
 #[derive(Debug, Clone)]
 pub struct Strategies {
     client: Client,
+    /// The client's poll policy ([`ClientBuilder::poll_policy`](crate::ClientBuilder::poll_policy)).
     poll: PollPolicy,
 }
 
@@ -317,12 +313,6 @@ struct Submitted {
 }
 
 impl Strategies {
-    /// Polls jobs with `policy` instead of the client's.
-    pub fn poll_policy(mut self, policy: PollPolicy) -> Self {
-        self.poll = policy;
-        self
-    }
-
     fn job_url(&self, job_id: &str, results: bool) -> Url {
         super::job_url(&self.client, JOBS_PATH, job_id, results)
     }

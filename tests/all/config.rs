@@ -3,9 +3,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use genesys_routing_eval::config::{
-    Config, ConfigBuilder, PollPolicy, Region, RetryPolicy, Timeouts, derive_login_base,
-};
+use genesys_routing_eval::config::{PollPolicy, Region, RetryPolicy, Timeouts, derive_login_base};
 use genesys_routing_eval::{Client, ClientBuilder, ErrorKind, ValidationError};
 
 const SECRET: &str = "s3cr3t-do-not-print";
@@ -87,22 +85,26 @@ fn login_host_is_derived_as_the_official_sdks_do() {
     let gateway = url::Url::parse("https://genesys-gateway.example.com/").unwrap();
     assert_eq!(derive_login_base(&gateway), gateway);
 
-    let config = Config::builder()
+    let config = Client::builder()
         .api_base("http://127.0.0.1:8080")
         .credentials("id", SECRET)
         .build()
-        .unwrap();
+        .unwrap()
+        .config()
+        .clone();
     assert_eq!(config.api_base().as_str(), "http://127.0.0.1:8080/");
     assert_eq!(config.login_base().as_str(), "http://127.0.0.1:8080/");
 }
 
 #[test]
 fn bare_host_names_mean_https() {
-    let config = Config::builder()
+    let config = Client::builder()
         .api_base("api.mypurecloud.ie")
         .credentials("id", SECRET)
         .build()
-        .unwrap();
+        .unwrap()
+        .config()
+        .clone();
     assert_eq!(config.api_base().as_str(), "https://api.mypurecloud.ie/");
     assert_eq!(
         config.login_base().as_str(),
@@ -112,11 +114,13 @@ fn bare_host_names_mean_https() {
 
 #[test]
 fn a_gateway_path_prefix_is_kept_for_every_call() {
-    let config = Config::builder()
+    let config = Client::builder()
         .api_base("https://gateway.example.com/genesys?x=1")
         .credentials("id", SECRET)
         .build()
-        .unwrap();
+        .unwrap()
+        .config()
+        .clone();
     assert_eq!(
         config.api_base().as_str(),
         "https://gateway.example.com/genesys/"
@@ -131,7 +135,7 @@ fn plain_http_is_refused_for_non_loopback_hosts() {
         "http://10.0.0.5:8080",
         "http://127.example.com",
     ] {
-        let err = Config::builder()
+        let err = Client::builder()
             .api_base(host)
             .credentials("id", SECRET)
             .build()
@@ -148,13 +152,13 @@ fn plain_http_is_refused_for_non_loopback_hosts() {
         "http://[::1]:9",
         "http://127.1.2.3",
     ] {
-        Config::builder()
+        Client::builder()
             .api_base(host)
             .credentials("id", SECRET)
             .build()
             .unwrap_or_else(|e| panic!("{host}: {e}"));
     }
-    let err = Config::builder()
+    let err = Client::builder()
         .region(Region::UsEast1)
         .login_base("http://login.mypurecloud.com")
         .credentials("id", SECRET)
@@ -168,14 +172,16 @@ fn plain_http_is_refused_for_non_loopback_hosts() {
 
 #[test]
 fn environment_api_host_wins_over_region_and_login_host_is_optional() {
-    let config = ConfigBuilder::from_env_map(&env(&[
+    let config = ClientBuilder::from_env_map(&env(&[
         ("GENESYS_API_HOST", "https://api.mypurecloud.de"),
         ("GENESYS_REGION", "us_east_1"),
         ("GENESYS_CLIENT_ID", "id"),
         ("GENESYS_CLIENT_SECRET", SECRET),
     ]))
     .build()
-    .unwrap();
+    .unwrap()
+    .config()
+    .clone();
     assert_eq!(config.api_base().as_str(), "https://api.mypurecloud.de/");
     assert_eq!(
         config.login_base().as_str(),
@@ -183,14 +189,16 @@ fn environment_api_host_wins_over_region_and_login_host_is_optional() {
     );
     assert_eq!(config.credentials().client_id(), "id");
 
-    let config = ConfigBuilder::from_env_map(&env(&[
+    let config = ClientBuilder::from_env_map(&env(&[
         ("GENESYS_REGION", "ap-northeast-2"),
         ("GENESYS_LOGIN_HOST", "https://login.example.net"),
         ("GENESYS_CLIENT_ID", "id"),
         ("GENESYS_CLIENT_SECRET", SECRET),
     ]))
     .build()
-    .unwrap();
+    .unwrap()
+    .config()
+    .clone();
     assert_eq!(config.api_base().as_str(), "https://api.apne2.pure.cloud/");
     assert_eq!(config.login_base().as_str(), "https://login.example.net/");
 }
@@ -214,7 +222,7 @@ fn empty_environment_reports_every_missing_setting() {
 
 #[test]
 fn unknown_region_in_the_environment_is_reported_with_the_other_problems() {
-    let err = ConfigBuilder::from_env_map(&env(&[
+    let err = ClientBuilder::from_env_map(&env(&[
         ("GENESYS_REGION", "moon-1"),
         ("GENESYS_CLIENT_ID", "id"),
     ]))
@@ -227,7 +235,7 @@ fn unknown_region_in_the_environment_is_reported_with_the_other_problems() {
 
 #[test]
 fn a_misspelt_genesys_variable_is_an_error_naming_the_nearest_known_one() {
-    let err = ConfigBuilder::from_env_map(&env(&[
+    let err = ClientBuilder::from_env_map(&env(&[
         ("GENESYS_REGION", "eu_west_1"),
         ("GENESYS_CLIENTID", "id"),
         ("GENESYS_CLIENT_SECRET", "secret"),
@@ -297,7 +305,7 @@ fn secrets_never_appear_in_debug_or_display() {
         assert!(text.contains("my-client"), "client id missing: {text}");
     }
     assert!(credentials_debug.contains("[redacted]"));
-    let env_builder = ConfigBuilder::from_env_map(&env(&[("GENESYS_CLIENT_SECRET", SECRET)]));
+    let env_builder = ClientBuilder::from_env_map(&env(&[("GENESYS_CLIENT_SECRET", SECRET)]));
     assert!(!format!("{env_builder:?}").contains(SECRET));
     let err = env_builder.build().unwrap_err();
     assert!(!err.to_string().contains(SECRET));

@@ -3,76 +3,22 @@
 //! script of its own, then checks the outcome the table states. Client and webhook each read
 //! a `ManualClock`, so retry and poll waits are recorded, never slept, and asserted exactly.
 
-use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use bytes::Bytes;
 use chrono::{Timelike, Utc};
 use genesys_routing_eval::config::{PollPolicy, Timeouts};
 use genesys_routing_eval::evaluation::{Evaluation, Outcome, SourceKind, WebhookSyncStatus};
-use genesys_routing_eval::sink::{SinkOutcome, SinkStatus, WebhookSink};
+use genesys_routing_eval::sink::{SinkOutcome, SinkStatus};
 use genesys_routing_eval::time::{FixedJitter, ManualClock};
 use genesys_routing_eval::{Client, Error, ErrorKind};
 use routing_eval_emulator::{Emulator, EmulatorStats, Endpoint, Fault};
 
-// ---------------------------------------------------------------------------------------------
-// A webhook receiver answering from a script, then 200, recording each body.
-
-#[derive(Debug, Clone, Copy)]
-struct Reply {
-    status: u16,
-    retry_after: Option<u64>,
-    delay: Duration,
-}
-
-const fn reply(status: u16) -> Reply {
-    Reply {
-        status,
-        retry_after: None,
-        delay: Duration::ZERO,
-    }
-}
-
-#[derive(Default)]
-struct Script {
-    replies: Mutex<VecDeque<Reply>>,
-    bodies: Mutex<Vec<Bytes>>,
-}
-
-async fn receive(State(script): State<Arc<Script>>, body: Bytes) -> Response {
-    script.bodies.lock().unwrap().push(body);
-    let next = script.replies.lock().unwrap().pop_front();
-    let Some(next) = next else {
-        return StatusCode::OK.into_response();
-    };
-    tokio::time::sleep(next.delay).await;
-    let mut response = StatusCode::from_u16(next.status).unwrap().into_response();
-    if let Some(secs) = next.retry_after {
-        response
-            .headers_mut()
-            .insert("retry-after", secs.to_string().parse().unwrap());
-    }
-    response
-}
-
-async fn start_receiver(replies: &[Reply]) -> (String, Arc<Script>) {
-    let script = Arc::new(Script {
-        replies: Mutex::new(replies.iter().copied().collect()),
-        bodies: Mutex::default(),
-    });
-    let app = axum::Router::new()
-        .fallback(receive)
-        .with_state(Arc::clone(&script));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hooks/routing", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, script)
-}
+use crate::support::{Receiver, Reply, reply, webhook};
 
 // ---------------------------------------------------------------------------------------------
 // The table's vocabulary
@@ -445,10 +391,7 @@ fn table() -> Vec<Scenario> {
         ),
         scenario(
             "webhook 429 with Retry-After 3 waits 3 s",
-            setup().webhook_replies(&[Reply {
-                retry_after: Some(3),
-                ..reply(429)
-            }]),
+            setup().webhook_replies(&[reply(429).header("retry-after", "3")]),
             hook(2, &[3.0], Hook::Delivered),
         ),
         scenario(
@@ -471,12 +414,9 @@ fn table() -> Vec<Scenario> {
             // attempt's body before the client gives up on it, or the post goes unseen.
             Setup {
                 webhook_timeout: Duration::from_secs(1),
-                ..setup().webhook_attempts(2).webhook_replies(
-                    &[Reply {
-                        delay: Duration::from_secs(5),
-                        ..reply(200)
-                    }; 2],
-                )
+                ..setup()
+                    .webhook_attempts(2)
+                    .webhook_replies(&[reply(200).after(Duration::from_secs(5)); 2])
             },
             hook(2, &[0.5], Hook::DeadLettered("no answer within 1 s")),
         ),
@@ -513,7 +453,7 @@ async fn run(setup: &Setup) -> Run {
         builder = builder.fault(*endpoint, fault.clone(), *times);
     }
     let emulator = builder.start().await.unwrap();
-    let (url, script) = start_receiver(&setup.replies).await;
+    let receiver = Receiver::start(setup.replies.iter().copied()).await;
     let start = Utc::now().with_nanosecond(0).unwrap();
     let client_clock = ManualClock::new(start);
     let webhook_clock = ManualClock::new(start);
@@ -531,8 +471,7 @@ async fn run(setup: &Setup) -> Run {
     }
     let scratch = tempfile::tempdir().unwrap();
     let dead_letter_dir = scratch.path().join("dead-letter");
-    let webhook = WebhookSink::builder(url)
-        .time_source(webhook_clock.time_source(FixedJitter(0.5)))
+    let webhook = webhook(&receiver.url(), &webhook_clock)
         .max_attempts(setup.webhook_attempts)
         .timeout(setup.webhook_timeout)
         .dead_letter_dir(&dead_letter_dir)
@@ -555,7 +494,7 @@ async fn run(setup: &Setup) -> Run {
         evaluation = evaluation.strategies(["Bullseye", "Standard", "Predictive"]);
     }
     let result = evaluation.build().unwrap().run().await;
-    let bodies = script.bodies.lock().unwrap().clone();
+    let bodies = receiver.requests().into_iter().map(|r| r.body).collect();
     Run {
         result,
         client_waits: client_clock.sleeps(),

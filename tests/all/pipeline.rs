@@ -2,15 +2,12 @@
 //! axum receiver on 127.0.0.1 for the webhook, real files for the audit log and dead letters.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::sources::assert_counts_match;
-use crate::support::{client_builder, clock, emulator};
+use crate::support::{Receiver, client_builder, clock, closed_port_url, emulator, webhook};
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
 use base64::Engine;
 use chrono::{DateTime, TimeZone, Utc};
 use genesys_routing_eval::evaluation::{
@@ -20,7 +17,7 @@ use genesys_routing_eval::evaluation::{
 use genesys_routing_eval::metrics::{Kpi, RawCounts};
 use genesys_routing_eval::progress::ProgressEvent;
 use genesys_routing_eval::scoring::{Direction, KpiWeight, Preset, ScoringConfig};
-use genesys_routing_eval::sink::{JsonLinesSink, MemorySink, SigningSecret, WebhookSink};
+use genesys_routing_eval::sink::{JsonLinesSink, MemorySink, SigningSecret};
 use genesys_routing_eval::sources::aggregates::ROUTING_METRICS;
 use genesys_routing_eval::time::{Clock, FixedJitter, ManualClock, TimeSource};
 use genesys_routing_eval::{Client, ErrorKind, ValidationError};
@@ -67,74 +64,6 @@ fn submitted_ids(events: &Mutex<Vec<ProgressEvent>>) -> Vec<String> {
             _ => None,
         })
         .collect()
-}
-
-// ---------------------------------------------------------------------------------------------
-// A webhook receiver: answers every request with the current status and records it.
-
-#[derive(Debug, Clone)]
-struct Posted {
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-impl Posted {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .unwrap_or_else(|| panic!("request lacks {name}"))
-            .to_str()
-            .unwrap()
-    }
-}
-
-#[derive(Default)]
-struct Inbox {
-    status: AtomicU16,
-    seen: Mutex<Vec<Posted>>,
-}
-
-struct Receiver {
-    url: String,
-    inbox: Arc<Inbox>,
-}
-
-impl Receiver {
-    async fn start(status: u16) -> Receiver {
-        let inbox = Arc::new(Inbox {
-            status: AtomicU16::new(status),
-            seen: Mutex::default(),
-        });
-        let app = axum::Router::new()
-            .fallback(record)
-            .with_state(Arc::clone(&inbox));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hooks/routing", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Receiver { url, inbox }
-    }
-
-    fn posted(&self) -> Vec<Posted> {
-        self.inbox.seen.lock().unwrap().clone()
-    }
-}
-
-async fn record(State(inbox): State<Arc<Inbox>>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    inbox.seen.lock().unwrap().push(Posted { headers, body });
-    StatusCode::from_u16(inbox.status.load(Ordering::SeqCst)).unwrap()
-}
-
-/// A loopback URL nothing listens on.
-async fn closed_port_url() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}/hooks/routing")
-}
-
-/// A webhook sink whose retries wait on a manual clock, so they do not sleep.
-fn webhook(url: &str, clock: &ManualClock) -> genesys_routing_eval::sink::WebhookSinkBuilder {
-    WebhookSink::builder(url).time_source(clock.time_source(FixedJitter(0.5)))
 }
 
 /// HMAC-SHA256 of `id.timestamp.body` with the key after `whsec_`, written from the Standard
@@ -194,7 +123,7 @@ fn parse_time(v: &Value) -> DateTime<Utc> {
 #[tokio::test]
 async fn clean_run_delivers_one_signed_payload_and_one_audit_line() {
     let emu = emulator(|b| b).await;
-    let receiver = Receiver::start(200).await;
+    let receiver = Receiver::answering(200).await;
     let dir = tempfile::tempdir().unwrap();
     let audit_path = dir.path().join("audit.jsonl");
     let webhook_clock = clock();
@@ -202,7 +131,7 @@ async fn clean_run_delivers_one_signed_payload_and_one_audit_line() {
         week(&emu)
             .strategies(["Bullseye", "Standard", "Predictive"])
             .webhook(
-                webhook(&receiver.url, &webhook_clock)
+                webhook(&receiver.url(), &webhook_clock)
                     .secret(SECRET)
                     .build()
                     .unwrap(),
@@ -213,7 +142,7 @@ async fn clean_run_delivers_one_signed_payload_and_one_audit_line() {
     let outcome = builder.build().unwrap().run().await.unwrap();
 
     assert!(!outcome.sinks_failed(), "{:?}", outcome.audit.sink_outcomes);
-    let [posted] = receiver.posted().try_into().unwrap();
+    let [posted] = receiver.requests().try_into().unwrap();
     let id = posted.header("webhook-id");
     let timestamp = posted.header("webhook-timestamp");
     let signature = posted.header("webhook-signature");
@@ -350,10 +279,10 @@ async fn assert_dead_lettered(url: &str, posted: impl Fn() -> Vec<Bytes>) {
 
 #[tokio::test]
 async fn webhook_answering_500_is_dead_lettered_and_audited_as_failed() {
-    let receiver = Receiver::start(500).await;
-    let inbox = Arc::clone(&receiver.inbox);
-    assert_dead_lettered(&receiver.url, move || {
-        let seen = inbox.seen.lock().unwrap().clone();
+    let receiver = Receiver::answering(500).await;
+    let inbox = receiver.clone();
+    assert_dead_lettered(&receiver.url(), move || {
+        let seen = inbox.requests();
         assert_eq!(seen.len(), 4);
         let ids: HashSet<String> = seen.iter().map(|p| p.header("webhook-id").into()).collect();
         assert_eq!(ids.len(), 1, "one webhook-id on every retry");
@@ -925,6 +854,60 @@ async fn audit_counts_retries_of_the_evaluations_own_calls() {
     assert_eq!(stats.faults_served, 1);
     assert_eq!(outcome.audit.requests.retries, 1);
     assert_eq!(outcome.audit.requests.calls, stats.requests);
+}
+
+/// A sink of the caller's own that delivers the Standard Webhooks way elsewhere (a queue
+/// relaying to the BI tool, say) and says so with the `webhook-id` it used, or fails with it.
+struct RelayedWebhook {
+    fail: bool,
+}
+
+#[async_trait::async_trait]
+impl genesys_routing_eval::sink::Sink<genesys_routing_eval::evaluation::Report> for RelayedWebhook {
+    fn name(&self) -> &str {
+        "relay"
+    }
+
+    async fn deliver(
+        &self,
+        _report: &genesys_routing_eval::evaluation::Report,
+    ) -> genesys_routing_eval::Result<genesys_routing_eval::sink::Delivered> {
+        if self.fail {
+            return Err(genesys_routing_eval::sink::DeliveryFailure::new(1)
+                .with_webhook_id("msg_relayed")
+                .attach(genesys_routing_eval::Error::new(
+                    ErrorKind::Sink,
+                    "the relay refused the report",
+                )));
+        }
+        Ok(genesys_routing_eval::sink::Delivered::new().with_webhook_id("msg_relayed"))
+    }
+}
+
+#[tokio::test]
+async fn webhook_sync_status_follows_any_sink_whose_outcome_carries_a_webhook_id() {
+    let emu = emulator(|b| b).await;
+    let status = |builder: EvaluationBuilder| async move {
+        builder
+            .build()
+            .unwrap()
+            .run()
+            .await
+            .unwrap()
+            .audit
+            .webhook_sync_status
+    };
+
+    let memory_only = week(&emu).report_sink(MemorySink::new());
+    assert_eq!(status(memory_only).await, WebhookSyncStatus::Skipped);
+    let relayed = week(&emu)
+        .report_sink(MemorySink::new())
+        .report_sink(RelayedWebhook { fail: false });
+    assert_eq!(status(relayed).await, WebhookSyncStatus::Success);
+    let refused = week(&emu)
+        .report_sink(RelayedWebhook { fail: false })
+        .report_sink(RelayedWebhook { fail: true });
+    assert_eq!(status(refused).await, WebhookSyncStatus::Failed);
 }
 
 #[tokio::test]

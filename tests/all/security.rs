@@ -129,7 +129,9 @@ impl Captured {
     }
 }
 
-fn clock() -> ManualClock {
+/// A manual clock at the fixed [`start_time`] the mocked answers are written for (the shared
+/// `support::clock` reads the real time instead).
+fn clock_at_start() -> ManualClock {
     ManualClock::new(start_time())
 }
 
@@ -167,7 +169,7 @@ async fn api_redirects_are_not_followed_so_the_bearer_token_stays_on_the_api_hos
         )
         .mount(&server)
         .await;
-    let client = client_for(&server, &clock()).build().unwrap();
+    let client = client_for(&server, &clock_at_start()).build().unwrap();
 
     let err = client.aggregates().status("job-1").await.unwrap_err();
 
@@ -185,7 +187,7 @@ async fn login_redirects_are_not_followed_so_the_client_secret_stays_on_the_logi
         .api_base(api.uri())
         .login_base(login.uri())
         .credentials(CLIENT_ID, CLIENT_SECRET)
-        .time_source(clock().time_source(FixedJitter(1.0)))
+        .time_source(clock_at_start().time_source(FixedJitter(1.0)))
         .build()
         .unwrap();
 
@@ -206,7 +208,7 @@ async fn https_to_a_plain_http_server_fails_instead_of_falling_back_to_http() {
         .api_base(format!("https://127.0.0.1:{port}"))
         .credentials(CLIENT_ID, CLIENT_SECRET)
         .retry_policy(RetryPolicy::none())
-        .time_source(clock().time_source(FixedJitter(1.0)))
+        .time_source(clock_at_start().time_source(FixedJitter(1.0)))
         .build()
         .unwrap();
 
@@ -221,7 +223,7 @@ async fn https_to_a_plain_http_server_fails_instead_of_falling_back_to_http() {
 #[tokio::test]
 async fn trace_logs_of_a_job_with_a_token_renewal_never_show_secret_or_token() {
     let server = genesys(true).await;
-    let client = client_for(&server, &clock()).build().unwrap();
+    let client = client_for(&server, &clock_at_start()).build().unwrap();
     let (captured, _guard) = Captured::start();
 
     let run = client
@@ -251,7 +253,7 @@ async fn an_evaluation_sends_no_genesys_credential_to_its_webhook_audit_log_or_l
         .await;
     let dir = tempfile::tempdir().unwrap();
     let audit_path = dir.path().join("audit.jsonl");
-    let clock = clock();
+    let clock = clock_at_start();
     let client = client_for(&genesys, &clock).build().unwrap();
     let webhook = WebhookSink::builder(format!("{}/hooks/routing", receiver.uri()))
         .secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
@@ -325,7 +327,7 @@ async fn deeply_nested_unknown_fields_are_skipped_without_exhausting_the_stack()
         .respond_with(ResponseTemplate::new(200).set_body_string(nested))
         .mount(&server)
         .await;
-    let client = client_for(&server, &clock()).build().unwrap();
+    let client = client_for(&server, &clock_at_start()).build().unwrap();
 
     // A recursive descent 200 000 levels deep would overflow the test thread's stack and
     // abort the whole test binary; serde_json skips unknown values iteratively.
@@ -343,7 +345,7 @@ async fn an_error_body_beyond_the_cap_is_refused_like_any_other() {
         .respond_with(ResponseTemplate::new(500).set_body_raw(huge, "application/json"))
         .mount(&server)
         .await;
-    let client = client_for(&server, &clock())
+    let client = client_for(&server, &clock_at_start())
         .max_body_bytes(4096)
         .build()
         .unwrap();

@@ -2,24 +2,21 @@
 //! lines sink against real files, signatures against independent implementations of the
 //! Standard Webhooks algorithm.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::support::clock;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use crate::support::{Receiver, Recorded, clock, closed_port_url, reply, webhook};
+use axum::http::Method;
 use chrono::{DateTime, Utc};
 use genesys_routing_eval::sink::{
     self, DeliveryFailure, JsonLinesSink, MemorySink, SigningSecret, Sink, SinkOutcome, SinkStatus,
-    TracingSink, WebhookSink, WebhookSinkBuilder,
+    TracingSink, WebhookSink,
 };
-use genesys_routing_eval::time::{FixedJitter, ManualClock};
+use genesys_routing_eval::time::ManualClock;
 use genesys_routing_eval::{ErrorKind, ValidationError};
 use serde_json::{Value, json};
 
@@ -39,133 +36,8 @@ fn exact_body(item: &Value) -> Vec<u8> {
     serde_json::to_vec(item).unwrap()
 }
 
-// ---------------------------------------------------------------------------------------------
-// A recording receiver: answers from a script, then 200; records every request it sees.
-
-#[derive(Debug, Clone)]
-struct Recorded {
-    method: Method,
-    path: String,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-impl Recorded {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .unwrap_or_else(|| panic!("request lacks {name}"))
-            .to_str()
-            .unwrap()
-    }
-}
-
-#[derive(Debug, Clone)]
-struct Reply {
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: &'static str,
-    delay: Duration,
-}
-
-fn reply(status: u16) -> Reply {
-    Reply {
-        status,
-        headers: Vec::new(),
-        body: "",
-        delay: Duration::ZERO,
-    }
-}
-
-impl Reply {
-    fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.headers.push((name, value.into()));
-        self
-    }
-    fn body(mut self, body: &'static str) -> Self {
-        self.body = body;
-        self
-    }
-    fn after(mut self, delay: Duration) -> Self {
-        self.delay = delay;
-        self
-    }
-}
-
-#[derive(Default)]
-struct Script {
-    replies: Mutex<VecDeque<Reply>>,
-    seen: Mutex<Vec<Recorded>>,
-}
-
-struct Receiver {
-    base: String,
-    script: Arc<Script>,
-}
-
-impl Receiver {
-    async fn start(replies: Vec<Reply>) -> Receiver {
-        let script = Arc::new(Script {
-            replies: Mutex::new(replies.into()),
-            seen: Mutex::default(),
-        });
-        let app = axum::Router::new()
-            .fallback(record_and_reply)
-            .with_state(Arc::clone(&script));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Receiver { base, script }
-    }
-
-    fn url(&self) -> String {
-        format!("{}/hooks/routing", self.base)
-    }
-
-    fn requests(&self) -> Vec<Recorded> {
-        self.script.seen.lock().unwrap().clone()
-    }
-}
-
-async fn record_and_reply(
-    State(script): State<Arc<Script>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    script.seen.lock().unwrap().push(Recorded {
-        method,
-        path: uri.path().to_owned(),
-        headers,
-        body,
-    });
-    let next = script.replies.lock().unwrap().pop_front();
-    let Some(next) = next else {
-        return StatusCode::OK.into_response();
-    };
-    tokio::time::sleep(next.delay).await;
-    let mut response = (StatusCode::from_u16(next.status).unwrap(), next.body).into_response();
-    for (name, value) in next.headers {
-        response.headers_mut().insert(name, value.parse().unwrap());
-    }
-    response
-}
-
-fn webhook(url: &str, clock: &ManualClock) -> WebhookSinkBuilder {
-    WebhookSink::builder(url).time_source(clock.time_source(FixedJitter(0.5)))
-}
-
 fn secs(list: &[f64]) -> Vec<Duration> {
     list.iter().map(|s| Duration::from_secs_f64(*s)).collect()
-}
-
-/// An address on loopback that nothing listens on.
-async fn closed_port_url() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}/hooks/routing")
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,10 +1,18 @@
-//! What the integration tests share: the emulator, a client for it, and a manual clock.
+//! What the integration tests share: the emulator, a client for it, a manual clock, and a
+//! recording webhook receiver.
 
+use std::collections::VecDeque;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 use chrono::{Timelike, Utc};
-use genesys_routing_eval::time::{ManualClock, TimeSource};
+use genesys_routing_eval::sink::{WebhookSink, WebhookSinkBuilder};
+use genesys_routing_eval::time::{FixedJitter, ManualClock, TimeSource};
 use genesys_routing_eval::{Client, ClientBuilder};
 use routing_eval_emulator::{Emulator, EmulatorBuilder};
 
@@ -109,4 +117,156 @@ pub(crate) async fn run_evaluation(
         .run()
         .await
         .expect("the evaluation runs")
+}
+
+// ---------------------------------------------------------------------------------------------
+// A webhook receiver on 127.0.0.1: answers from a script of replies, then with its default
+// status; records every request it sees.
+
+/// One scripted answer of a [`Receiver`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reply {
+    status: u16,
+    header: Option<(&'static str, &'static str)>,
+    body: &'static str,
+    delay: Duration,
+}
+
+/// An answer with `status`, no header and an empty body, at once.
+pub(crate) const fn reply(status: u16) -> Reply {
+    Reply {
+        status,
+        header: None,
+        body: "",
+        delay: Duration::ZERO,
+    }
+}
+
+impl Reply {
+    /// Sends the header `name: value` too.
+    pub(crate) const fn header(mut self, name: &'static str, value: &'static str) -> Self {
+        self.header = Some((name, value));
+        self
+    }
+
+    /// Answers with `body`.
+    pub(crate) const fn body(mut self, body: &'static str) -> Self {
+        self.body = body;
+        self
+    }
+
+    /// Answers only after `delay`.
+    pub(crate) const fn after(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+}
+
+/// A request the receiver saw.
+#[derive(Debug, Clone)]
+pub(crate) struct Recorded {
+    pub(crate) method: Method,
+    pub(crate) path: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+impl Recorded {
+    /// The header `name`, which the request must carry.
+    pub(crate) fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .unwrap_or_else(|| panic!("request lacks {name}"))
+            .to_str()
+            .unwrap()
+    }
+}
+
+struct Script {
+    replies: Mutex<VecDeque<Reply>>,
+    otherwise: StatusCode,
+    seen: Mutex<Vec<Recorded>>,
+}
+
+/// A recording webhook receiver; clones share what it saw.
+#[derive(Clone)]
+pub(crate) struct Receiver {
+    base: String,
+    script: Arc<Script>,
+}
+
+impl Receiver {
+    /// A receiver answering with `replies` in turn, then 200.
+    pub(crate) async fn start(replies: impl IntoIterator<Item = Reply>) -> Receiver {
+        Receiver::serve(replies.into_iter().collect(), StatusCode::OK).await
+    }
+
+    /// A receiver answering every request with `status`.
+    pub(crate) async fn answering(status: u16) -> Receiver {
+        Receiver::serve(VecDeque::new(), StatusCode::from_u16(status).unwrap()).await
+    }
+
+    async fn serve(replies: VecDeque<Reply>, otherwise: StatusCode) -> Receiver {
+        let script = Arc::new(Script {
+            replies: Mutex::new(replies),
+            otherwise,
+            seen: Mutex::default(),
+        });
+        let app = axum::Router::new()
+            .fallback(record_and_reply)
+            .with_state(Arc::clone(&script));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Receiver { base, script }
+    }
+
+    /// The webhook URL to post to.
+    pub(crate) fn url(&self) -> String {
+        format!("{}/hooks/routing", self.base)
+    }
+
+    /// Every request seen so far, in order.
+    pub(crate) fn requests(&self) -> Vec<Recorded> {
+        self.script.seen.lock().unwrap().clone()
+    }
+}
+
+async fn record_and_reply(
+    State(script): State<Arc<Script>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    script.seen.lock().unwrap().push(Recorded {
+        method,
+        path: uri.path().to_owned(),
+        headers,
+        body,
+    });
+    let next = script.replies.lock().unwrap().pop_front();
+    let Some(next) = next else {
+        return script.otherwise.into_response();
+    };
+    tokio::time::sleep(next.delay).await;
+    let mut response = (StatusCode::from_u16(next.status).unwrap(), next.body).into_response();
+    if let Some((name, value)) = next.header {
+        response.headers_mut().insert(name, value.parse().unwrap());
+    }
+    response
+}
+
+/// A loopback webhook URL nothing listens on.
+pub(crate) async fn closed_port_url() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}/hooks/routing")
+}
+
+/// A webhook sink whose retries wait on `clock` (half the backoff ceiling each), so they do
+/// not sleep.
+pub(crate) fn webhook(url: &str, clock: &ManualClock) -> WebhookSinkBuilder {
+    WebhookSink::builder(url).time_source(clock.time_source(FixedJitter(0.5)))
 }

@@ -2,7 +2,7 @@
 //! much, and how sure are we. Offline from a comparison file (`--input`), or live from
 //! Genesys (or the emulator) over a window ([`crate::compare_live`]).
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use genesys_routing_eval::comparison::{
@@ -12,7 +12,7 @@ use genesys_routing_eval::names::Names;
 use genesys_routing_eval::{Error, ErrorKind};
 
 use crate::evaluate::Format;
-use crate::{compare_output, exit, messages, output};
+use crate::{compare_output, exit, input, messages, output};
 
 /// Arguments of `routing-eval compare`.
 #[derive(Debug, clap::Args)]
@@ -147,32 +147,11 @@ fn in_file(path: &Path, error: Error) -> Error {
 }
 
 fn read_input(path: &Path) -> Result<Vec<u8>, Error> {
-    // A path that cannot be read is bad usage (exit 2), like a malformed file.
-    let unreadable = |e: io::Error| {
-        Error::new(
-            ErrorKind::Config,
-            format!("cannot read `{}`: {e}; check the path", path.display()),
-        )
-        .with_source(e)
-    };
-    if path.as_os_str() == "-" {
-        let mut bytes = Vec::new();
-        io::stdin()
-            .lock()
-            .read_to_end(&mut bytes)
-            .map_err(unreadable)?;
-        return Ok(bytes);
+    if let Some(stdin) = input::stdin_if_dash(path) {
+        return stdin;
     }
-    if path.is_dir() {
-        return Err(Error::new(
-            ErrorKind::Config,
-            format!(
-                "`{}` is a directory; pass a comparison file (or - for stdin)",
-                path.display()
-            ),
-        ));
-    }
-    std::fs::read(path).map_err(unreadable)
+    input::not_a_directory(path, "comparison")?;
+    std::fs::read(path).map_err(|e| input::unreadable(path, e))
 }
 
 fn print(comparison: &Comparison, format: Format) -> io::Result<()> {

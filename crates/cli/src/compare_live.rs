@@ -106,8 +106,15 @@ pub async fn run(args: &Args) -> u8 {
         eprintln!("routing-eval: {note}");
     }
     live.run.announce(&evaluation);
-    let outcome = match evaluate::drive(&evaluation, &jobs, &status, live.run.status_interval).await
-    {
+    // Boxed: the evaluation's future (its fetch, the retry loop, the embedded emulator) is
+    // deep enough that nesting it here unboxed passes the compiler's default query depth.
+    let drive = Box::pin(evaluate::drive(
+        &evaluation,
+        &jobs,
+        &status,
+        live.run.status_interval,
+    ));
+    let outcome = match drive.await {
         Ok(outcome) => outcome,
         Err(code) => return code,
     };

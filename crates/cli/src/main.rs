@@ -1,9 +1,5 @@
 //! `routing-eval`: evaluate routing strategies, score offline, or serve the emulator.
 
-// The live comparison's future nests the evaluation, the generic retry loop and the emulator's
-// server; computing its layout needs more than the default 128 query levels.
-#![recursion_limit = "256"]
-
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -17,6 +13,7 @@ mod duration;
 mod emulate;
 mod evaluate;
 mod html;
+mod input;
 mod messages;
 mod output;
 mod run_flags;

@@ -9,6 +9,8 @@ use genesys_routing_eval::scoring;
 use genesys_routing_eval::{Error, ErrorKind};
 use memmap2::MmapOptions;
 
+use crate::input;
+
 /// Arguments of `routing-eval score`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -115,30 +117,10 @@ impl std::ops::Deref for Input {
 }
 
 fn read_input(path: &PathBuf) -> Result<Input, Error> {
-    // A path that cannot be read is bad usage (exit 2), like a malformed file.
-    let io_error = |e: io::Error| {
-        Error::new(
-            ErrorKind::Config,
-            format!("cannot read `{}`: {e}; check the path", path.display()),
-        )
-        .with_source(e)
-    };
-    if path.is_dir() {
-        return Err(Error::new(
-            ErrorKind::Config,
-            format!(
-                "`{}` is a directory; pass a score file (or - for stdin)",
-                path.display()
-            ),
-        ));
-    }
-    if path.as_os_str() == "-" {
-        let mut bytes = Vec::new();
-        io::stdin()
-            .lock()
-            .read_to_end(&mut bytes)
-            .map_err(io_error)?;
-        return Ok(Input::Read(bytes));
+    let io_error = |e: io::Error| input::unreadable(path, e);
+    input::not_a_directory(path, "score")?;
+    if let Some(stdin) = input::stdin_if_dash(path) {
+        return stdin.map(Input::Read);
     }
     let file = File::open(path).map_err(io_error)?;
     // Mapping skips copying the file into fresh, zeroed pages, which was about a third of the

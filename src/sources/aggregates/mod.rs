@@ -48,6 +48,7 @@ const QUERY_PATH: &str = "api/v2/analytics/conversations/aggregates/query";
 #[derive(Debug, Clone)]
 pub struct Aggregates {
     client: Client,
+    /// The client's poll policy ([`ClientBuilder::poll_policy`](crate::ClientBuilder::poll_policy)).
     poll: PollPolicy,
 }
 
@@ -68,12 +69,6 @@ struct Submitted {
 }
 
 impl Aggregates {
-    /// Polls jobs with `policy` instead of the client's.
-    pub fn poll_policy(mut self, policy: PollPolicy) -> Self {
-        self.poll = policy;
-        self
-    }
-
     fn job_url(&self, job_id: &str, results: bool) -> Url {
         super::job_url(&self.client, JOBS_PATH, job_id, results)
     }

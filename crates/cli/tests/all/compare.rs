@@ -1,8 +1,7 @@
 //! `routing-eval compare --input`: the vectors through the real binary (JSON equal to the
 //! engine's), flags over the file's settings, the table and CSV, exit codes and messages.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use crate::support::routing_eval;
 
 use genesys_routing_eval::comparison::{ComparisonFile, compare};
 use serde_json::Value;
@@ -11,27 +10,6 @@ const VECTORS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../tests/vectors/comparison"
 );
-
-fn routing_eval(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_routing-eval"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
-    if let Some(bytes) = stdin {
-        pipe.write_all(bytes).unwrap();
-    }
-    drop(pipe);
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
 
 fn vector(name: &str) -> String {
     format!("{VECTORS}/{name}.json")

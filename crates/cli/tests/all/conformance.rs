@@ -147,11 +147,17 @@ fn official_python_sdk_runs_an_aggregates_job_against_the_emulator() {
         .args([served.base_url.as_str(), CLIENT_ID, CLIENT_SECRET])
         .output()
         .expect("run the SDK script");
+    assert_conformance_ok(&output, "the SDK script");
+}
+
+/// Asserts that an SDK script exited successfully and said `conformance ok`, and shows what it
+/// printed.
+fn assert_conformance_ok(output: &std::process::Output, script: &str) {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),
-        "the SDK script failed ({}):\n{stdout}\n{stderr}",
+        "{script} failed ({}):\n{stdout}\n{stderr}",
         output.status
     );
     assert!(stdout.contains("conformance ok"), "{stdout}");
@@ -209,13 +215,5 @@ fn official_javascript_sdk_runs_the_aggregates_api_against_the_emulator() {
         .current_dir(&folder)
         .output()
         .expect("run the SDK script");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "the JavaScript SDK script failed ({}):\n{stdout}\n{stderr}",
-        output.status
-    );
-    assert!(stdout.contains("conformance ok"), "{stdout}");
-    let _ = writeln!(std::io::stderr(), "{}", stdout.trim());
+    assert_conformance_ok(&output, "the JavaScript SDK script");
 }

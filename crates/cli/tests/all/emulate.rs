@@ -1,7 +1,8 @@
 //! `routing-eval emulate`: the emulator served as a process, with the default credentials.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader, Lines};
+use std::process::{Child, ChildStdout, Command, Stdio};
 
 use reqwest::StatusCode;
 use routing_eval_emulator::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
@@ -15,15 +16,33 @@ fn emulate() -> Command {
     command
 }
 
-#[tokio::test]
-async fn emulate_prints_its_url_and_the_default_pair_then_serves() {
+/// Starts `routing-eval emulate --port 0 --job-latency-ms 0 <args>` and returns the process
+/// with its stdout lines (the first is the base URL).
+fn serve(args: &[&OsStr]) -> (Child, Lines<BufReader<ChildStdout>>) {
     let mut child = emulate()
         .args(["--port", "0", "--job-latency-ms", "0"])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    (child, lines)
+}
+
+/// A token from the emulator at `url` for the default client.
+async fn default_token(http: &reqwest::Client, url: &str) -> reqwest::Response {
+    http.post(format!("{url}oauth/token"))
+        .basic_auth(DEFAULT_CLIENT_ID, Some(DEFAULT_CLIENT_SECRET))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn emulate_prints_its_url_and_the_default_pair_then_serves() {
+    let (mut child, mut lines) = serve(&[]);
     let url = lines.next().unwrap().unwrap();
     let id_line = lines.next().unwrap().unwrap();
     let secret_line = lines.next().unwrap().unwrap();
@@ -36,13 +55,7 @@ async fn emulate_prints_its_url_and_the_default_pair_then_serves() {
         secret_line,
         format!("client secret: {DEFAULT_CLIENT_SECRET}")
     );
-    let response = reqwest::Client::new()
-        .post(format!("{url}oauth/token"))
-        .basic_auth(DEFAULT_CLIENT_ID, Some(DEFAULT_CLIENT_SECRET))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
+    let response = default_token(&reqwest::Client::new(), &url).await;
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(response.status(), StatusCode::OK);
@@ -92,26 +105,10 @@ async fn emulate_serves_the_scenario_file_it_is_given() {
     let first = scenario["queues"][0].clone();
     scenario["queues"] = serde_json::json!([first]);
     std::fs::write(&file, scenario.to_string()).unwrap();
-    let mut child = emulate()
-        .args(["--port", "0", "--job-latency-ms", "0", "--scenario"])
-        .arg(&file)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut child, mut lines) = serve(&["--scenario".as_ref(), file.as_os_str()]);
     let url = lines.next().unwrap().unwrap();
     let http = reqwest::Client::new();
-    let token: serde_json::Value = http
-        .post(format!("{url}oauth/token"))
-        .basic_auth(DEFAULT_CLIENT_ID, Some(DEFAULT_CLIENT_SECRET))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token: serde_json::Value = default_token(&http, &url).await.json().await.unwrap();
     let body: serde_json::Value = http
         .post(format!(
             "{url}api/v2/analytics/conversations/aggregates/query"

@@ -1,7 +1,8 @@
 //! What the binary's tests share: running `routing-eval` in a controlled environment, and an
 //! emulator it reaches as a real Genesys organisation (over HTTP, with credentials).
 
-use std::process::{Command, Output};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
 
 use routing_eval_emulator::{Emulator, EmulatorBuilder};
 
@@ -123,4 +124,27 @@ pub(crate) async fn html_report(args: &[&str], emulator: Option<&Emulator>) -> H
         page,
         dir,
     }
+}
+
+/// Runs `routing-eval args`, feeding it `stdin` when given (else an empty, closed stdin), and
+/// returns its exit code (-1 if killed by a signal), stdout and stderr.
+pub(crate) fn routing_eval(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_routing-eval"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    if let Some(bytes) = stdin {
+        pipe.write_all(bytes).unwrap();
+    }
+    drop(pipe);
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
 }
