@@ -69,8 +69,7 @@ fn derive(c: &mut Criterion) {
             &table,
             |b, t| {
                 b.iter(|| {
-                    t.strategies
-                        .iter()
+                    t.strategies()
                         .map(Kpis::of_strategy)
                         .collect::<Vec<Kpis>>()
                 })
@@ -81,10 +80,9 @@ fn derive(c: &mut Criterion) {
             &table,
             |b, t| {
                 b.iter(|| {
-                    t.strategies
-                        .iter()
+                    t.strategies()
                         .map(|s| {
-                            let found = t.strategy(black_box(&s.strategy_id)).unwrap();
+                            let found = t.strategy(black_box(s.id())).unwrap();
                             Kpis::from_counts(&found.totals())
                         })
                         .collect::<Vec<Kpis>>()
