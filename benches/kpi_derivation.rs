@@ -67,13 +67,7 @@ fn derive(c: &mut Criterion) {
         group.bench_with_input(
             BenchmarkId::new("totals_then_kpis", strategies),
             &table,
-            |b, t| {
-                b.iter(|| {
-                    t.strategies()
-                        .map(Kpis::of_strategy)
-                        .collect::<Vec<Kpis>>()
-                })
-            },
+            |b, t| b.iter(|| t.strategies().map(Kpis::of_strategy).collect::<Vec<Kpis>>()),
         );
         group.bench_with_input(
             BenchmarkId::new("lookup_by_id_then_kpis", strategies),

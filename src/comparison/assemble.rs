@@ -42,10 +42,7 @@ impl Totals {
 }
 
 /// The parts of `kpi` a strategy has, cell by cell in rank order.
-fn parts<'a>(
-    cells: &'a ByRank<'_>,
-    kpi: ComparisonKpi,
-) -> impl Iterator<Item = Part> + 'a {
+fn parts<'a>(cells: &'a ByRank<'_>, kpi: ComparisonKpi) -> impl Iterator<Item = Part> + 'a {
     cells
         .iter()
         .map(move |c| c.map_or((None, None), |c: &RawCounts| kpi.parts(c)))

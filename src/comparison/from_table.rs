@@ -84,7 +84,10 @@ impl<'t> TimeKeys<'t> {
             }
             _ => TimeKeys {
                 of_interval: (0..intervals.len()).map(index).collect(),
-                keys: intervals.iter().map(|i| Cow::Borrowed(i.as_str())).collect(),
+                keys: intervals
+                    .iter()
+                    .map(|i| Cow::Borrowed(i.as_str()))
+                    .collect(),
             },
         }
     }
@@ -253,7 +256,11 @@ impl<'t> TableCells<'t> {
         cells.ranks = ranks;
         cells.cells = ranked;
         let mut seen: HashMap<&'t str, usize> = HashMap::new();
-        for (i, s) in stored.iter().enumerate().filter(|(_, s)| !s.rows.is_empty()) {
+        for (i, s) in stored
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.rows.is_empty())
+        {
             match seen.get(s.id.as_str()) {
                 Some(&at) => cells.strategies[at].1.push(i),
                 None => {
@@ -268,7 +275,8 @@ impl<'t> TableCells<'t> {
     /// The position of a row's cell.
     fn position(&self, row: &Row) -> u64 {
         let time = self.time_of[row.interval as usize] as usize;
-        self.cell_part[row.cell as usize] * self.width + self.time_part.get(time).copied().unwrap_or(0)
+        self.cell_part[row.cell as usize] * self.width
+            + self.time_part.get(time).copied().unwrap_or(0)
     }
 }
 

@@ -61,11 +61,12 @@ impl<'a> ByRank<'a> {
 
     /// The counts in each cell, in rank order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = Option<&RawCounts>> + Clone + '_ {
-        self.first.iter().enumerate().map(|(rank, first)| {
-            match self.summed.get(rank) {
+        self.first
+            .iter()
+            .enumerate()
+            .map(|(rank, first)| match self.summed.get(rank) {
                 Some(&at) if at != NONE => self.sums.get(at as usize),
                 _ => *first,
-            }
-        })
+            })
     }
 }

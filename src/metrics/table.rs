@@ -290,9 +290,23 @@ impl MetricTable {
 
     /// Adds one bucket over `interval` in the cell numbered `cell` (from
     /// [`cell_id`](Self::cell_id)) to the strategy at `position` (from
-    /// [`strategy_position`](Self::strategy_position)).
-    pub(crate) fn push_at(&mut self, position: usize, interval: &str, cell: u32, counts: RawCounts) {
-        let interval = self.intervals.id(interval, str::to_owned);
+    /// [`strategy_position`](Self::strategy_position)). `last` is the number of the interval
+    /// pushed before (`u32::MAX` at first), updated: a group's buckets follow the intervals
+    /// of the group before, so the next number is tried before a lookup.
+    pub(crate) fn push_at(
+        &mut self,
+        position: usize,
+        interval: &str,
+        cell: u32,
+        counts: RawCounts,
+        last: &mut u32,
+    ) {
+        let next = last.wrapping_add(1);
+        let interval = match self.intervals.values.get(next as usize) {
+            Some(known) if known == interval => next,
+            _ => self.intervals.id(interval, str::to_owned),
+        };
+        *last = interval;
         self.strategies[position].rows.push(Row {
             interval,
             cell,
@@ -326,12 +340,7 @@ impl MetricTable {
             .iter()
             .map(|i| self.intervals.id(i.as_str(), str::to_owned))
             .collect();
-        let cells: Vec<u32> = other
-            .cells
-            .values
-            .iter()
-            .map(|c| self.cell_id(c))
-            .collect();
+        let cells: Vec<u32> = other.cells.values.iter().map(|c| self.cell_id(c)).collect();
         for s in other.strategies {
             let position = self.strategy_position(&s.id);
             let rows = &mut self.strategies[position].rows;

@@ -20,7 +20,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use std::borrow::Cow;
 
 use super::wire::RESULTS_PAGE;
-use super::{Stats, TableLayout, counts_of};
+use super::wire::add_counts_of;
+use super::{Stats, TableLayout};
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::{MetricTable, RawCounts};
 
@@ -226,6 +227,7 @@ impl<'de> Visitor<'de> for GroupIntoTable<'_> {
                         strategy,
                         cell,
                         at: None,
+                        last: u32::MAX,
                     };
                     for (interval, counts) in waiting.drain(..) {
                         push(self.table, self.layout, &mut found, &interval, counts);
@@ -254,6 +256,7 @@ impl<'de> Visitor<'de> for GroupIntoTable<'_> {
             strategy: None,
             cell: Vec::new(),
             at: None,
+            last: u32::MAX,
         };
         for (interval, counts) in waiting {
             push(self.table, self.layout, &mut nowhere, &interval, counts);
@@ -271,6 +274,8 @@ struct Place {
     /// The strategy's position in the table and the cell's number, once a bucket needed them
     /// (a group without buckets adds no strategy).
     at: Option<(usize, u32)>,
+    /// The number of the interval of the bucket before.
+    last: u32,
 }
 
 /// Adds one bucket, as [`add_bucket`](super::add_bucket) does: the interval is copied only
@@ -289,7 +294,7 @@ fn push(
             let (position, cell) = *place
                 .at
                 .get_or_insert_with(|| (table.strategy_position(id), table.cell_id(&place.cell)));
-            table.push_at(position, interval, cell, counts);
+            table.push_at(position, interval, cell, counts, &mut place.last);
         }
     }
 }
@@ -441,7 +446,7 @@ impl<'de> Visitor<'de> for MetricsSum {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawCounts, A::Error> {
         let mut counts = RawCounts::default();
         while let Some(metric) = seq.next_element::<MetricRef<'de>>()? {
-            counts.add(&counts_of(&metric.metric.0, &metric.stats));
+            add_counts_of(&mut counts, &metric.metric.0, &metric.stats);
         }
         Ok(counts)
     }

@@ -28,19 +28,19 @@ mod table;
 mod vocabulary;
 mod wire;
 
-pub(crate) use into_table::decode_page;
 #[cfg(test)]
 use into_table::PageIntoTable;
+pub(crate) use into_table::decode_page;
 pub use table::{TableLayout, add_groups, decode_results_page_into};
 pub use vocabulary::{
     CONVERSATION_DIMENSIONS, granularity_problem, is_conversation_dimension, nearest_dimension,
 };
+pub(crate) use wire::RESULTS_PAGE;
 pub use wire::{
     AggregateGroup, AggregationQuery, Clause, Filter, IntervalData, JobState, JobStatus,
     MetricValue, Predicate, QueryResponse, ROUTING_METRICS, ResultsPage, Stats, counts_of_metric,
     decode_results_page, format_interval,
 };
-pub(crate) use wire::{RESULTS_PAGE, counts_of};
 
 const JOBS_PATH: &str = "api/v2/analytics/conversations/aggregates/jobs";
 const QUERY_PATH: &str = "api/v2/analytics/conversations/aggregates/query";

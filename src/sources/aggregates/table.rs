@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 
 use super::into_table::decode_page;
 use super::wire::{
-    AggregateGroup, AggregationQuery, IntervalData, MetricValue, Stats,
-    counts_of_metric,
+    AggregateGroup, AggregationQuery, IntervalData, MetricValue, Stats, counts_of_metric,
 };
 use crate::error::Result;
 use crate::metrics::{Bucket, MetricTable, RawCounts};
