@@ -324,21 +324,32 @@ impl<'de> Visitor<'de> for BucketsIntoTable<'_, '_, 'de> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
-        while let Some((interval, counts)) = seq.next_element_seed(BucketCounts)? {
-            match self.place.as_deref_mut() {
-                Some(place) => push(self.table, self.layout, place, &interval, counts),
-                None => self.waiting.push((interval, counts)),
-            }
-        }
+        while seq
+            .next_element_seed(BucketCounts { into: &mut self })?
+            .is_some()
+        {}
         Ok(())
+    }
+}
+
+impl<'de> BucketsIntoTable<'_, '_, 'de> {
+    /// Pushes one bucket, or keeps it waiting for the group.
+    fn add(&mut self, interval: Cow<'de, str>, counts: RawCounts) {
+        match self.place.as_deref_mut() {
+            Some(place) => push(self.table, self.layout, place, &interval, counts),
+            None => self.waiting.push((interval, counts)),
+        }
     }
 }
 
 /// One bucket, `{"interval", "metrics"}`, read as its interval and its metrics' counts summed:
 /// the metric names and the interval are borrowed from the page where JSON allows it, and no
-/// list of metrics is built. Errors read as the derived
+/// list of metrics is built, and the bucket is added where it goes as soon as it is read
+/// (nothing bucket-sized is moved through `serde`'s return values). Errors read as the derived
 /// [`IntervalData`](super::IntervalData) decoder's.
-struct BucketCounts;
+struct BucketCounts<'b, 'a, 's, 'de> {
+    into: &'b mut BucketsIntoTable<'a, 's, 'de>,
+}
 
 #[derive(Deserialize)]
 #[serde(field_identifier, rename_all = "lowercase")]
@@ -349,16 +360,16 @@ enum BucketField {
     Other,
 }
 
-impl<'de> DeserializeSeed<'de> for BucketCounts {
-    type Value = (Cow<'de, str>, RawCounts);
+impl<'de> DeserializeSeed<'de> for BucketCounts<'_, '_, '_, 'de> {
+    type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_struct("IntervalData", &["interval", "metrics"], self)
     }
 }
 
-impl<'de> Visitor<'de> for BucketCounts {
-    type Value = (Cow<'de, str>, RawCounts);
+impl<'de> Visitor<'de> for BucketCounts<'_, '_, '_, 'de> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("struct IntervalData")
@@ -382,7 +393,9 @@ impl<'de> Visitor<'de> for BucketCounts {
                 }
             }
         }
-        Ok((interval.unwrap_or_default(), counts.unwrap_or_default()))
+        self.into
+            .add(interval.unwrap_or_default(), counts.unwrap_or_default());
+        Ok(())
     }
 }
 
@@ -428,6 +441,20 @@ struct MetricRef<'a> {
     stats: Stats,
 }
 
+/// One metric, read by the derived [`MetricRef`] decoder and added into the bucket's counts
+/// at once.
+struct AddMetric<'c>(&'c mut RawCounts);
+
+impl<'de> DeserializeSeed<'de> for AddMetric<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        let metric = MetricRef::deserialize(deserializer)?;
+        add_counts_of(self.0, &metric.metric.0, &metric.stats);
+        Ok(())
+    }
+}
+
 impl<'de> DeserializeSeed<'de> for MetricsSum {
     type Value = RawCounts;
 
@@ -445,9 +472,7 @@ impl<'de> Visitor<'de> for MetricsSum {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawCounts, A::Error> {
         let mut counts = RawCounts::default();
-        while let Some(metric) = seq.next_element::<MetricRef<'de>>()? {
-            add_counts_of(&mut counts, &metric.metric.0, &metric.stats);
-        }
+        while seq.next_element_seed(AddMetric(&mut counts))?.is_some() {}
         Ok(counts)
     }
 }
