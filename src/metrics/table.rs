@@ -467,7 +467,7 @@ impl<'t> StrategyRef<'t> {
     }
 
     /// An owned copy.
-    pub fn to_owned(&self) -> StrategyMetrics {
+    pub fn to_metrics(&self) -> StrategyMetrics {
         StrategyMetrics {
             strategy_id: self.strategy.id.clone(),
             buckets: self.buckets().map(|b| b.to_bucket()).collect(),
@@ -601,7 +601,7 @@ mod tests {
         table.push_bucket("P", Bucket::new("i1", counts).in_cell(vec!["q2".into()]));
         table.push_unattributed(counts);
         let owned = serde_json::json!({
-            "strategies": table.strategies().map(|s| s.to_owned()).collect::<Vec<_>>(),
+            "strategies": table.strategies().map(|s| s.to_metrics()).collect::<Vec<_>>(),
             "within": ["queueId"],
             "unattributed": counts,
         });
