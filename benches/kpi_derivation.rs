@@ -67,24 +67,16 @@ fn derive(c: &mut Criterion) {
         group.bench_with_input(
             BenchmarkId::new("totals_then_kpis", strategies),
             &table,
-            |b, t| {
-                b.iter(|| {
-                    t.strategies
-                        .iter()
-                        .map(Kpis::of_strategy)
-                        .collect::<Vec<Kpis>>()
-                })
-            },
+            |b, t| b.iter(|| t.strategies().map(Kpis::of_strategy).collect::<Vec<Kpis>>()),
         );
         group.bench_with_input(
             BenchmarkId::new("lookup_by_id_then_kpis", strategies),
             &table,
             |b, t| {
                 b.iter(|| {
-                    t.strategies
-                        .iter()
+                    t.strategies()
                         .map(|s| {
-                            let found = t.strategy(black_box(&s.strategy_id)).unwrap();
+                            let found = t.strategy(black_box(s.id())).unwrap();
                             Kpis::from_counts(&found.totals())
                         })
                         .collect::<Vec<Kpis>>()

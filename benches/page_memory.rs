@@ -19,7 +19,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use genesys_routing_eval::metrics::{Bucket, StrategyMetrics};
 use genesys_routing_eval::progress::{Progress, ProgressEvent};
 use genesys_routing_eval::sources::aggregates::{
     AggregateGroup, AggregationQuery, IntervalData, MetricValue, ResultsPage, decode_results_page,
@@ -155,22 +154,9 @@ fn chunk(n: usize) -> usize {
     }
 }
 
-/// What the metric table holds in memory, allocator chunks included.
+/// What the metric table holds in memory.
 fn table_bytes(table: &MetricTable) -> usize {
-    let strategies = chunk(table.strategies.capacity() * size_of::<StrategyMetrics>());
-    strategies
-        + table
-            .strategies
-            .iter()
-            .map(|s| {
-                chunk(s.strategy_id.capacity())
-                    + chunk(s.buckets.capacity() * size_of::<Bucket>())
-                    + s.buckets
-                        .iter()
-                        .map(|b| chunk(b.interval.capacity()))
-                        .sum::<usize>()
-            })
-            .sum::<usize>()
+    table.heap_bytes()
 }
 
 fn mib(bytes: u64) -> f64 {
@@ -239,7 +225,7 @@ async fn run(base: &url::Url, id: &str, secret: &str, days: u32, enforce: bool) 
     let peak = status_kib("VmHWM:") * 1024;
     let rise = peak.saturating_sub(baseline);
     let table = table_bytes(&run.table) as u64;
-    let buckets: usize = run.table.strategies.iter().map(|s| s.buckets.len()).sum();
+    let buckets: usize = run.table.bucket_count();
 
     // Only now, outside the measured run: the raw pages, for their sizes.
     let raw = pages::fetch_pages_from(base, id, secret, &query_json).await;
@@ -266,7 +252,7 @@ async fn run(base: &url::Url, id: &str, secret: &str, days: u32, enforce: bool) 
     );
     println!(
         "metric table: {} strategies, {buckets} buckets, {:.2} MiB",
-        run.table.strategies.len(),
+        run.table.strategies().len(),
         mib(table)
     );
     println!(

@@ -88,9 +88,11 @@ pub fn aggregates_results_page(body: &[u8], cap: usize) -> Result<()> {
     };
     let mut table = MetricTable::new();
     // `Aggregates::run` decodes pages straight into its table; so does this.
-    response.decode_seed(
-        aggregates::PageIntoTable::new(&mut table, &aggregates::TableLayout::new("usedRouting")),
-        "results page",
+    aggregates::decode_page(
+        &response.body,
+        response.correlation_id.as_deref(),
+        &mut table,
+        &aggregates::TableLayout::new("usedRouting"),
     )?;
     derive_all(&table);
     Ok(())
@@ -117,10 +119,10 @@ pub fn strategies_results_page(body: &[u8], cap: usize) -> Result<()> {
 }
 
 fn derive_all(table: &MetricTable) {
-    for strategy in &table.strategies {
+    for strategy in table.strategies() {
         std::hint::black_box(Kpis::from_counts(&strategy.totals()));
     }
-    std::hint::black_box(Kpis::from_counts(&table.unattributed));
+    std::hint::black_box(Kpis::from_counts(table.unattributed()));
 }
 
 /// The error a non-2xx answer with this `status`, `body` and headers becomes, as the HTTP core

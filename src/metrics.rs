@@ -6,9 +6,12 @@
 //! sums add across buckets and window chunks; averages and rates are derived only afterwards,
 //! never averaged.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
+
+mod table;
+
+pub(crate) use table::Row;
+pub use table::{Bucket, BucketRef, MetricTable, StrategyMetrics, StrategyRef};
 
 /// A weighted mean kept as its parts, for sources that report averages rather than sums
 /// (the strategies facade reports `avgSpeedOfAnswer` per bucket).
@@ -137,227 +140,6 @@ impl RawCounts {
             (a, None) => a,
             (None, b) => b,
         };
-    }
-}
-
-/// One time bucket of one strategy, in one cell of the `within` dimensions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct Bucket {
-    /// The bucket's interval, ISO-8601 `start/end`, as the source gave it.
-    pub interval: String,
-    /// The values of the table's [`within`](MetricTable::within) dimensions for this bucket,
-    /// in their order (`""` where the group lacked one); empty when the table has none.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub within: Vec<String>,
-    /// What was measured in it.
-    pub counts: RawCounts,
-}
-
-impl Bucket {
-    /// A bucket of `counts` over `interval`, in no cell.
-    pub fn new(interval: impl Into<String>, counts: RawCounts) -> Self {
-        Bucket {
-            interval: interval.into(),
-            within: Vec::new(),
-            counts,
-        }
-    }
-
-    /// The same bucket in the cell named by `within` (one value per within dimension).
-    pub fn in_cell(mut self, within: Vec<String>) -> Self {
-        self.within = within;
-        self
-    }
-}
-
-/// Everything measured for one strategy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StrategyMetrics {
-    /// The strategy: a value of the grouping dimension (`Bullseye`, a queue id, ...).
-    pub strategy_id: String,
-    /// Its buckets, in the order the source returned them.
-    pub buckets: Vec<Bucket>,
-}
-
-impl StrategyMetrics {
-    /// The counts of every bucket added together.
-    pub fn totals(&self) -> RawCounts {
-        let mut total = RawCounts::default();
-        for b in &self.buckets {
-            total.add(&b.counts);
-        }
-        total
-    }
-}
-
-/// What a source measured: per strategy, per bucket (and per cell of the `within` dimensions
-/// when the source grouped by more than the strategy), plus what could not be attributed to
-/// any strategy (groups that lack the grouping dimension, typically abandons that never
-/// reached routing).
-///
-/// Summing a strategy's buckets ([`StrategyMetrics::totals`]) gives its figures over every
-/// cell: the ranking and the comparison read the same table.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", from = "MetricTableFields")]
-pub struct MetricTable {
-    /// One entry per strategy, in order of first appearance.
-    pub strategies: Vec<StrategyMetrics>,
-    /// The dimensions besides the strategy's that name a bucket's cell (`queueId`, say), in
-    /// the order of each [`Bucket::within`]; empty when the source grouped by the strategy
-    /// alone.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub within: Vec<String>,
-    /// Counts of groups without the grouping dimension, merged.
-    #[serde(default)]
-    pub unattributed: RawCounts,
-    /// Position of each strategy in `strategies`, so that pushing a bucket is O(1) for
-    /// cohorts of any size. A hint only: `strategies` is public, so every lookup checks the
-    /// entry it finds and falls back to a scan.
-    #[serde(skip)]
-    index: HashMap<String, usize>,
-}
-
-/// What a [`MetricTable`] deserialises from; the index is rebuilt from it.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct MetricTableFields {
-    strategies: Vec<StrategyMetrics>,
-    #[serde(default)]
-    within: Vec<String>,
-    #[serde(default)]
-    unattributed: RawCounts,
-}
-
-impl From<MetricTableFields> for MetricTable {
-    fn from(fields: MetricTableFields) -> Self {
-        let mut table = MetricTable::from_strategies(fields.strategies);
-        table.unattributed = fields.unattributed;
-        table.within = fields.within;
-        table
-    }
-}
-
-impl PartialEq for MetricTable {
-    fn eq(&self, other: &Self) -> bool {
-        self.strategies == other.strategies
-            && self.within == other.within
-            && self.unattributed == other.unattributed
-    }
-}
-
-impl MetricTable {
-    /// An empty table.
-    pub fn new() -> Self {
-        MetricTable::default()
-    }
-
-    /// A table of strategies measured by a source of the caller's own, indexed so that
-    /// [`MetricTable::strategy`] finds any of them in O(1). Where an id appears twice, lookups
-    /// find its first entry.
-    ///
-    /// Assigning [`MetricTable::strategies`] directly works too, but leaves the table without
-    /// its index: each lookup then scans, which makes looking up every strategy quadratic.
-    ///
-    /// # Example
-    /// ```
-    /// use genesys_routing_eval::metrics::{Bucket, MetricTable, RawCounts, StrategyMetrics};
-    /// let counts = RawCounts { offered: Some(10), answered: Some(9), ..RawCounts::default() };
-    /// let table = MetricTable::from_strategies(vec![StrategyMetrics {
-    ///     strategy_id: "Bullseye".into(),
-    ///     buckets: vec![Bucket::new("2024-05-01T00:00:00Z/2024-05-02T00:00:00Z", counts)],
-    /// }]);
-    /// assert_eq!(table.strategy("Bullseye").unwrap().totals().answered, Some(9));
-    /// ```
-    pub fn from_strategies(strategies: Vec<StrategyMetrics>) -> Self {
-        let mut index = HashMap::with_capacity(strategies.len());
-        for (i, s) in strategies.iter().enumerate() {
-            index.entry(s.strategy_id.clone()).or_insert(i);
-        }
-        MetricTable {
-            strategies,
-            within: Vec::new(),
-            unattributed: RawCounts::default(),
-            index,
-        }
-    }
-
-    /// An empty table whose buckets are named by the values of `within` besides the strategy.
-    pub fn with_within(within: Vec<String>) -> Self {
-        MetricTable {
-            within,
-            ..MetricTable::default()
-        }
-    }
-
-    /// Adds one bucket of counts for `strategy_id`, creating the strategy on first sight.
-    pub fn push(&mut self, strategy_id: &str, interval: impl Into<String>, counts: RawCounts) {
-        self.push_bucket(strategy_id, Bucket::new(interval, counts));
-    }
-
-    /// Adds `bucket` for `strategy_id`, creating the strategy on first sight. Its
-    /// [`within`](Bucket::within) values follow the table's [`within`](MetricTable::within).
-    pub fn push_bucket(&mut self, strategy_id: &str, bucket: Bucket) {
-        match self.position(strategy_id) {
-            Some(i) => {
-                self.strategies[i].buckets.push(bucket);
-                if self.index.get(strategy_id) != Some(&i) {
-                    self.index.insert(strategy_id.to_owned(), i);
-                }
-            }
-            None => {
-                self.index
-                    .insert(strategy_id.to_owned(), self.strategies.len());
-                self.strategies.push(StrategyMetrics {
-                    strategy_id: strategy_id.to_owned(),
-                    buckets: vec![bucket],
-                });
-            }
-        }
-    }
-
-    /// Adds counts that belong to no strategy.
-    pub fn push_unattributed(&mut self, counts: RawCounts) {
-        self.unattributed.add(&counts);
-    }
-
-    /// Appends every bucket of `other` (a later window chunk, say) to this table. Both are
-    /// expected to have the same [`within`](MetricTable::within) dimensions; an empty table
-    /// takes `other`'s.
-    pub fn merge(&mut self, other: MetricTable) {
-        if self.within.is_empty() && self.strategies.is_empty() {
-            self.within = other.within;
-        }
-        for s in other.strategies {
-            for b in s.buckets {
-                self.push_bucket(&s.strategy_id, b);
-            }
-        }
-        self.unattributed.add(&other.unattributed);
-    }
-
-    /// The strategy with this id.
-    pub fn strategy(&self, strategy_id: &str) -> Option<&StrategyMetrics> {
-        self.position(strategy_id).map(|i| &self.strategies[i])
-    }
-
-    fn position(&self, strategy_id: &str) -> Option<usize> {
-        match self.index.get(strategy_id) {
-            Some(&i)
-                if self
-                    .strategies
-                    .get(i)
-                    .is_some_and(|s| s.strategy_id == strategy_id) =>
-            {
-                Some(i)
-            }
-            _ => self
-                .strategies
-                .iter()
-                .position(|s| s.strategy_id == strategy_id),
-        }
     }
 }
 
@@ -506,7 +288,7 @@ pub struct Kpis {
 }
 
 impl Kpis {
-    /// Derives every KPI from counts already merged over buckets (see [`StrategyMetrics::totals`]).
+    /// Derives every KPI from counts already merged over buckets (see [`StrategyRef::totals`]).
     pub fn from_counts(counts: &RawCounts) -> Kpis {
         let mut kpis = Kpis::default();
         // An absent count was not measured (the source layer already turned a requested
@@ -536,8 +318,8 @@ impl Kpis {
         kpis
     }
 
-    /// Derives every KPI of one strategy, over all its buckets.
-    pub fn of_strategy(strategy: &StrategyMetrics) -> Kpis {
+    /// Derives every KPI of one strategy of a table, over all its buckets.
+    pub fn of_strategy(strategy: StrategyRef<'_>) -> Kpis {
         Kpis::from_counts(&strategy.totals())
     }
 
@@ -644,100 +426,5 @@ mod tests {
         assert_eq!(a.answered, Some(8));
         assert_eq!(a.abandoned, Some(2));
         assert_eq!(a.handled, None);
-    }
-
-    #[test]
-    fn lookups_survive_direct_edits_of_the_public_list() {
-        let mut table = MetricTable::new();
-        table.push("a", "x", RawCounts::default());
-        table.push("b", "x", RawCounts::default());
-        table.strategies.swap(0, 1);
-        table.push("a", "y", RawCounts::default());
-        assert_eq!(table.strategy("a").unwrap().buckets.len(), 2);
-        assert_eq!(table.strategy("b").unwrap().buckets.len(), 1);
-        assert_eq!(table.strategies.len(), 2);
-        let copy: MetricTable =
-            serde_json::from_str(&serde_json::to_string(&table).unwrap()).unwrap();
-        assert_eq!(copy, table);
-        assert_eq!(copy.strategy("a").unwrap().buckets.len(), 2);
-    }
-
-    fn strategy(id: &str, offered: u64) -> StrategyMetrics {
-        StrategyMetrics {
-            strategy_id: id.to_owned(),
-            buckets: vec![Bucket::new(
-                "a",
-                RawCounts {
-                    offered: Some(offered),
-                    ..Default::default()
-                },
-            )],
-        }
-    }
-
-    #[test]
-    fn tables_from_strategies_and_from_json_are_indexed() {
-        let table = MetricTable::from_strategies(vec![
-            strategy("a", 1),
-            strategy("b", 2),
-            strategy("a", 3),
-        ]);
-        assert_eq!(table.index.len(), 2);
-        assert_eq!(
-            table.strategy("a").unwrap().totals().offered,
-            Some(1),
-            "first wins"
-        );
-        assert_eq!(table.strategy("b").unwrap().totals().offered, Some(2));
-        assert!(table.strategy("c").is_none());
-
-        let many = MetricTable::from_strategies(
-            (0..1000).map(|i| strategy(&format!("s{i}"), i)).collect(),
-        );
-        let json = serde_json::to_string(&many).unwrap();
-        let read: MetricTable = serde_json::from_str(&json).unwrap();
-        assert_eq!(read, many);
-        assert_eq!(read.index.len(), 1000, "deserialising rebuilds the index");
-        for i in [0, 499, 999] {
-            let id = format!("s{i}");
-            assert_eq!(read.position(&id), Some(i as usize));
-            assert_eq!(read.index.get(&id), Some(&(i as usize)));
-        }
-    }
-
-    #[test]
-    fn merge_appends_buckets_per_strategy() {
-        let mut first = MetricTable::new();
-        first.push(
-            "Bullseye",
-            "a",
-            RawCounts {
-                offered: Some(1),
-                ..Default::default()
-            },
-        );
-        let mut second = MetricTable::new();
-        second.push(
-            "Bullseye",
-            "b",
-            RawCounts {
-                offered: Some(2),
-                ..Default::default()
-            },
-        );
-        second.push(
-            "Standard",
-            "b",
-            RawCounts {
-                offered: Some(3),
-                ..Default::default()
-            },
-        );
-        first.merge(second);
-        assert_eq!(first.strategies.len(), 2);
-        assert_eq!(
-            first.strategy("Bullseye").unwrap().totals().offered,
-            Some(3)
-        );
     }
 }

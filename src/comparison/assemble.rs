@@ -1,10 +1,14 @@
 //! One result: the cells taking part, coverage, the pooled view, and the estimate over them.
 //! The verdict waits for Holm's adjustment over the whole comparison.
 
-use super::columns::Part;
-use super::estimate::{Estimate, Pair, estimate};
+use super::estimate::{Estimate, Pair, Sums, estimate};
+use super::grid::ByRank;
 use super::kpi::ComparisonKpi;
 use super::output::{ComparisonResult, Verdict};
+use crate::metrics::RawCounts;
+
+/// A KPI's numerator and denominator in one cell (each `None` when not measured).
+type Part = (Option<f64>, Option<f64>);
 
 /// What one strategy has for one KPI over all its cells.
 #[derive(Debug, Default)]
@@ -18,21 +22,18 @@ struct Totals {
 }
 
 impl Totals {
-    fn of(cells: &[Part]) -> Totals {
-        let mut totals = Totals::default();
-        for &Part { x, n, .. } in cells {
-            totals.measured |= x.is_some() && n.is_some();
-            let Some(n) = n.filter(|n| *n > 0.0) else {
-                continue;
-            };
-            totals.denominator += n;
-            if let Some(x) = x {
-                let (sx, sn) = totals.pooled.get_or_insert((0.0, 0.0));
-                *sx += x;
-                *sn += n;
-            }
+    /// Adds one cell's part.
+    fn add(&mut self, (x, n): Part) {
+        self.measured |= x.is_some() && n.is_some();
+        let Some(n) = n.filter(|n| *n > 0.0) else {
+            return;
+        };
+        self.denominator += n;
+        if let Some(x) = x {
+            let (sx, sn) = self.pooled.get_or_insert((0.0, 0.0));
+            *sx += x;
+            *sn += n;
         }
-        totals
     }
 
     fn pooled_value(&self) -> Option<f64> {
@@ -40,34 +41,39 @@ impl Totals {
     }
 }
 
+/// The parts of `kpi` a strategy has, cell by cell in rank order.
+fn parts<'a>(cells: &'a ByRank<'_>, kpi: ComparisonKpi) -> impl Iterator<Item = Part> + 'a {
+    cells
+        .iter()
+        .map(move |c| c.map_or((None, None), |c: &RawCounts| kpi.parts(c)))
+}
+
 /// The part of a KPI a cell contributes, when it takes part (numerator present, denominator
 /// present and > 0).
-fn usable(part: &Part) -> Option<(f64, f64)> {
-    match (part.x, part.n) {
+fn usable((x, n): Part) -> Option<(f64, f64)> {
+    match (x, n) {
         (Some(x), Some(n)) if n > 0.0 => Some((x, n)),
         _ => None,
     }
 }
 
-/// The cells where both strategies take part, merged by rank.
-fn pairs(contender: &[Part], baseline: &[Part]) -> Vec<Pair> {
-    let mut out = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    while i < contender.len() && j < baseline.len() {
-        let (c, b) = (&contender[i], &baseline[j]);
-        match c.rank.cmp(&b.rank) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                if let (Some((x1, n1)), Some((x0, n0))) = (usable(c), usable(b)) {
-                    out.push(Pair { x1, n1, x0, n0 });
-                }
-                i += 1;
-                j += 1;
-            }
-        }
+/// The cell where both strategies take part, if they do.
+fn pair(c: Part, b: Part) -> Option<Pair> {
+    match (usable(c), usable(b)) {
+        (Some((x1, n1)), Some((x0, n0))) => Some(Pair { x1, n1, x0, n0 }),
+        _ => None,
     }
-    out
+}
+
+/// The cells where both strategies take part, in rank order.
+fn pairs<'a>(
+    contender: &'a ByRank<'_>,
+    baseline: &'a ByRank<'_>,
+    kpi: ComparisonKpi,
+) -> impl Iterator<Item = Pair> + 'a {
+    parts(contender, kpi)
+        .zip(parts(baseline, kpi))
+        .filter_map(|(c, b)| pair(c, b))
 }
 
 /// The result for `contender` against `baseline` on `kpi`, before Holm (`p_adjusted` and
@@ -75,33 +81,49 @@ fn pairs(contender: &[Part], baseline: &[Part]) -> Vec<Pair> {
 /// never has the KPI's numerator and denominator.
 pub(crate) fn result(
     contender_id: &str,
-    contender: &[Part],
-    baseline: &[Part],
+    contender: &ByRank<'_>,
+    baseline: &ByRank<'_>,
     kpi: ComparisonKpi,
     alpha: f64,
     power: f64,
 ) -> Option<ComparisonResult> {
-    let (t1, t0) = (Totals::of(contender), Totals::of(baseline));
+    // One pass over the cells in rank order gathers every sum (a mean's spread reads the
+    // pairs once more): the counts are read where the table keeps them, not copied.
+    let (mut t1, mut t0) = (Totals::default(), Totals::default());
+    let mut sums = Sums::default();
+    // From +0.0: an empty `sum` of floats is -0.0, which would print as `-0`.
+    let (mut v1, mut v0) = (0.0, 0.0);
+    for (c, b) in parts(contender, kpi).zip(parts(baseline, kpi)) {
+        t1.add(c);
+        t0.add(b);
+        if let Some(p) = pair(c, b) {
+            v1 += p.n1;
+            v0 += p.n0;
+            sums.add(&p);
+        }
+    }
     if !t1.measured || !t0.measured {
         return None;
     }
-    let cells = pairs(contender, baseline);
-    // A fold from +0.0: an empty `sum` of floats is -0.0, which would print as `-0`.
-    let volume = |side: fn(&Pair) -> f64| cells.iter().map(side).fold(0.0, |a, b| a + b);
-    let (v1, v0) = (volume(|p| p.n1), volume(|p| p.n0));
     let coverage = |v: f64, all: f64| (all > 0.0).then(|| v / all);
     let pooled_difference = match (t1.pooled_value(), t0.pooled_value()) {
         (Some(a), Some(b)) => Some(a - b),
         _ => None,
     };
-    let e: Estimate = estimate(kpi.kind(), &cells, alpha, power);
+    let e: Estimate = estimate(
+        kpi.kind(),
+        &sums,
+        || pairs(contender, baseline, kpi),
+        alpha,
+        power,
+    );
     let spread = e.spread;
     Some(ComparisonResult {
         contender: contender_id.to_owned(),
         kpi,
         kind: kpi.kind(),
         direction: kpi.direction(),
-        cells: cells.len() as u64,
+        cells: sums.cells() as u64,
         contender_volume: whole(v1),
         baseline_volume: whole(v0),
         contender_coverage: coverage(v1, t1.denominator),

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::grid::{ByRank, Grid};
 use crate::metrics::RawCounts;
 
 /// One row of input: a strategy's counts in a cell.
@@ -61,8 +62,6 @@ impl CellRow {
 pub struct CellTable {
     /// Each cell's key and its index.
     cells: HashMap<Vec<String>, u32>,
-    /// By cell index: the stable hash that orders the cells ([`order_hash`]).
-    cell_hashes: Vec<u64>,
     strategies: Vec<String>,
     strategy_index: HashMap<String, u32>,
     /// By cell index: its first entry; the others follow through `Entry::next` (a cell holds
@@ -84,20 +83,6 @@ struct Entry {
 /// No entry.
 const NONE: u32 = u32::MAX;
 
-/// A hash of a cell key that is the same in every process and Rust release (64-bit FNV-1a,
-/// each part followed by a separator), so the order cells are summed in, and with it the last
-/// bits of every result, never changes between runs.
-fn order_hash(key: &[String]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in key {
-        for byte in part.bytes().chain(std::iter::once(0x1f)) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    hash
-}
-
 /// An index that fits the table's `u32` indices: a table has far fewer than 2^32 cells.
 fn index(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
@@ -113,7 +98,6 @@ impl CellTable {
     pub fn with_capacity(rows: usize) -> Self {
         CellTable {
             cells: HashMap::with_capacity(rows),
-            cell_hashes: Vec::with_capacity(rows),
             first_entry: Vec::with_capacity(rows),
             entries: Vec::with_capacity(rows),
             ..CellTable::default()
@@ -137,8 +121,7 @@ impl CellTable {
 
     fn add_key(&mut self, key: Vec<String>, strategy: &str, counts: &RawCounts) {
         let next = index(self.cells.len());
-        let cell = *self.cells.entry(key).or_insert_with_key(|key| {
-            self.cell_hashes.push(order_hash(key));
+        let cell = *self.cells.entry(key).or_insert_with(|| {
             self.first_entry.push(NONE);
             next
         });
@@ -205,38 +188,62 @@ impl CellTable {
         Some(&self.entries[slot as usize].counts)
     }
 
-    /// Each strategy's cells in an order fixed by the keys alone, as `(rank, counts)` with
-    /// rank the cell's position in that order: the same for every strategy, so two lists
-    /// merge.
-    pub(crate) fn sorted(&self) -> Vec<(&str, Vec<(u32, &RawCounts)>)> {
-        // By stable hash, then by key where hashes meet: sorting 64-bit integers instead of
-        // string vectors scattered over the heap.
-        let mut keys: Vec<(u64, &Vec<String>, u32)> = self
-            .cells
-            .iter()
-            .map(|(k, &i)| (self.cell_hashes[i as usize], k, i))
-            .collect();
-        keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+    /// The table ready for the engine: each cell's rank in the order of the keys (part by
+    /// part, byte order; the same for every strategy, whatever order rows came in), and
+    /// each strategy's entries.
+    pub(crate) fn ranked(&self) -> Ranked<'_> {
+        let mut keys: Vec<(&Vec<String>, u32)> = self.cells.iter().map(|(k, &i)| (k, i)).collect();
+        keys.sort_unstable();
         let mut rank = vec![0u32; keys.len()];
-        for (position, (_, _, cell)) in keys.iter().enumerate() {
+        for (position, (_, cell)) in keys.iter().enumerate() {
             rank[*cell as usize] = index(position);
         }
-        let mut order: Vec<Vec<(u32, u32)>> = vec![Vec::new(); self.strategies.len()];
+        let mut entries: Vec<Vec<u32>> = vec![Vec::new(); self.strategies.len()];
         for (slot, entry) in self.entries.iter().enumerate() {
-            order[entry.strategy as usize].push((rank[entry.cell as usize], index(slot)));
+            entries[entry.strategy as usize].push(index(slot));
         }
-        self.strategies
+        Ranked {
+            table: self,
+            rank,
+            entries,
+        }
+    }
+}
+
+/// A [`CellTable`] with its cells ranked, as the engine reads it.
+pub(crate) struct Ranked<'t> {
+    table: &'t CellTable,
+    /// By cell index: its rank.
+    rank: Vec<u32>,
+    /// By strategy index: its entries.
+    entries: Vec<Vec<u32>>,
+}
+
+impl Grid for Ranked<'_> {
+    fn strategies(&self) -> Vec<(&str, u64)> {
+        self.table
+            .strategies
             .iter()
-            .zip(order)
-            .map(|(id, mut list)| {
-                list.sort_unstable();
-                let cells = list
-                    .into_iter()
-                    .map(|(rank, slot)| (rank, &self.entries[slot as usize].counts))
-                    .collect();
-                (id.as_str(), cells)
+            .zip(&self.entries)
+            .map(|(id, entries)| {
+                let offered = entries.iter().fold(0u64, |total, &slot| {
+                    let counts = &self.table.entries[slot as usize].counts;
+                    total.saturating_add(counts.offered.unwrap_or(0))
+                });
+                (id.as_str(), offered)
             })
             .collect()
+    }
+
+    fn by_rank(&self, position: usize) -> ByRank<'_> {
+        let entries = self.entries.get(position).map_or(&[][..], Vec::as_slice);
+        ByRank::collect(
+            self.rank.len(),
+            entries.iter().map(|&slot| {
+                let entry = &self.table.entries[slot as usize];
+                (self.rank[entry.cell as usize], &entry.counts)
+            }),
+        )
     }
 }
 

@@ -37,14 +37,57 @@ pub(crate) struct Spread {
     pub minimum_detectable_difference: f64,
 }
 
-/// The estimate over `cells` for a KPI of `kind`, with the MDE at `alpha` and `power`.
-pub(crate) fn estimate(kind: KpiKind, cells: &[Pair], alpha: f64, power: f64) -> Estimate {
-    let Some(point) = Point::of(cells) else {
+/// What one pass over the cells taking part gathers, in rank order: their number, the
+/// weighted adjusted values' sums (weights `w = n1 n0 / N`) and the sums of Sato's variance.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Sums {
+    cells: usize,
+    weight: f64,
+    contender: f64,
+    baseline: f64,
+    /// Sato's `P` and `Q`.
+    p: f64,
+    q: f64,
+}
+
+impl Sums {
+    /// Adds one cell.
+    pub(crate) fn add(&mut self, c: &Pair) {
+        self.cells += 1;
+        let w = weight_of(c);
+        self.weight += w;
+        self.contender += w * (c.x1 / c.n1);
+        self.baseline += w * (c.x0 / c.n0);
+        let n = c.n1 + c.n0;
+        self.p +=
+            (c.n1 * c.n1 * c.x0 - c.n0 * c.n0 * c.x1 + c.n1 * c.n0 * (c.n0 - c.n1) / 2.0) / (n * n);
+        self.q += (c.x1 * (c.n0 - c.x0) + c.x0 * (c.n1 - c.x1)) / (2.0 * n);
+    }
+
+    /// How many cells take part.
+    pub(crate) fn cells(&self) -> usize {
+        self.cells
+    }
+}
+
+/// The estimate over the cells summed in `sums` for a KPI of `kind`, with the MDE at `alpha`
+/// and `power`; `cells` reads them again where a mean's spread needs a second pass.
+pub(crate) fn estimate<I>(
+    kind: KpiKind,
+    sums: &Sums,
+    cells: impl FnOnce() -> I,
+    alpha: f64,
+    power: f64,
+) -> Estimate
+where
+    I: Iterator<Item = Pair>,
+{
+    let Some(point) = Point::of(sums) else {
         return Estimate::default();
     };
     let spread = match kind {
-        KpiKind::Rate => rate_spread(cells, &point, alpha, power),
-        KpiKind::Mean => mean_spread(cells, &point, alpha, power),
+        KpiKind::Rate => rate_spread(sums, &point, alpha, power),
+        KpiKind::Mean => mean_spread(cells(), sums.cells, &point, alpha, power),
     };
     Estimate {
         contender_adjusted: Some(point.contender),
@@ -55,7 +98,7 @@ pub(crate) fn estimate(kind: KpiKind, cells: &[Pair], alpha: f64, power: f64) ->
     }
 }
 
-/// The weighted adjusted values: weights `w = n1 n0 / N`.
+/// The weighted adjusted values.
 struct Point {
     weight: f64,
     contender: f64,
@@ -64,20 +107,13 @@ struct Point {
 }
 
 impl Point {
-    fn of(cells: &[Pair]) -> Option<Point> {
-        if cells.is_empty() {
+    fn of(sums: &Sums) -> Option<Point> {
+        if sums.cells == 0 {
             return None;
         }
-        let (mut weight, mut contender, mut baseline) = (0.0, 0.0, 0.0);
-        for c in cells {
-            let w = weight_of(c);
-            weight += w;
-            contender += w * (c.x1 / c.n1);
-            baseline += w * (c.x0 / c.n0);
-        }
-        let (contender, baseline) = (contender / weight, baseline / weight);
+        let (contender, baseline) = (sums.contender / sums.weight, sums.baseline / sums.weight);
         Some(Point {
-            weight,
+            weight: sums.weight,
             contender,
             baseline,
             difference: contender - baseline,
@@ -90,15 +126,8 @@ fn weight_of(c: &Pair) -> f64 {
 }
 
 /// Sato's (1989) variance of the Mantel-Haenszel risk difference, with a normal reference.
-fn rate_spread(cells: &[Pair], point: &Point, alpha: f64, power: f64) -> Option<Spread> {
-    let (mut p, mut q) = (0.0, 0.0);
-    for c in cells {
-        let n = c.n1 + c.n0;
-        p +=
-            (c.n1 * c.n1 * c.x0 - c.n0 * c.n0 * c.x1 + c.n1 * c.n0 * (c.n0 - c.n1) / 2.0) / (n * n);
-        q += (c.x1 * (c.n0 - c.x0) + c.x0 * (c.n1 - c.x1)) / (2.0 * n);
-    }
-    let variance = (point.difference * p + q) / (point.weight * point.weight);
+fn rate_spread(sums: &Sums, point: &Point, alpha: f64, power: f64) -> Option<Spread> {
+    let variance = (point.difference * sums.p + sums.q) / (point.weight * point.weight);
     let se = positive_sqrt(variance)?;
     let normal = Normal::new(0.0, 1.0).ok()?;
     let statistic = point.difference.abs() / se;
@@ -116,15 +145,19 @@ fn rate_spread(cells: &[Pair], point: &Point, alpha: f64, power: f64) -> Option<
 /// The cell-level sandwich variance of the weighted mean difference, with a t reference on
 /// `K - 1` degrees of freedom: aggregates carry sums, not squares, so the spread between cells
 /// is the evidence.
-fn mean_spread(cells: &[Pair], point: &Point, alpha: f64, power: f64) -> Option<Spread> {
-    let k = cells.len();
+fn mean_spread(
+    cells: impl Iterator<Item = Pair>,
+    k: usize,
+    point: &Point,
+    alpha: f64,
+    power: f64,
+) -> Option<Spread> {
     if k < 2 {
         return None;
     }
     let squares: f64 = cells
-        .iter()
         .map(|c| {
-            let w = weight_of(c);
+            let w = weight_of(&c);
             let d = c.x1 / c.n1 - c.x0 / c.n0 - point.difference;
             w * w * d * d
         })

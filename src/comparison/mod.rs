@@ -52,11 +52,11 @@
 
 mod assemble;
 mod cells;
-mod columns;
 mod config;
 mod estimate;
 mod file;
 mod from_table;
+mod grid;
 mod holm;
 mod kpi;
 mod output;
@@ -72,6 +72,7 @@ pub use kpi::{ComparisonKpi, KpiKind};
 pub use output::{Comparison, ComparisonResult, Verdict};
 
 use crate::error::Error;
+use crate::metrics::MetricTable;
 
 /// Compares every contender with the baseline on every KPI, as `COMPARISON.md` specifies.
 ///
@@ -93,29 +94,73 @@ use crate::error::Error;
 /// See the [module documentation](self).
 pub fn compare(config: &ComparisonConfig, table: &CellTable) -> Result<Comparison, Error> {
     config.validate()?;
-    let strategies: Vec<columns::Columns<'_>> = table
-        .sorted()
-        .iter()
-        .map(|(id, cells)| columns::Columns::of(id, cells))
-        .collect();
+    run(config, &table.ranked())
+}
+
+/// Compares as [`compare`] does, reading the cells of `table` in place: the cells
+/// [`CellTable::from_metric_table`] would build from it for `config.cell_match` in
+/// `time_zone`, without copying a bucket's counts (only where several buckets of a strategy
+/// fall in one cell, hour of the day or window, is their sum kept). The result is the same,
+/// bit for bit.
+///
+/// # Errors
+/// As [`compare`].
+///
+/// # Example
+/// ```
+/// use genesys_routing_eval::comparison::{CellMatch, CellTable, ComparisonConfig, compare, compare_table};
+/// use genesys_routing_eval::metrics::{Bucket, MetricTable, RawCounts};
+///
+/// let counts = |offered, abandoned| RawCounts {
+///     offered: Some(offered),
+///     abandoned: Some(abandoned),
+///     ..RawCounts::default()
+/// };
+/// let mut table = MetricTable::with_within(vec!["queueId".into()]);
+/// for hour in 0..24 {
+///     let interval = format!("2024-05-01T{hour:02}:00:00Z/2024-05-01T{:02}:00:00Z", hour + 1);
+///     let cell = vec![format!("q{}", hour % 3)];
+///     table.push_bucket("Standard", Bucket::new(&interval, counts(100, 9)).in_cell(cell.clone()));
+///     table.push_bucket("Predictive", Bucket::new(&interval, counts(90, 4)).in_cell(cell));
+/// }
+/// let config = ComparisonConfig::builder().kpi_names(["abandonRate"]).build()?;
+/// let in_place = compare_table(&config, &table, chrono_tz::UTC)?;
+/// let cells = CellTable::from_metric_table(&table, CellMatch::Bucket, chrono_tz::UTC);
+/// assert_eq!(in_place, compare(&config, &cells)?);
+/// assert_eq!(in_place.results[0].cells, 24);
+/// # Ok::<(), genesys_routing_eval::Error>(())
+/// ```
+pub fn compare_table(
+    config: &ComparisonConfig,
+    table: &MetricTable,
+    time_zone: chrono_tz::Tz,
+) -> Result<Comparison, Error> {
+    config.validate()?;
+    run(
+        config,
+        &from_table::TableCells::new(table, config.cell_match, time_zone),
+    )
+}
+
+/// The engine, over any store of cells.
+fn run(config: &ComparisonConfig, cells: &impl grid::Grid) -> Result<Comparison, Error> {
+    let strategies = cells.strategies();
     let ordered = select::by_offered(&strategies);
     let (baseline, contenders) = select::baseline_and_contenders(config, &ordered)?;
-    let columns_of = |id: &str| strategies.iter().find(|s| s.id == id);
+    let position_of = |id: &str| strategies.iter().position(|s| s.0 == id);
     let mut kpis = config.kpis.clone().unwrap_or(ComparisonKpi::ALL.to_vec());
     kpis.sort();
     kpis.dedup();
     let mut results = Vec::new();
-    if let Some(base) = columns_of(&baseline) {
-        for contender in contenders.iter().filter_map(|c| columns_of(c)) {
+    if let Some(base) = position_of(&baseline) {
+        let base = cells.by_rank(base);
+        for contender in &contenders {
+            let Some(position) = position_of(contender) else {
+                continue;
+            };
+            let counts = cells.by_rank(position);
             results.extend(kpis.iter().filter_map(|&kpi| {
-                assemble::result(
-                    contender.id,
-                    contender.kpi(kpi),
-                    base.kpi(kpi),
-                    kpi,
-                    config.alpha,
-                    config.power,
-                )
+                assemble::result(contender, &counts, &base, kpi, config.alpha, config.power)
             }));
         }
     }

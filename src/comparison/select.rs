@@ -2,12 +2,15 @@
 
 use crate::error::{Error, ValidationError};
 
-use super::columns::Columns;
 use super::config::ComparisonConfig;
 
-/// The strategies ordered by total offered, descending, then by id in byte order.
-pub(crate) fn by_offered<'t>(strategies: &[Columns<'t>]) -> Vec<&'t str> {
-    let mut order: Vec<(u64, &str)> = strategies.iter().map(|s| (s.offered, s.id)).collect();
+/// The strategies (id, total offered) ordered by total offered, descending, then by id in
+/// byte order.
+pub(crate) fn by_offered<'t>(strategies: &[(&'t str, u64)]) -> Vec<&'t str> {
+    let mut order: Vec<(u64, &str)> = strategies
+        .iter()
+        .map(|&(id, offered)| (offered, id))
+        .collect();
     order.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
     order.into_iter().map(|(_, id)| id).collect()
 }

@@ -63,13 +63,12 @@ impl Fallbacks {
     /// one within dimension is `usedRouting`, counting `offered`.
     pub fn from_table(table: &MetricTable) -> Self {
         let mut requested: Vec<(&str, Vec<(&str, u64)>)> = table
-            .strategies
-            .iter()
+            .strategies()
             .map(|s| {
                 let mut used: Vec<(&str, u64)> = Vec::new();
-                for bucket in &s.buckets {
-                    let method = bucket.within.first().map_or("", String::as_str);
-                    let n = bucket.counts.offered.unwrap_or(0);
+                for bucket in s.buckets() {
+                    let method = bucket.within().first().map_or("", String::as_str);
+                    let n = bucket.counts().offered.unwrap_or(0);
                     match used.iter_mut().find(|(m, _)| *m == method) {
                         Some((_, total)) => *total += n,
                         None => used.push((method, n)),
@@ -77,7 +76,7 @@ impl Fallbacks {
                 }
                 used.retain(|(_, n)| *n > 0);
                 used.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-                (s.strategy_id.as_str(), used)
+                (s.id(), used)
             })
             .collect();
         let total = |used: &[(&str, u64)]| used.iter().map(|(_, n)| n).sum::<u64>();

@@ -217,11 +217,7 @@ impl Evaluation {
         fetched: fetch::Fetched,
     ) -> Result<Report> {
         let table = fetched.table;
-        let mut ids: Vec<String> = table
-            .strategies
-            .iter()
-            .map(|s| s.strategy_id.clone())
-            .collect();
+        let mut ids: Vec<String> = table.strategies().map(|s| s.id().to_owned()).collect();
         let missing: Vec<String> = self
             .plan
             .strategy_ids
@@ -267,7 +263,7 @@ impl Evaluation {
             group_by: self.plan.group_by.clone(),
             requested_strategies: self.plan.strategy_ids.clone(),
             results,
-            unattributed: Kpis::from_counts(&table.unattributed),
+            unattributed: Kpis::from_counts(table.unattributed()),
             data_completeness: completeness(self.plan.strategy_ids.len(), missing.len()),
             missing_strategies: missing,
             table,
@@ -293,14 +289,14 @@ impl Evaluation {
         // few dozen queues, so nothing is allocated per bucket).
         let directories: Vec<Option<crate::names::Directory>> = report
             .table
-            .within
+            .within()
             .iter()
             .map(|dimension| crate::names::Directory::for_dimension(dimension))
             .collect();
         if directories.iter().any(Option::is_some) {
             let mut values = std::collections::BTreeSet::new();
-            for bucket in report.table.strategies.iter().flat_map(|s| &s.buckets) {
-                for (directory, value) in directories.iter().zip(&bucket.within) {
+            for bucket in report.table.strategies().flat_map(|s| s.buckets()) {
+                for (directory, value) in directories.iter().zip(bucket.within()) {
                     if let Some(directory) = directory.filter(|_| !value.is_empty()) {
                         values.insert((directory, value.as_str()));
                     }
@@ -334,12 +330,11 @@ impl Evaluation {
             comparing::Settled::Run(config) => config,
             comparing::Settled::Skipped(note) => return Ok((None, note.clone())),
         };
-        let cells =
-            comparison::CellTable::from_metric_table(table, config.cell_match, self.plan.time_zone);
-        if cells.is_empty() {
+        if table.bucket_count() == 0 {
             return Ok((None, Some("no comparison: no strategy had data".into())));
         }
-        match comparison::compare(config, &cells) {
+        // The table's buckets are the cells: read in place, not copied.
+        match comparison::compare_table(config, table, self.plan.time_zone) {
             Ok(comparison) => Ok((Some(comparison), None)),
             Err(e) => Err(crate::Error::new(
                 crate::ErrorKind::Scoring,

@@ -5,10 +5,10 @@ use std::path::Path;
 
 use genesys_routing_eval::ErrorKind;
 use genesys_routing_eval::comparison::{
-    CellRow, CellTable, Comparison, ComparisonConfig, ComparisonFile, ComparisonKpi, Verdict,
-    compare,
+    CellMatch, CellRow, CellTable, Comparison, ComparisonConfig, ComparisonFile, ComparisonKpi,
+    Verdict, compare, compare_table,
 };
-use genesys_routing_eval::metrics::RawCounts;
+use genesys_routing_eval::metrics::{Bucket, MetricTable, RawCounts, StrategyMetrics};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -522,4 +522,58 @@ fn results_follow_total_offered_then_id_and_the_kpi_table() {
         kpis[..2],
         [ComparisonKpi::AbandonRate, ComparisonKpi::AvgHandleTime]
     );
+}
+
+/// Buckets of up to three strategies (an id may be listed twice, as a caller's own table may
+/// list it) over intervals of a few hours and days, one that does not parse, in a few queues;
+/// sums with fractions, so that the order they are added in shows in the last bits.
+fn metric_table() -> impl Strategy<Value = MetricTable> {
+    let bucket = (0u8..3, 0u8..8, 0u8..3, counts());
+    prop::collection::vec((0usize..4, prop::collection::vec(bucket, 0..30)), 1..5).prop_map(
+        |strategies| {
+            let intervals = |day: u8, hour: u8| match hour {
+                7 => "not an interval".to_owned(),
+                _ => format!(
+                    "2024-05-0{}T{:02}:00:00.000Z/2024-05-0{}T{:02}:00:00.000Z",
+                    day + 1,
+                    hour * 3,
+                    day + 1,
+                    hour * 3 + 1
+                ),
+            };
+            let list = strategies
+                .into_iter()
+                .map(|(id, buckets)| StrategyMetrics {
+                    strategy_id: ["A", "B", "C", "A"][id].to_owned(),
+                    buckets: buckets
+                        .into_iter()
+                        .map(|(day, hour, queue, mut counts)| {
+                            counts.answer_time_ms = counts.answer_time_ms.map(|ms| ms / 7.0);
+                            counts.handle_time_ms = counts.handle_time_ms.map(|ms| ms / 3.0);
+                            Bucket::new(intervals(day, hour), counts)
+                                .in_cell(vec![format!("q{queue}")])
+                        })
+                        .collect(),
+                })
+                .collect();
+            MetricTable::from_strategies(list)
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// Comparing a metric table in place gives what comparing its copied cells gives, bit for
+    /// bit (errors included), for every cell match.
+    #[test]
+    fn comparing_a_table_in_place_equals_comparing_its_cell_table(table in metric_table()) {
+        for matching in [CellMatch::Bucket, CellMatch::HourOfDay, CellMatch::Window] {
+            let config = ComparisonConfig::builder().cell_match(matching).build().unwrap();
+            let zone = chrono_tz::Europe::Berlin;
+            let in_place = compare_table(&config, &table, zone);
+            let copied = compare(&config, &CellTable::from_metric_table(&table, matching, zone));
+            prop_assert_eq!(format!("{in_place:?}"), format!("{copied:?}"), "{:?}", matching);
+        }
+    }
 }

@@ -77,13 +77,12 @@ async fn the_default_evaluation_compares_within_queues_from_the_same_fetch_as_th
     }
     // Every bucket of the comparison's fetch names its queue.
     let table = &compared.report.table;
-    assert_eq!(table.within, ["queueId"]);
+    assert_eq!(table.within(), ["queueId"]);
     assert!(
         table
-            .strategies
-            .iter()
-            .flat_map(|s| &s.buckets)
-            .all(|b| b.within.len() == 1 && !b.within[0].is_empty())
+            .strategies()
+            .flat_map(|s| s.buckets())
+            .all(|b| b.within().len() == 1 && !b.within()[0].is_empty())
     );
     // The webhook body carries the contract object; the audit names the settings.
     let body = serde_json::to_value(&compared.report).unwrap();

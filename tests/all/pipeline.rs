@@ -373,7 +373,7 @@ async fn a_45_day_window_runs_two_jobs_and_matches_one_job_over_the_whole_window
         );
     }
     assert_counts_match(
-        &split.report.table.unattributed,
+        split.report.table.unattributed(),
         &expected[&None],
         "unattributed",
     );

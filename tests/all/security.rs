@@ -232,7 +232,7 @@ async fn trace_logs_of_a_job_with_a_token_renewal_never_show_secret_or_token() {
         .await
         .unwrap();
 
-    assert_eq!(run.table.strategies.len(), 1);
+    assert_eq!(run.table.strategies().len(), 1);
     let logs = captured.text();
     assert!(
         logs.contains("401: renewed the token"),

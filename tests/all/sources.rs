@@ -107,15 +107,15 @@ async fn aggregates_job_becomes_a_metric_table_matching_the_emulators_data() {
     let expected = emu.expected_counts("usedRouting", from(), to());
     let strategies: Vec<_> = expected.keys().flatten().collect();
     assert!(strategies.len() >= 2, "{expected:?}");
-    assert_eq!(run.table.strategies.len(), strategies.len());
+    assert_eq!(run.table.strategies().len(), strategies.len());
     for (key, counts) in &expected {
         match key {
             Some(strategy) => {
                 let got = run.table.strategy(strategy).expect("strategy in table");
                 assert_counts_match(&got.totals(), counts, strategy);
-                assert!(got.buckets.len() >= 7, "daily buckets per queue");
+                assert!(got.buckets().len() >= 7, "daily buckets per queue");
             }
-            None => assert_counts_match(&run.table.unattributed, counts, "unattributed"),
+            None => assert_counts_match(run.table.unattributed(), counts, "unattributed"),
         }
     }
     let stats = emu.stats();
@@ -172,11 +172,11 @@ async fn strategies_source_fills_handled_abandoned_and_weighted_speed_of_answer(
         .unwrap();
 
     assert!(!run.job_id.is_empty());
-    assert!(!run.table.strategies.is_empty());
-    for strategy in &run.table.strategies {
-        assert!(["Bullseye", "Standard", "Predictive"].contains(&strategy.strategy_id.as_str()));
-        for bucket in &strategy.buckets {
-            let c = bucket.counts;
+    assert!(run.table.strategies().len() > 0);
+    for strategy in run.table.strategies() {
+        assert!(["Bullseye", "Standard", "Predictive"].contains(&strategy.id()));
+        for bucket in strategy.buckets() {
+            let c = *bucket.counts();
             if let (Some(handled), Some(asa)) = (c.handled, c.reported_speed_of_answer) {
                 assert_eq!(asa.weight, handled as f64);
                 assert_eq!(asa.samples, 1);

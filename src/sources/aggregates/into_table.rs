@@ -19,8 +19,52 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 
 use std::borrow::Cow;
 
-use super::{Stats, TableLayout, add_bucket, counts_of};
-use crate::metrics::{Bucket, MetricTable, RawCounts};
+use super::wire::RESULTS_PAGE;
+use super::wire::add_counts_of;
+use super::{Stats, TableLayout};
+use crate::error::{Error, ErrorKind, Result};
+use crate::metrics::{MetricTable, RawCounts};
+
+/// Decodes one results page `body` into `table`, as [`PageIntoTable`] does, with the errors of
+/// the HTTP core's decoder (naming the JSON path, and `correlation_id` when there is one).
+///
+/// The page is read first without tracking the JSON path: tracking copies every key of the
+/// page into a `String` (a bucket has a dozen keys), which cost more than the rest of the
+/// decoding. Only when that read fails is the page read again, into a table thrown away, with
+/// the path tracked, so that the error names where the page went wrong; both reads see the
+/// same bytes through the same seeds, so they fail at the same place. Groups read before the
+/// fault may already be in `table`.
+pub(crate) fn decode_page(
+    body: &[u8],
+    correlation_id: Option<&str>,
+    table: &mut MetricTable,
+    layout: &TableLayout,
+) -> Result<PageSummary> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let untracked = match PageIntoTable::new(table, layout).deserialize(&mut de) {
+        Ok(summary) => return Ok(summary),
+        Err(e) => e,
+    };
+    let mut scratch = layout.empty_table();
+    let error = match crate::http::decode_json_seed(
+        body,
+        PageIntoTable::new(&mut scratch, layout),
+        RESULTS_PAGE,
+    ) {
+        Err(tracked) => tracked,
+        // Not expected (the same bytes, the same seeds); the first error then stands alone.
+        Ok(_) => Error::new(
+            ErrorKind::Decode,
+            format!(
+                "could not decode the {RESULTS_PAGE}: {untracked}; the server sent an unexpected or incomplete body"
+            ),
+        ),
+    };
+    Err(match correlation_id {
+        Some(id) => error.with_correlation_id(id.to_owned()),
+        None => error,
+    })
+}
 
 /// What is left of a page once its groups are in the table.
 #[derive(Debug, Clone, PartialEq)]
@@ -169,7 +213,7 @@ impl<'de> Visitor<'de> for GroupIntoTable<'_> {
         // `None` until `group` is read: JSON does not order keys, and buckets read before it
         // wait (as compact counts) for the strategy and cell they belong to.
         let mut place: Option<Place> = None;
-        let mut waiting: Vec<(String, RawCounts)> = Vec::new();
+        let mut waiting: Vec<(Cow<'de, str>, RawCounts)> = Vec::new();
         let mut data_seen = false;
         while let Some(field) = map.next_key()? {
             match field {
@@ -178,9 +222,15 @@ impl<'de> Visitor<'de> for GroupIntoTable<'_> {
                 }
                 GroupField::Group => {
                     let group: BTreeMap<String, String> = map.next_value()?;
-                    let found = self.layout.place(group);
+                    let (strategy, cell) = self.layout.place(group);
+                    let mut found = Place {
+                        strategy,
+                        cell,
+                        at: None,
+                        last: u32::MAX,
+                    };
                     for (interval, counts) in waiting.drain(..) {
-                        push(self.table, self.layout, &found, interval, counts);
+                        push(self.table, self.layout, &mut found, &interval, counts);
                     }
                     place = Some(found);
                 }
@@ -192,7 +242,7 @@ impl<'de> Visitor<'de> for GroupIntoTable<'_> {
                     map.next_value_seed(BucketsIntoTable {
                         table: &mut *self.table,
                         layout: self.layout,
-                        place: place.as_ref(),
+                        place: place.as_mut(),
                         waiting: &mut waiting,
                     })?;
                 }
@@ -202,38 +252,63 @@ impl<'de> Visitor<'de> for GroupIntoTable<'_> {
             }
         }
         // No `group` at all: as an empty one, the buckets are unattributed.
-        let nowhere = (None, Vec::new());
+        let mut nowhere = Place {
+            strategy: None,
+            cell: Vec::new(),
+            at: None,
+            last: u32::MAX,
+        };
         for (interval, counts) in waiting {
-            push(self.table, self.layout, &nowhere, interval, counts);
+            push(self.table, self.layout, &mut nowhere, &interval, counts);
         }
         Ok(())
     }
 }
 
-/// A group's strategy (`None`: it lacks the treatment) and cell values.
-type Place = (Option<String>, Vec<String>);
+/// Where a group's buckets go.
+struct Place {
+    /// Its strategy (`None`: it lacks the treatment).
+    strategy: Option<String>,
+    /// Its cell values.
+    cell: Vec<String>,
+    /// The strategy's position in the table and the cell's number, once a bucket needed them
+    /// (a group without buckets adds no strategy).
+    at: Option<(usize, u32)>,
+    /// The number of the interval of the bucket before.
+    last: u32,
+}
 
+/// Adds one bucket, as [`add_bucket`](super::add_bucket) does: the interval is copied only
+/// the first time the table sees it, the cell once per group.
 fn push(
     table: &mut MetricTable,
     layout: &TableLayout,
-    (strategy, cell): &Place,
-    interval: String,
+    place: &mut Place,
+    interval: &str,
     counts: RawCounts,
 ) {
-    let bucket = Bucket::new(interval, layout.complete(counts)).in_cell(cell.clone());
-    add_bucket(table, strategy.as_deref(), bucket);
+    let counts = layout.complete(counts);
+    match &place.strategy {
+        None => table.push_unattributed(counts),
+        Some(id) => {
+            let (position, cell) = *place
+                .at
+                .get_or_insert_with(|| (table.strategy_position(id), table.cell_id(&place.cell)));
+            table.push_at(position, interval, cell, counts, &mut place.last);
+        }
+    }
 }
 
 /// A group's `data`: each bucket decoded alone and pushed, or kept waiting for the strategy.
-struct BucketsIntoTable<'a, 's> {
+struct BucketsIntoTable<'a, 's, 'de> {
     table: &'a mut MetricTable,
     layout: &'a TableLayout,
     /// Where the buckets go, once the group is known.
-    place: Option<&'s Place>,
-    waiting: &'a mut Vec<(String, RawCounts)>,
+    place: Option<&'s mut Place>,
+    waiting: &'a mut Vec<(Cow<'de, str>, RawCounts)>,
 }
 
-impl<'de> DeserializeSeed<'de> for BucketsIntoTable<'_, '_> {
+impl<'de> DeserializeSeed<'de> for BucketsIntoTable<'_, '_, 'de> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -241,29 +316,40 @@ impl<'de> DeserializeSeed<'de> for BucketsIntoTable<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for BucketsIntoTable<'_, '_> {
+impl<'de> Visitor<'de> for BucketsIntoTable<'_, '_, 'de> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a sequence")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some((interval, counts)) = seq.next_element_seed(BucketCounts)? {
-            match self.place {
-                Some(place) => push(self.table, self.layout, place, interval, counts),
-                None => self.waiting.push((interval, counts)),
-            }
-        }
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        while seq
+            .next_element_seed(BucketCounts { into: &mut self })?
+            .is_some()
+        {}
         Ok(())
+    }
+}
+
+impl<'de> BucketsIntoTable<'_, '_, 'de> {
+    /// Pushes one bucket, or keeps it waiting for the group.
+    fn add(&mut self, interval: Cow<'de, str>, counts: RawCounts) {
+        match self.place.as_deref_mut() {
+            Some(place) => push(self.table, self.layout, place, &interval, counts),
+            None => self.waiting.push((interval, counts)),
+        }
     }
 }
 
 /// One bucket, `{"interval", "metrics"}`, read as its interval and its metrics' counts summed:
 /// the metric names and the interval are borrowed from the page where JSON allows it, and no
-/// list of metrics is built. Errors read as the derived
+/// list of metrics is built, and the bucket is added where it goes as soon as it is read
+/// (nothing bucket-sized is moved through `serde`'s return values). Errors read as the derived
 /// [`IntervalData`](super::IntervalData) decoder's.
-struct BucketCounts;
+struct BucketCounts<'b, 'a, 's, 'de> {
+    into: &'b mut BucketsIntoTable<'a, 's, 'de>,
+}
 
 #[derive(Deserialize)]
 #[serde(field_identifier, rename_all = "lowercase")]
@@ -274,16 +360,16 @@ enum BucketField {
     Other,
 }
 
-impl<'de> DeserializeSeed<'de> for BucketCounts {
-    type Value = (String, RawCounts);
+impl<'de> DeserializeSeed<'de> for BucketCounts<'_, '_, '_, 'de> {
+    type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_struct("IntervalData", &["interval", "metrics"], self)
     }
 }
 
-impl<'de> Visitor<'de> for BucketCounts {
-    type Value = (String, RawCounts);
+impl<'de> Visitor<'de> for BucketCounts<'_, '_, '_, 'de> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("struct IntervalData")
@@ -307,10 +393,9 @@ impl<'de> Visitor<'de> for BucketCounts {
                 }
             }
         }
-        Ok((
-            interval.map(Cow::into_owned).unwrap_or_default(),
-            counts.unwrap_or_default(),
-        ))
+        self.into
+            .add(interval.unwrap_or_default(), counts.unwrap_or_default());
+        Ok(())
     }
 }
 
@@ -356,6 +441,20 @@ struct MetricRef<'a> {
     stats: Stats,
 }
 
+/// One metric, read by the derived [`MetricRef`] decoder and added into the bucket's counts
+/// at once.
+struct AddMetric<'c>(&'c mut RawCounts);
+
+impl<'de> DeserializeSeed<'de> for AddMetric<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        let metric = MetricRef::deserialize(deserializer)?;
+        add_counts_of(self.0, &metric.metric.0, &metric.stats);
+        Ok(())
+    }
+}
+
 impl<'de> DeserializeSeed<'de> for MetricsSum {
     type Value = RawCounts;
 
@@ -373,9 +472,7 @@ impl<'de> Visitor<'de> for MetricsSum {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawCounts, A::Error> {
         let mut counts = RawCounts::default();
-        while let Some(metric) = seq.next_element::<MetricRef<'de>>()? {
-            counts.add(&counts_of(&metric.metric.0, &metric.stats));
-        }
+        while seq.next_element_seed(AddMetric(&mut counts))?.is_some() {}
         Ok(counts)
     }
 }

@@ -28,18 +28,19 @@ mod table;
 mod vocabulary;
 mod wire;
 
-pub(crate) use into_table::PageIntoTable;
-pub(crate) use table::add_bucket;
+#[cfg(test)]
+use into_table::PageIntoTable;
+pub(crate) use into_table::decode_page;
 pub use table::{TableLayout, add_groups, decode_results_page_into};
 pub use vocabulary::{
     CONVERSATION_DIMENSIONS, granularity_problem, is_conversation_dimension, nearest_dimension,
 };
+pub(crate) use wire::RESULTS_PAGE;
 pub use wire::{
     AggregateGroup, AggregationQuery, Clause, Filter, IntervalData, JobState, JobStatus,
     MetricValue, Predicate, QueryResponse, ROUTING_METRICS, ResultsPage, Stats, counts_of_metric,
     decode_results_page, format_interval,
 };
-pub(crate) use wire::{RESULTS_PAGE, counts_of};
 
 const JOBS_PATH: &str = "api/v2/analytics/conversations/aggregates/jobs";
 const QUERY_PATH: &str = "api/v2/analytics/conversations/aggregates/query";
@@ -176,8 +177,8 @@ impl Aggregates {
     ///     .group_by("usedRouting");
     ///
     /// let run = client.aggregates().run(&query, "usedRouting", &Progress::none()).await?;
-    /// for strategy in &run.table.strategies {
-    ///     println!("{}: {:?} offered", strategy.strategy_id, strategy.totals().offered);
+    /// for strategy in run.table.strategies() {
+    ///     println!("{}: {:?} offered", strategy.id(), strategy.totals().offered);
     /// }
     /// # Ok(())
     /// # }
@@ -236,8 +237,12 @@ impl Aggregates {
         let mut table = layout.empty_table();
         let url = self.job_url(job_id, true);
         super::read_pages(&self.client, &url, job_id, progress, |response| {
-            let page =
-                response.decode_seed(PageIntoTable::new(&mut table, layout), RESULTS_PAGE)?;
+            let page = into_table::decode_page(
+                &response.body,
+                response.correlation_id.as_deref(),
+                &mut table,
+                layout,
+            )?;
             Ok((page.groups, page.cursor))
         })
         .await?;
@@ -428,8 +433,8 @@ mod tests {
                 ..RawCounts::default()
             }
         );
-        assert_eq!(table.unattributed.abandoned, Some(4));
-        assert_eq!(table.strategies.len(), 1);
+        assert_eq!(table.unattributed().abandoned, Some(4));
+        assert_eq!(table.strategies().len(), 1);
     }
 
     /// A page whose groups put `data` before `group`, lack the dimension, repeat a strategy
@@ -465,15 +470,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(table, expected);
-        let ids: Vec<&str> = table
-            .strategies
-            .iter()
-            .map(|s| s.strategy_id.as_str())
-            .collect();
+        let ids: Vec<&str> = table.strategies().map(|s| s.id()).collect();
         assert_eq!(ids, ["Bullseye", "Standard"]);
-        assert_eq!(table.strategy("Bullseye").unwrap().buckets.len(), 3);
-        assert_eq!(table.unattributed.abandoned, Some(4));
-        assert_eq!(table.unattributed.transferred, Some(1));
+        assert_eq!(table.strategy("Bullseye").unwrap().buckets().len(), 3);
+        assert_eq!(table.unattributed().abandoned, Some(4));
+        assert_eq!(table.unattributed().transferred, Some(1));
         assert_eq!(summary.groups, 5);
         assert_eq!(summary.cursor.as_deref(), Some("next"));
     }

@@ -3,10 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::into_table::PageIntoTable;
+use super::into_table::decode_page;
 use super::wire::{
-    AggregateGroup, AggregationQuery, IntervalData, MetricValue, RESULTS_PAGE, Stats,
-    counts_of_metric,
+    AggregateGroup, AggregationQuery, IntervalData, MetricValue, Stats, counts_of_metric,
 };
 use crate::error::Result;
 use crate::metrics::{Bucket, MetricTable, RawCounts};
@@ -23,9 +22,7 @@ pub fn decode_results_page_into(
     table: &mut MetricTable,
     layout: &TableLayout,
 ) -> Result<usize> {
-    let page =
-        crate::http::decode_json_seed(body, PageIntoTable::new(table, layout), RESULTS_PAGE)?;
-    Ok(page.groups)
+    Ok(decode_page(body, None, table, layout)?.groups)
 }
 
 /// How the groups of an aggregates result become rows of a [`MetricTable`]: which grouped
@@ -51,10 +48,10 @@ pub fn decode_results_page_into(
 /// let mut table = layout.empty_table();
 /// add_groups(&mut table, &groups, &layout);
 ///
-/// let bucket = &table.strategy("Predictive").unwrap().buckets[0];
-/// assert_eq!(bucket.within, ["q1"]);
-/// assert_eq!(bucket.counts.abandoned, Some(0), "requested, no events");
-/// assert_eq!(bucket.counts.transferred, None, "never requested");
+/// let bucket = table.strategy("Predictive").unwrap().buckets().next().unwrap();
+/// assert_eq!(bucket.within(), ["q1"]);
+/// assert_eq!(bucket.counts().abandoned, Some(0), "requested, no events");
+/// assert_eq!(bucket.counts().transferred, None, "never requested");
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct TableLayout {
@@ -183,7 +180,7 @@ fn bucket_counts(bucket: &IntervalData) -> RawCounts {
 
 /// Adds one bucket to `strategy`, or to the unattributed counts for a group lacking the
 /// treatment dimension.
-pub(crate) fn add_bucket(table: &mut MetricTable, strategy: Option<&str>, bucket: Bucket) {
+fn add_bucket(table: &mut MetricTable, strategy: Option<&str>, bucket: Bucket) {
     match strategy {
         Some(id) => table.push_bucket(id, bucket),
         None => table.push_unattributed(bucket.counts),

@@ -444,23 +444,38 @@ pub fn counts_of_metric(metric: &MetricValue) -> RawCounts {
 /// The raw counts metric `name` with `stats` contributes (an unknown metric: none).
 pub(crate) fn counts_of(name: &str, s: &Stats) -> RawCounts {
     let mut counts = RawCounts::default();
+    add_counts_of(&mut counts, name, s);
+    counts
+}
+
+/// Adds what metric `name` with `stats` contributes to `counts`, as
+/// `counts.add(&counts_of(name, s))` does, touching only the fields the metric fills.
+pub(crate) fn add_counts_of(counts: &mut RawCounts, name: &str, s: &Stats) {
+    fn plus<T: Copy>(total: &mut Option<T>, v: Option<T>, add: fn(T, T) -> T) {
+        *total = match (*total, v) {
+            (Some(a), Some(b)) => Some(add(a, b)),
+            (a, None) => a,
+            (None, b) => b,
+        };
+    }
+    let count = |total: &mut Option<u64>, v| plus(total, v, u64::saturating_add);
+    let sum = |total: &mut Option<f64>, v| plus(total, v, |a, b| a + b);
     match name {
-        "nOffered" => counts.offered = s.count,
+        "nOffered" => count(&mut counts.offered, s.count),
         "tAnswered" => {
-            counts.answered = s.count;
-            counts.answer_time_ms = s.sum;
+            count(&mut counts.answered, s.count);
+            sum(&mut counts.answer_time_ms, s.sum);
         }
-        "tAbandon" => counts.abandoned = s.count,
+        "tAbandon" => count(&mut counts.abandoned, s.count),
         "tHandle" => {
-            counts.handled = s.count;
-            counts.handle_time_ms = s.sum;
+            count(&mut counts.handled, s.count);
+            sum(&mut counts.handle_time_ms, s.sum);
         }
         "oServiceLevel" => {
-            counts.service_level_met = s.numerator;
-            counts.service_level_total = s.denominator;
+            sum(&mut counts.service_level_met, s.numerator);
+            sum(&mut counts.service_level_total, s.denominator);
         }
-        "nTransferred" => counts.transferred = s.count,
+        "nTransferred" => count(&mut counts.transferred, s.count),
         _ => {}
     }
-    counts
 }

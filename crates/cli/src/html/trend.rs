@@ -14,17 +14,16 @@ const HEIGHT: u32 = 200;
 /// The only place the report reads the table's buckets.
 pub(super) fn buckets(table: &MetricTable) -> Vec<(String, BTreeMap<String, RawCounts>)> {
     table
-        .strategies
-        .iter()
+        .strategies()
         .map(|s| {
             let mut by_interval: BTreeMap<String, RawCounts> = BTreeMap::new();
-            for b in &s.buckets {
+            for b in s.buckets() {
                 by_interval
-                    .entry(b.interval.clone())
+                    .entry(b.interval().to_owned())
                     .or_default()
-                    .add(&b.counts);
+                    .add(b.counts());
             }
-            (s.strategy_id.clone(), by_interval)
+            (s.id().to_owned(), by_interval)
         })
         .collect()
 }
