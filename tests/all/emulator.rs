@@ -57,20 +57,7 @@ impl Api {
         &self,
         request: reqwest::RequestBuilder,
     ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
-        let response = request
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .expect("request sent");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let text = response.text().await.unwrap();
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        (status, body, headers)
+        answer(request.bearer_auth(&self.token)).await
     }
 
     async fn get(&self, path: &str) -> (StatusCode, Value, reqwest::header::HeaderMap) {
@@ -145,21 +132,43 @@ impl Api {
     }
 }
 
+/// Sends `request` as it is: the status, the body (JSON, else its text, null when empty) and
+/// the headers.
+async fn answer(
+    request: reqwest::RequestBuilder,
+) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+    let response = request.send().await.expect("request sent");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, body, headers)
+}
+
+/// A token request to `emulator` with the form `form`.
+fn token_request(emulator: &Emulator, form: &[(&str, &str)]) -> reqwest::RequestBuilder {
+    reqwest::Client::new()
+        .post(emulator.base_url().join("oauth/token").unwrap())
+        .form(form)
+}
+
 async fn fetch_token(
     http: &reqwest::Client,
     emulator: &Emulator,
     id: &str,
     secret: &str,
 ) -> (StatusCode, Value) {
-    let response = http
+    let request = http
         .post(emulator.base_url().join("oauth/token").unwrap())
         .basic_auth(id, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .expect("token request sent");
-    let status = response.status();
-    (status, response.json().await.expect("json token answer"))
+        .form(&[("grant_type", "client_credentials")]);
+    let (status, body, _) = answer(request).await;
+    assert!(body.is_object(), "a JSON token answer: {body}");
+    (status, body)
 }
 
 fn week_query() -> Value {
@@ -225,15 +234,12 @@ async fn token_is_issued_for_the_right_pair_only() {
 #[tokio::test]
 async fn token_needs_the_client_credentials_grant() {
     let emulator = Emulator::start().await.unwrap();
-    let response = reqwest::Client::new()
-        .post(emulator.base_url().join("oauth/token").unwrap())
-        .basic_auth(DEFAULT_CLIENT_ID, Some(DEFAULT_CLIENT_SECRET))
-        .form(&[("grant_type", "password")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let body: Value = response.json().await.unwrap();
+    let (status, body, _) = answer(
+        token_request(&emulator, &[("grant_type", "password")])
+            .basic_auth(DEFAULT_CLIENT_ID, Some(DEFAULT_CLIENT_SECRET)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "unsupported_grant_type");
 }
 
@@ -260,24 +266,12 @@ async fn api_refuses_missing_and_unknown_tokens() {
     let emulator = Emulator::start().await.unwrap();
     let http = reqwest::Client::new();
     let url = emulator.base_url().join(QUERY).unwrap();
-    let response = http
-        .post(url.clone())
-        .json(&week_query())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    let body: Value = response.json().await.unwrap();
+    let query = || http.post(url.clone()).json(&week_query());
+    let (status, body, _) = answer(query()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["code"], "authentication.required");
-    let response = http
-        .post(url)
-        .bearer_auth("forged")
-        .json(&week_query())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    let body: Value = response.json().await.unwrap();
+    let (status, body, _) = answer(query().bearer_auth("forged")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["code"], "bad.credentials");
 }
 
@@ -379,16 +373,15 @@ async fn queries_need_interval_and_metrics() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(answer["details"][0]["fieldName"], field, "{answer}");
     }
-    let response = api
-        .http
-        .post(api.url(QUERY))
-        .bearer_auth(&api.token)
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let (status, _, _) = api
+        .send(
+            api.http
+                .post(api.url(QUERY))
+                .header("content-type", "application/json")
+                .body("{not json"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
@@ -1125,14 +1118,13 @@ async fn rate_limit_answers_429_beyond_the_budget_per_token() {
         DEFAULT_CLIENT_SECRET,
     )
     .await;
-    let response = api
-        .http
-        .get(api.url(&format!("{JOBS}/missing")))
-        .bearer_auth(token["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let (status, _, _) = answer(
+        api.http
+            .get(api.url(&format!("{JOBS}/missing")))
+            .bearer_auth(token["access_token"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -1166,24 +1158,19 @@ async fn a_refused_submission_leaves_a_job_fault_waiting() {
 #[tokio::test]
 async fn token_accepts_credentials_in_the_form_body_too() {
     let emulator = Emulator::start().await.unwrap();
-    let response = reqwest::Client::new()
-        .post(emulator.base_url().join("oauth/token").unwrap())
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", DEFAULT_CLIENT_ID),
-            ("client_secret", DEFAULT_CLIENT_SECRET),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let response = reqwest::Client::new()
-        .post(emulator.base_url().join("oauth/token").unwrap())
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let in_the_body = [
+        ("grant_type", "client_credentials"),
+        ("client_id", DEFAULT_CLIENT_ID),
+        ("client_secret", DEFAULT_CLIENT_SECRET),
+    ];
+    let (status, _, _) = answer(token_request(&emulator, &in_the_body)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = answer(token_request(
+        &emulator,
+        &[("grant_type", "client_credentials")],
+    ))
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
