@@ -257,6 +257,138 @@ async fn record_and_reply(
     response
 }
 
+// ---------------------------------------------------------------------------------------------
+// The emulator spoken to over raw HTTP, for the tests of the emulator itself.
+
+/// The emulator, an HTTP client and a token it issued.
+pub(crate) struct Api {
+    pub(crate) emulator: Emulator,
+    pub(crate) http: reqwest::Client,
+    pub(crate) token: String,
+}
+
+impl Api {
+    /// Starts `builder`'s emulator and fetches a token from it.
+    pub(crate) async fn start(builder: EmulatorBuilder) -> Api {
+        let emulator = builder.start().await.expect("emulator starts");
+        let http = reqwest::Client::new();
+        let (status, body) = fetch_token(
+            &http,
+            &emulator,
+            emulator.client_id(),
+            emulator.client_secret(),
+        )
+        .await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+        let token = body["access_token"].as_str().expect("a token").to_owned();
+        Api {
+            emulator,
+            http,
+            token,
+        }
+    }
+
+    /// The absolute URL of `path` on the emulator.
+    pub(crate) fn url(&self, path: &str) -> String {
+        self.emulator.base_url().join(path).unwrap().to_string()
+    }
+
+    /// Sends `request` with the token; see [`answer`].
+    pub(crate) async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> (reqwest::StatusCode, serde_json::Value, HeaderMap) {
+        answer(request.bearer_auth(&self.token)).await
+    }
+
+    /// A GET of `path`.
+    pub(crate) async fn get(
+        &self,
+        path: &str,
+    ) -> (reqwest::StatusCode, serde_json::Value, HeaderMap) {
+        self.send(self.http.get(self.url(path))).await
+    }
+
+    /// A POST of `body` as JSON to `path`.
+    pub(crate) async fn post(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (reqwest::StatusCode, serde_json::Value, HeaderMap) {
+        self.send(self.http.post(self.url(path)).json(body)).await
+    }
+
+    /// A DELETE of `path`.
+    pub(crate) async fn delete(
+        &self,
+        path: &str,
+    ) -> (reqwest::StatusCode, serde_json::Value, HeaderMap) {
+        self.send(self.http.delete(self.url(path))).await
+    }
+
+    /// Every results page of the fulfilled aggregates job `id`, following the cursor; each
+    /// must be a 200.
+    pub(crate) async fn result_pages(&self, id: &str) -> Vec<serde_json::Value> {
+        const JOBS: &str = "api/v2/analytics/conversations/aggregates/jobs";
+        let mut pages = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("{JOBS}/{id}/results?cursor={c}"),
+                None => format!("{JOBS}/{id}/results"),
+            };
+            let (status, body, _) = self.get(&path).await;
+            assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+            cursor = body["cursor"].as_str().map(str::to_owned);
+            pages.push(body);
+            if cursor.is_none() {
+                return pages;
+            }
+        }
+    }
+}
+
+/// Sends `request` as it is: the status, the body (JSON, else its text, null when empty) and
+/// the headers.
+pub(crate) async fn answer(
+    request: reqwest::RequestBuilder,
+) -> (reqwest::StatusCode, serde_json::Value, HeaderMap) {
+    let response = request.send().await.expect("request sent");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    let body = if text.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+    };
+    (status, body, headers)
+}
+
+/// A token request to `emulator` with the form `form`.
+pub(crate) fn token_request(emulator: &Emulator, form: &[(&str, &str)]) -> reqwest::RequestBuilder {
+    reqwest::Client::new()
+        .post(emulator.base_url().join("oauth/token").unwrap())
+        .form(form)
+}
+
+/// A client-credentials token request for `id` and `secret` (basic auth): the status and the
+/// JSON answer.
+pub(crate) async fn fetch_token(
+    http: &reqwest::Client,
+    emulator: &Emulator,
+    id: &str,
+    secret: &str,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let request = http
+        .post(emulator.base_url().join("oauth/token").unwrap())
+        .basic_auth(id, Some(secret))
+        .form(&[("grant_type", "client_credentials")]);
+    let (status, body, _) = answer(request).await;
+    assert!(body.is_object(), "a JSON token answer: {body}");
+    (status, body)
+}
+
 /// A loopback webhook URL nothing listens on.
 pub(crate) async fn closed_port_url() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
