@@ -845,13 +845,7 @@ async fn revoked_token_gets_401_until_a_new_token_is_fetched() {
         api.post(JOBS, &week_query()).await.0,
         StatusCode::UNAUTHORIZED
     );
-    let (_, token) = fetch_token(
-        &api.http,
-        &api.emulator,
-        DEFAULT_CLIENT_ID,
-        DEFAULT_CLIENT_SECRET,
-    )
-    .await;
+    let (_, token) = api.another_token().await;
     api.token = token["access_token"].as_str().unwrap().to_owned();
     assert_eq!(api.post(QUERY, &week_query()).await.0, StatusCode::OK);
 }
@@ -885,13 +879,7 @@ async fn malformed_fault_sends_json_of_the_wrong_shape() {
     assert_eq!(status, StatusCode::OK);
     assert!(body["results"].is_number(), "{body}");
     api.emulator.inject(Endpoint::Token, Fault::Malformed, 1);
-    let (status, token) = fetch_token(
-        &api.http,
-        &api.emulator,
-        DEFAULT_CLIENT_ID,
-        DEFAULT_CLIENT_SECRET,
-    )
-    .await;
+    let (status, token) = api.another_token().await;
     assert_eq!(status, StatusCode::OK);
     assert!(token["access_token"].is_number(), "{token}");
 }
@@ -994,13 +982,7 @@ async fn rate_limit_answers_429_beyond_the_budget_per_token() {
     assert_eq!(statuses, [404, 404, 404, 429]);
     assert_eq!(api.emulator.stats().rate_limited, 1);
     // Another token has its own budget.
-    let (_, token) = fetch_token(
-        &api.http,
-        &api.emulator,
-        DEFAULT_CLIENT_ID,
-        DEFAULT_CLIENT_SECRET,
-    )
-    .await;
+    let (_, token) = api.another_token().await;
     let (status, _, _) = answer(
         api.http
             .get(api.url(&format!("{JOBS}/missing")))

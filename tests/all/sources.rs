@@ -17,7 +17,7 @@ use genesys_routing_eval::time::{FixedJitter, ManualClock, TimeSource};
 use genesys_routing_eval::{Client, ClientBuilder, ErrorKind, ValidationError};
 use routing_eval_emulator::{Emulator, EmulatorBuilder, Endpoint, Fault};
 
-use crate::support::{client_builder, clock, emulator};
+use crate::support::{client_builder, clock, emulator, slow_emulator};
 
 fn from() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap()
@@ -464,11 +464,7 @@ async fn rate_limited_token_request_is_retried_after_the_servers_wait() {
 
 #[tokio::test]
 async fn poll_deadline_cancels_the_job_with_delete() {
-    let emu = Emulator::builder()
-        .job_latency(Duration::from_secs(3600))
-        .start()
-        .await
-        .unwrap();
+    let emu = slow_emulator(Duration::from_secs(3600)).await;
     let clock = clock();
     let client = client(&emu, &clock)
         .poll_policy(PollPolicy::default().with_deadline(Duration::from_secs(5)))
@@ -500,15 +496,8 @@ async fn poll_deadline_cancels_the_job_with_delete() {
 
 #[tokio::test]
 async fn dropping_the_run_cancels_the_job_with_delete() {
-    let emu = Emulator::builder()
-        .job_latency(Duration::from_secs(3600))
-        .start()
-        .await
-        .unwrap();
-    let client = Client::builder()
-        .api_base(emu.base_url().as_str())
-        .credentials(emu.client_id(), emu.client_secret().to_owned())
-        .time_source(TimeSource::default())
+    let emu = slow_emulator(Duration::from_secs(3600)).await;
+    let client = client_builder(&emu, TimeSource::default())
         .poll_policy(PollPolicy::default().with_intervals(
             Duration::from_millis(20),
             1.0,

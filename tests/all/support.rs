@@ -32,6 +32,15 @@ pub(crate) fn clock() -> ManualClock {
     ManualClock::new(Utc::now().with_nanosecond(0).unwrap())
 }
 
+/// An emulator whose jobs take `latency` to finish.
+pub(crate) async fn slow_emulator(latency: Duration) -> Emulator {
+    Emulator::builder()
+        .job_latency(latency)
+        .start()
+        .await
+        .expect("emulator starts")
+}
+
 /// A client builder for `emu`'s API and credentials, waiting through `time`.
 pub(crate) fn client_builder(emu: &Emulator, time: TimeSource) -> ClientBuilder {
     Client::builder()
@@ -271,21 +280,26 @@ impl Api {
     /// Starts `builder`'s emulator and fetches a token from it.
     pub(crate) async fn start(builder: EmulatorBuilder) -> Api {
         let emulator = builder.start().await.expect("emulator starts");
-        let http = reqwest::Client::new();
-        let (status, body) = fetch_token(
-            &http,
-            &emulator,
-            emulator.client_id(),
-            emulator.client_secret(),
-        )
-        .await;
-        assert_eq!(status, reqwest::StatusCode::OK, "{body}");
-        let token = body["access_token"].as_str().expect("a token").to_owned();
-        Api {
+        let mut api = Api {
             emulator,
-            http,
-            token,
-        }
+            http: reqwest::Client::new(),
+            token: String::new(),
+        };
+        let (status, body) = api.another_token().await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+        api.token = body["access_token"].as_str().expect("a token").to_owned();
+        api
+    }
+
+    /// A further token request with the emulator's own credentials: the status and the answer.
+    pub(crate) async fn another_token(&self) -> (reqwest::StatusCode, serde_json::Value) {
+        fetch_token(
+            &self.http,
+            &self.emulator,
+            self.emulator.client_id(),
+            self.emulator.client_secret(),
+        )
+        .await
     }
 
     /// The absolute URL of `path` on the emulator.
