@@ -49,6 +49,22 @@ pub(crate) fn client_builder(emu: &Emulator, time: TimeSource) -> ClientBuilder 
         .time_source(time)
 }
 
+/// What each validation problem of `err` concerns, in order: an invalid setting's name,
+/// `missing <name>`, `insecure <host>` for plain HTTP to a remote host, and the debug text of
+/// any other kind.
+pub(crate) fn problem_names(err: &genesys_routing_eval::Error) -> Vec<String> {
+    use genesys_routing_eval::ValidationError;
+    err.validation()
+        .iter()
+        .map(|p| match p {
+            ValidationError::Missing { name, .. } => format!("missing {name}"),
+            ValidationError::Invalid { name, .. } => name.clone(),
+            ValidationError::InsecureHttp { host } => format!("insecure {host}"),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
 /// The `*.json` vector files in `dir`, sorted; fails when there are none.
 pub(crate) fn vector_files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
