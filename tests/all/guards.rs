@@ -13,7 +13,7 @@ use genesys_routing_eval::time::{FixedJitter, ManualClock, TimeSource};
 use genesys_routing_eval::{Client, DataOrigin, ErrorKind, ValidationError};
 use routing_eval_emulator::{Emulator, Endpoint, Fault};
 
-use crate::support::{client_builder, slow_emulator};
+use crate::support::{client_builder, run_evaluation, slow_emulator};
 
 fn day(d: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap() + chrono::Duration::days(d)
@@ -76,14 +76,12 @@ async fn emulator_data_reaches_memory_sinks_and_every_report_and_record_says_emu
     let reports = MemorySink::new();
     let records = MemorySink::new();
 
-    let outcome = week(emu.client_builder().build().unwrap())
-        .report_sink(reports.clone())
-        .audit_sink(records.clone())
-        .build()
-        .unwrap()
-        .run()
-        .await
-        .unwrap();
+    let outcome = run_evaluation(
+        week(emu.client_builder().build().unwrap())
+            .report_sink(reports.clone())
+            .audit_sink(records.clone()),
+    )
+    .await;
 
     assert_eq!(outcome.report.data_origin, DataOrigin::Emulator);
     assert_eq!(outcome.audit.data_origin, DataOrigin::Emulator);
