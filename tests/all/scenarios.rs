@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use genesys_routing_eval::sources::aggregates::CONVERSATION_DIMENSIONS;
+use genesys_routing_eval::sources::aggregates::{CONVERSATION_DIMENSIONS, ROUTING_METRICS};
 use reqwest::StatusCode;
 use routing_eval_emulator::scenario::{Deployment, EffectScale};
 use routing_eval_emulator::{Emulator, Scenario};
@@ -15,14 +15,8 @@ use crate::support::Api;
 
 const JOBS: &str = "api/v2/analytics/conversations/aggregates/jobs";
 const QUERY: &str = "api/v2/analytics/conversations/aggregates/query";
-const METRICS: [&str; 6] = [
-    "nOffered",
-    "tAnswered",
-    "tAbandon",
-    "tHandle",
-    "oServiceLevel",
-    "nTransferred",
-];
+/// The metrics the SDK asks for.
+const METRICS: &[&str] = ROUTING_METRICS;
 /// Every additive field of a metric's stats.
 const FIELDS: [&str; 5] = ["count", "sum", "numerator", "denominator", "max"];
 
@@ -114,7 +108,7 @@ async fn a_day_in_hourly_buckets_adds_up_exactly_to_its_daily_bucket_whatever_th
         assert_eq!(totals(&hourly), sums, "{group_by:?}");
         for metric in METRICS {
             assert!(
-                sums.keys().any(|(_, m, _)| *m == metric),
+                sums.keys().any(|(_, m, _)| m == metric),
                 "{metric} has events in {group_by:?}"
             );
         }
