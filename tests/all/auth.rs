@@ -10,18 +10,12 @@ use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::http::{
-    CLIENT_ID, CLIENT_SECRET, STATUS_PATH, client_for, fulfilled, mock_genesys, start_time,
-    status_answers_then_fulfilled,
+    CLIENT_ID, CLIENT_SECRET, STATUS_PATH, api_requests, client_for, clocked_client, fulfilled,
+    mock_genesys, start_time, status_always, status_answers_then_fulfilled,
 };
 
 async fn token_requests(server: &MockServer) -> usize {
-    server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| r.url.path() == "/oauth/token")
-        .count()
+    api_requests(server, "/oauth/token").await
 }
 
 #[tokio::test]
@@ -32,8 +26,7 @@ async fn token_request_uses_basic_auth_and_a_form_body_and_the_token_is_sent_as_
         .respond_with(fulfilled())
         .mount(&server)
         .await;
-    let clock = ManualClock::new(start_time());
-    let client = client_for(&server, &clock).build().unwrap();
+    let (_clock, client) = clocked_client(&server);
 
     client.aggregates().status("job-1").await.unwrap();
 
@@ -59,10 +52,7 @@ async fn token_request_uses_basic_auth_and_a_form_body_and_the_token_is_sent_as_
 #[tokio::test]
 async fn token_is_reused_until_the_renewal_margin_before_expiry() {
     let server = mock_genesys().await;
-    Mock::given(path(STATUS_PATH))
-        .respond_with(fulfilled())
-        .mount(&server)
-        .await;
+    status_always(&server, fulfilled()).await;
     let clock = ManualClock::new(start_time());
     let client = client_for(&server, &clock)
         .token_renew_margin(Duration::from_secs(60))
@@ -84,8 +74,7 @@ async fn token_is_reused_until_the_renewal_margin_before_expiry() {
 async fn a_401_renews_the_token_once_and_replays_the_request() {
     let server = mock_genesys().await;
     status_answers_then_fulfilled(&server, [ResponseTemplate::new(401)]).await;
-    let clock = ManualClock::new(start_time());
-    let client = client_for(&server, &clock).build().unwrap();
+    let (clock, client) = clocked_client(&server);
 
     client.aggregates().status("job-1").await.unwrap();
 
@@ -100,12 +89,12 @@ async fn a_401_renews_the_token_once_and_replays_the_request() {
 #[tokio::test]
 async fn a_second_401_is_an_auth_error_naming_the_client_id_not_the_secret() {
     let server = mock_genesys().await;
-    Mock::given(path(STATUS_PATH))
-        .respond_with(ResponseTemplate::new(401).insert_header("ININ-Correlation-ID", "c-401"))
-        .mount(&server)
-        .await;
-    let clock = ManualClock::new(start_time());
-    let client = client_for(&server, &clock).build().unwrap();
+    status_always(
+        &server,
+        ResponseTemplate::new(401).insert_header("ININ-Correlation-ID", "c-401"),
+    )
+    .await;
+    let (_clock, client) = clocked_client(&server);
 
     let err = client.aggregates().status("job-1").await.unwrap_err();
 
@@ -131,8 +120,7 @@ async fn oauth_invalid_client_is_an_auth_error_with_the_servers_description() {
         })))
         .mount(&server)
         .await;
-    let clock = ManualClock::new(start_time());
-    let client = client_for(&server, &clock).build().unwrap();
+    let (clock, client) = clocked_client(&server);
 
     let err = client.aggregates().status("job-1").await.unwrap_err();
 
@@ -150,12 +138,8 @@ async fn oauth_invalid_client_is_an_auth_error_with_the_servers_description() {
 #[tokio::test]
 async fn concurrent_callers_on_a_cold_cache_share_one_token_request() {
     let server = mock_genesys().await;
-    Mock::given(path(STATUS_PATH))
-        .respond_with(fulfilled())
-        .mount(&server)
-        .await;
-    let clock = ManualClock::new(start_time());
-    let client = client_for(&server, &clock).build().unwrap();
+    status_always(&server, fulfilled()).await;
+    let (_clock, client) = clocked_client(&server);
 
     let calls = (0..64).map(|_| {
         let client = client.clone();

@@ -9,7 +9,7 @@ use genesys_routing_eval::scoring::Direction;
 use genesys_routing_eval::time::FixedJitter;
 use routing_eval_emulator::scenario::EffectScale;
 
-use crate::support::{client_builder, clock, emulator};
+use crate::support::{client_builder, clock, emulator, run_evaluation};
 
 #[tokio::test]
 async fn the_comparison_recovers_the_planted_effects_where_the_pooled_view_reverses() {
@@ -17,17 +17,11 @@ async fn the_comparison_recovers_the_planted_effects_where_the_pooled_view_rever
     let client = client_builder(&emu, clock().time_source(FixedJitter(1.0)))
         .build()
         .unwrap();
-    let outcome = Evaluation::builder()
-        .client(client)
-        .between(
-            Utc.with_ymd_and_hms(2024, 4, 1, 0, 0, 0).unwrap(),
-            Utc.with_ymd_and_hms(2024, 4, 29, 0, 0, 0).unwrap(),
-        )
-        .build()
-        .unwrap()
-        .run()
-        .await
-        .unwrap();
+    let outcome = run_evaluation(Evaluation::builder().client(client).between(
+        Utc.with_ymd_and_hms(2024, 4, 1, 0, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2024, 4, 29, 0, 0, 0).unwrap(),
+    ))
+    .await;
     let comparison = outcome.report.comparison.as_ref().expect("a comparison");
     assert_eq!(comparison.baseline, "Standard");
 

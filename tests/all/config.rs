@@ -3,8 +3,12 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use genesys_routing_eval::config::{PollPolicy, Region, RetryPolicy, Timeouts, derive_login_base};
+use genesys_routing_eval::config::{
+    Config, PollPolicy, Region, RetryPolicy, Timeouts, derive_login_base,
+};
 use genesys_routing_eval::{Client, ClientBuilder, ErrorKind, ValidationError};
+
+use crate::support::problem_names;
 
 const SECRET: &str = "s3cr3t-do-not-print";
 
@@ -13,6 +17,18 @@ fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
+}
+
+/// A client builder for `api_base` with test credentials.
+fn on(api_base: &str) -> ClientBuilder {
+    Client::builder()
+        .api_base(api_base)
+        .credentials("id", SECRET)
+}
+
+/// The configuration `builder` builds, which must be valid.
+fn built(builder: ClientBuilder) -> Config {
+    builder.build().unwrap().config().clone()
 }
 
 #[test]
@@ -85,26 +101,14 @@ fn login_host_is_derived_as_the_official_sdks_do() {
     let gateway = url::Url::parse("https://genesys-gateway.example.com/").unwrap();
     assert_eq!(derive_login_base(&gateway), gateway);
 
-    let config = Client::builder()
-        .api_base("http://127.0.0.1:8080")
-        .credentials("id", SECRET)
-        .build()
-        .unwrap()
-        .config()
-        .clone();
+    let config = built(on("http://127.0.0.1:8080"));
     assert_eq!(config.api_base().as_str(), "http://127.0.0.1:8080/");
     assert_eq!(config.login_base().as_str(), "http://127.0.0.1:8080/");
 }
 
 #[test]
 fn bare_host_names_mean_https() {
-    let config = Client::builder()
-        .api_base("api.mypurecloud.ie")
-        .credentials("id", SECRET)
-        .build()
-        .unwrap()
-        .config()
-        .clone();
+    let config = built(on("api.mypurecloud.ie"));
     assert_eq!(config.api_base().as_str(), "https://api.mypurecloud.ie/");
     assert_eq!(
         config.login_base().as_str(),
@@ -114,13 +118,7 @@ fn bare_host_names_mean_https() {
 
 #[test]
 fn a_gateway_path_prefix_is_kept_for_every_call() {
-    let config = Client::builder()
-        .api_base("https://gateway.example.com/genesys?x=1")
-        .credentials("id", SECRET)
-        .build()
-        .unwrap()
-        .config()
-        .clone();
+    let config = built(on("https://gateway.example.com/genesys?x=1"));
     assert_eq!(
         config.api_base().as_str(),
         "https://gateway.example.com/genesys/"
@@ -135,11 +133,7 @@ fn plain_http_is_refused_for_non_loopback_hosts() {
         "http://10.0.0.5:8080",
         "http://127.example.com",
     ] {
-        let err = Client::builder()
-            .api_base(host)
-            .credentials("id", SECRET)
-            .build()
-            .unwrap_err();
+        let err = on(host).build().unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);
         assert!(
             matches!(err.validation(), [ValidationError::InsecureHttp { .. }]),
@@ -152,11 +146,7 @@ fn plain_http_is_refused_for_non_loopback_hosts() {
         "http://[::1]:9",
         "http://127.1.2.3",
     ] {
-        Client::builder()
-            .api_base(host)
-            .credentials("id", SECRET)
-            .build()
-            .unwrap_or_else(|e| panic!("{host}: {e}"));
+        on(host).build().unwrap_or_else(|e| panic!("{host}: {e}"));
     }
     let err = Client::builder()
         .region(Region::UsEast1)
@@ -172,16 +162,12 @@ fn plain_http_is_refused_for_non_loopback_hosts() {
 
 #[test]
 fn environment_api_host_wins_over_region_and_login_host_is_optional() {
-    let config = ClientBuilder::from_env_map(&env(&[
+    let config = built(ClientBuilder::from_env_map(&env(&[
         ("GENESYS_API_HOST", "https://api.mypurecloud.de"),
         ("GENESYS_REGION", "us_east_1"),
         ("GENESYS_CLIENT_ID", "id"),
         ("GENESYS_CLIENT_SECRET", SECRET),
-    ]))
-    .build()
-    .unwrap()
-    .config()
-    .clone();
+    ])));
     assert_eq!(config.api_base().as_str(), "https://api.mypurecloud.de/");
     assert_eq!(
         config.login_base().as_str(),
@@ -189,16 +175,12 @@ fn environment_api_host_wins_over_region_and_login_host_is_optional() {
     );
     assert_eq!(config.credentials().client_id(), "id");
 
-    let config = ClientBuilder::from_env_map(&env(&[
+    let config = built(ClientBuilder::from_env_map(&env(&[
         ("GENESYS_REGION", "ap-northeast-2"),
         ("GENESYS_LOGIN_HOST", "https://login.example.net"),
         ("GENESYS_CLIENT_ID", "id"),
         ("GENESYS_CLIENT_SECRET", SECRET),
-    ]))
-    .build()
-    .unwrap()
-    .config()
-    .clone();
+    ])));
     assert_eq!(config.api_base().as_str(), "https://api.apne2.pure.cloud/");
     assert_eq!(config.login_base().as_str(), "https://login.example.net/");
 }
@@ -209,15 +191,14 @@ fn empty_environment_reports_every_missing_setting() {
         .build()
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
-    let names: Vec<String> = err
-        .validation()
-        .iter()
-        .map(|p| match p {
-            ValidationError::Missing { name, .. } => name.clone(),
-            other => panic!("unexpected {other:?}"),
-        })
-        .collect();
-    assert_eq!(names, ["region or api_base", "client id", "client secret"]);
+    assert_eq!(
+        problem_names(&err),
+        [
+            "missing region or api_base",
+            "missing client id",
+            "missing client secret"
+        ]
+    );
 }
 
 #[test]

@@ -11,82 +11,16 @@ use routing_eval_emulator::{
 };
 use serde_json::{Value, json};
 
+use crate::support::{Api, answer, fetch_token, token_request};
+
 const JOBS: &str = "api/v2/analytics/conversations/aggregates/jobs";
 const QUERY: &str = "api/v2/analytics/conversations/aggregates/query";
 const STRATEGIES: &str = "api/v2/analytics/routing/strategies/query";
 const FACADE_JOBS: &str = "api/v2/analytics/jobs";
 
-/// A small client for tests: the emulator, an HTTP client and a token.
-struct Api {
-    emulator: Emulator,
-    http: reqwest::Client,
-    token: String,
-}
-
 impl Api {
-    async fn start(builder: routing_eval_emulator::EmulatorBuilder) -> Api {
-        let emulator = builder.start().await.expect("emulator starts");
-        let http = reqwest::Client::new();
-        let token = fetch_token(
-            &http,
-            &emulator,
-            emulator.client_id(),
-            emulator.client_secret(),
-        )
-        .await
-        .1["access_token"]
-            .as_str()
-            .expect("a token")
-            .to_owned();
-        Api {
-            emulator,
-            http,
-            token,
-        }
-    }
-
     async fn quick() -> Api {
         Api::start(Emulator::builder().job_latency(Duration::ZERO)).await
-    }
-
-    fn url(&self, path: &str) -> String {
-        self.emulator.base_url().join(path).unwrap().to_string()
-    }
-
-    async fn send(
-        &self,
-        request: reqwest::RequestBuilder,
-    ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
-        let response = request
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .expect("request sent");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let text = response.text().await.unwrap();
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        (status, body, headers)
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, Value, reqwest::header::HeaderMap) {
-        self.send(self.http.get(self.url(path))).await
-    }
-
-    async fn post(
-        &self,
-        path: &str,
-        body: &Value,
-    ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
-        self.send(self.http.post(self.url(path)).json(body)).await
-    }
-
-    async fn delete(&self, path: &str) -> (StatusCode, Value, reqwest::header::HeaderMap) {
-        self.send(self.http.delete(self.url(path))).await
     }
 
     /// Submits a job and returns its id.
@@ -114,30 +48,11 @@ impl Api {
         }
     }
 
-    /// Every results page of a fulfilled job.
-    async fn pages(&self, id: &str) -> Vec<Value> {
-        let mut pages = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let path = match &cursor {
-                Some(c) => format!("{JOBS}/{id}/results?cursor={c}"),
-                None => format!("{JOBS}/{id}/results"),
-            };
-            let (status, body, _) = self.get(&path).await;
-            assert_eq!(status, StatusCode::OK, "{body}");
-            cursor = body["cursor"].as_str().map(str::to_owned);
-            pages.push(body);
-            if cursor.is_none() {
-                return pages;
-            }
-        }
-    }
-
     /// Runs a job to the end and returns every group.
     async fn run_job(&self, query: &Value) -> Vec<Value> {
         let id = self.submit(query).await;
         assert_eq!(self.wait(&id).await["state"], "FULFILLED");
-        self.pages(&id)
+        self.result_pages(&id)
             .await
             .into_iter()
             .flat_map(|p| p["results"].as_array().cloned().unwrap_or_default())
@@ -145,21 +60,13 @@ impl Api {
     }
 }
 
-async fn fetch_token(
-    http: &reqwest::Client,
-    emulator: &Emulator,
-    id: &str,
-    secret: &str,
-) -> (StatusCode, Value) {
-    let response = http
-        .post(emulator.base_url().join("oauth/token").unwrap())
-        .basic_auth(id, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .expect("token request sent");
-    let status = response.status();
-    (status, response.json().await.expect("json token answer"))
+/// An error body names, as its `contextId`, the correlation id its answer carries.
+fn assert_context_id_is_the_correlation_id(body: &Value, headers: &reqwest::header::HeaderMap) {
+    assert_eq!(
+        body["contextId"],
+        headers["inin-correlation-id"].to_str().unwrap(),
+        "{body}"
+    );
 }
 
 fn week_query() -> Value {
@@ -225,15 +132,12 @@ async fn token_is_issued_for_the_right_pair_only() {
 #[tokio::test]
 async fn token_needs_the_client_credentials_grant() {
     let emulator = Emulator::start().await.unwrap();
-    let response = reqwest::Client::new()
-        .post(emulator.base_url().join("oauth/token").unwrap())
-        .basic_auth(DEFAULT_CLIENT_ID, Some(DEFAULT_CLIENT_SECRET))
-        .form(&[("grant_type", "password")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let body: Value = response.json().await.unwrap();
+    let (status, body, _) = answer(
+        token_request(&emulator, &[("grant_type", "password")])
+            .basic_auth(DEFAULT_CLIENT_ID, Some(DEFAULT_CLIENT_SECRET)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "unsupported_grant_type");
 }
 
@@ -260,24 +164,12 @@ async fn api_refuses_missing_and_unknown_tokens() {
     let emulator = Emulator::start().await.unwrap();
     let http = reqwest::Client::new();
     let url = emulator.base_url().join(QUERY).unwrap();
-    let response = http
-        .post(url.clone())
-        .json(&week_query())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    let body: Value = response.json().await.unwrap();
+    let query = || http.post(url.clone()).json(&week_query());
+    let (status, body, _) = answer(query()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["code"], "authentication.required");
-    let response = http
-        .post(url)
-        .bearer_auth("forged")
-        .json(&week_query())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    let body: Value = response.json().await.unwrap();
+    let (status, body, _) = answer(query().bearer_auth("forged")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["code"], "bad.credentials");
 }
 
@@ -324,10 +216,7 @@ async fn validation_errors_list_every_problem_with_context_id_equal_to_the_heade
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["code"], "bad.request");
     assert_eq!(body["status"], 400);
-    assert_eq!(
-        body["contextId"],
-        headers["inin-correlation-id"].to_str().unwrap()
-    );
+    assert_context_id_is_the_correlation_id(&body, &headers);
     assert_eq!(body["errors"].as_array().unwrap().len(), 3, "{body}");
     let fields: Vec<&str> = body["details"]
         .as_array()
@@ -379,16 +268,15 @@ async fn queries_need_interval_and_metrics() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(answer["details"][0]["fieldName"], field, "{answer}");
     }
-    let response = api
-        .http
-        .post(api.url(QUERY))
-        .bearer_auth(&api.token)
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let (status, _, _) = api
+        .send(
+            api.http
+                .post(api.url(QUERY))
+                .header("content-type", "application/json")
+                .body("{not json"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
@@ -418,7 +306,7 @@ async fn results_are_paged_by_cursor_with_the_query_page_size() {
     query["pageSize"] = json!(3);
     let id = api.submit(&query).await;
     api.wait(&id).await;
-    let pages = api.pages(&id).await;
+    let pages = api.result_pages(&id).await;
     assert!(pages.len() >= 3, "{} pages", pages.len());
     for page in &pages[..pages.len() - 1] {
         assert_eq!(page["results"].as_array().unwrap().len(), 3);
@@ -437,7 +325,7 @@ async fn default_page_size_applies_when_the_query_gives_none() {
     let api = Api::start(Emulator::builder().job_latency(Duration::ZERO).page_size(4)).await;
     let id = api.submit(&week_query()).await;
     api.wait(&id).await;
-    let pages = api.pages(&id).await;
+    let pages = api.result_pages(&id).await;
     assert_eq!(pages[0]["results"].as_array().unwrap().len(), 4);
     assert!(pages.len() > 1);
 }
@@ -458,10 +346,7 @@ async fn delete_cancels_the_job_and_its_results_are_gone() {
         body["message"].as_str().unwrap().contains("CANCELLED"),
         "{body}"
     );
-    assert_eq!(
-        body["contextId"],
-        headers["inin-correlation-id"].to_str().unwrap()
-    );
+    assert_context_id_is_the_correlation_id(&body, &headers);
     assert_eq!(api.emulator.stats().deleted_jobs, vec![id]);
 }
 
@@ -476,10 +361,7 @@ async fn unknown_jobs_are_404_with_an_error_body() {
     ] {
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(body["code"], "not.found");
-        assert_eq!(
-            body["contextId"],
-            headers["inin-correlation-id"].to_str().unwrap()
-        );
+        assert_context_id_is_the_correlation_id(&body, &headers);
     }
 }
 
@@ -850,10 +732,7 @@ async fn strategies_facade_refuses_its_limits_with_400() {
         let (status, answer, headers) = api.post(STRATEGIES, &body).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(answer["details"][0]["fieldName"], field, "{answer}");
-        assert_eq!(
-            answer["contextId"],
-            headers["inin-correlation-id"].to_str().unwrap()
-        );
+        assert_context_id_is_the_correlation_id(&answer, &headers);
     }
 }
 
@@ -880,10 +759,7 @@ async fn rate_limited_fault_sends_retry_after_seconds_then_recovers() {
             headers["inin-ratelimit-allowed"]
         );
         assert_eq!(body["limit"]["value"], 300);
-        assert_eq!(
-            body["contextId"],
-            headers["inin-correlation-id"].to_str().unwrap()
-        );
+        assert_context_id_is_the_correlation_id(&body, &headers);
     }
     assert_eq!(api.post(JOBS, &week_query()).await.0, StatusCode::ACCEPTED);
     let stats = api.emulator.stats();
@@ -969,13 +845,7 @@ async fn revoked_token_gets_401_until_a_new_token_is_fetched() {
         api.post(JOBS, &week_query()).await.0,
         StatusCode::UNAUTHORIZED
     );
-    let (_, token) = fetch_token(
-        &api.http,
-        &api.emulator,
-        DEFAULT_CLIENT_ID,
-        DEFAULT_CLIENT_SECRET,
-    )
-    .await;
+    let (_, token) = api.another_token().await;
     api.token = token["access_token"].as_str().unwrap().to_owned();
     assert_eq!(api.post(QUERY, &week_query()).await.0, StatusCode::OK);
 }
@@ -1009,13 +879,7 @@ async fn malformed_fault_sends_json_of_the_wrong_shape() {
     assert_eq!(status, StatusCode::OK);
     assert!(body["results"].is_number(), "{body}");
     api.emulator.inject(Endpoint::Token, Fault::Malformed, 1);
-    let (status, token) = fetch_token(
-        &api.http,
-        &api.emulator,
-        DEFAULT_CLIENT_ID,
-        DEFAULT_CLIENT_SECRET,
-    )
-    .await;
+    let (status, token) = api.another_token().await;
     assert_eq!(status, StatusCode::OK);
     assert!(token["access_token"].is_number(), "{token}");
 }
@@ -1118,21 +982,14 @@ async fn rate_limit_answers_429_beyond_the_budget_per_token() {
     assert_eq!(statuses, [404, 404, 404, 429]);
     assert_eq!(api.emulator.stats().rate_limited, 1);
     // Another token has its own budget.
-    let (_, token) = fetch_token(
-        &api.http,
-        &api.emulator,
-        DEFAULT_CLIENT_ID,
-        DEFAULT_CLIENT_SECRET,
+    let (_, token) = api.another_token().await;
+    let (status, _, _) = answer(
+        api.http
+            .get(api.url(&format!("{JOBS}/missing")))
+            .bearer_auth(token["access_token"].as_str().unwrap()),
     )
     .await;
-    let response = api
-        .http
-        .get(api.url(&format!("{JOBS}/missing")))
-        .bearer_auth(token["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -1166,24 +1023,19 @@ async fn a_refused_submission_leaves_a_job_fault_waiting() {
 #[tokio::test]
 async fn token_accepts_credentials_in_the_form_body_too() {
     let emulator = Emulator::start().await.unwrap();
-    let response = reqwest::Client::new()
-        .post(emulator.base_url().join("oauth/token").unwrap())
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", DEFAULT_CLIENT_ID),
-            ("client_secret", DEFAULT_CLIENT_SECRET),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let response = reqwest::Client::new()
-        .post(emulator.base_url().join("oauth/token").unwrap())
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let in_the_body = [
+        ("grant_type", "client_credentials"),
+        ("client_id", DEFAULT_CLIENT_ID),
+        ("client_secret", DEFAULT_CLIENT_SECRET),
+    ];
+    let (status, _, _) = answer(token_request(&emulator, &in_the_body)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = answer(token_request(
+        &emulator,
+        &[("grant_type", "client_credentials")],
+    ))
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -1191,10 +1043,7 @@ async fn wrong_methods_and_paths_get_genesys_error_bodies() {
     let api = Api::quick().await;
     let (status, body, headers) = api.send(api.http.put(api.url(JOBS))).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(
-        body["contextId"],
-        headers["inin-correlation-id"].to_str().unwrap()
-    );
+    assert_context_id_is_the_correlation_id(&body, &headers);
     let (status, body, _) = api.get("api/v2/nothing/here").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["code"], "not.found");

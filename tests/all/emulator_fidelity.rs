@@ -8,106 +8,56 @@ use reqwest::StatusCode;
 use routing_eval_emulator::{Emulator, Scenario};
 use serde_json::{Value, json};
 
+use crate::support::Api;
+
 const JOBS: &str = "api/v2/analytics/conversations/aggregates/jobs";
 const QUERY: &str = "api/v2/analytics/conversations/aggregates/query";
 const WEEK: &str = "2024-05-01T00:00:00.000Z/2024-05-08T00:00:00.000Z";
 
-struct Api {
-    emulator: Emulator,
-    http: reqwest::Client,
-    token: String,
+/// An emulator serving the default centre, spoken to over raw HTTP.
+async fn api() -> Api {
+    serving(Scenario::default_centre()).await
+}
+
+/// An emulator serving `scenario`, spoken to over raw HTTP.
+async fn serving(scenario: Scenario) -> Api {
+    Api::start(
+        Emulator::builder()
+            .job_latency(Duration::ZERO)
+            .scenario(scenario),
+    )
+    .await
 }
 
 impl Api {
-    async fn start() -> Api {
-        Api::serving(Scenario::default_centre()).await
-    }
-
-    async fn serving(scenario: Scenario) -> Api {
-        let emulator = Emulator::builder()
-            .job_latency(Duration::ZERO)
-            .scenario(scenario)
-            .start()
-            .await
-            .expect("emulator starts");
-        let http = reqwest::Client::new();
-        let answer: Value = http
-            .post(emulator.base_url().join("oauth/token").unwrap())
-            .basic_auth(emulator.client_id(), Some(emulator.client_secret()))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .expect("token request")
-            .json()
-            .await
-            .expect("token body");
-        let token = answer["access_token"].as_str().expect("a token").to_owned();
-        Api {
-            emulator,
-            http,
-            token,
-        }
-    }
-
-    async fn send(&self, request: reqwest::RequestBuilder) -> (StatusCode, Value) {
-        let response = request
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .expect("request sent");
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        (status, body)
-    }
-
-    async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
-        let url = self.emulator.base_url().join(path).unwrap();
-        self.send(self.http.post(url).json(body)).await
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let url = self.emulator.base_url().join(path).unwrap();
-        self.send(self.http.get(url)).await
-    }
-
     /// The synchronous query's `results`, asserting a 200.
     async fn results(&self, query: &Value) -> Vec<Value> {
-        let (status, body) = self.post(QUERY, query).await;
+        let (status, body, _) = self.post(QUERY, query).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body["results"].as_array().expect("results").clone()
     }
 
     /// A job's groups, every page, and how many pages there were.
     async fn job_results(&self, query: &Value) -> (Vec<Value>, usize) {
-        let (status, body) = self.post(JOBS, query).await;
+        let (status, body, _) = self.post(JOBS, query).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{body}");
         let id = body["jobId"].as_str().unwrap().to_owned();
-        let (status, body) = self.get(&format!("{JOBS}/{id}")).await;
+        let (status, body, _) = self.get(&format!("{JOBS}/{id}")).await;
         assert_eq!(
             (status, &body["state"]),
             (StatusCode::OK, &json!("FULFILLED"))
         );
-        let (mut groups, mut pages, mut cursor) = (Vec::new(), 0, None::<String>);
-        loop {
-            let path = match &cursor {
-                Some(c) => format!("{JOBS}/{id}/results?cursor={c}"),
-                None => format!("{JOBS}/{id}/results"),
-            };
-            let (status, body) = self.get(&path).await;
-            assert_eq!(status, StatusCode::OK, "{body}");
-            pages += 1;
-            groups.extend(body["results"].as_array().unwrap().iter().cloned());
-            cursor = body["cursor"].as_str().map(str::to_owned);
-            if cursor.is_none() {
-                return (groups, pages);
-            }
-        }
+        let pages = self.result_pages(&id).await;
+        let groups = pages
+            .iter()
+            .flat_map(|page| page["results"].as_array().unwrap().iter().cloned())
+            .collect();
+        (groups, pages.len())
     }
 
     /// Asserts a 400 whose messages mention every one of `wanted`.
     async fn refused(&self, path: &str, query: &Value, wanted: &[&str]) {
-        let (status, body) = self.post(path, query).await;
+        let (status, body, _) = self.post(path, query).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query} -> {body}");
         assert_eq!(body["code"], "bad.request");
         let messages: Vec<&str> = body["errors"]
@@ -148,7 +98,7 @@ fn voice_only() -> Scenario {
 #[tokio::test]
 async fn emulator_every_result_has_a_group_naming_its_media_type() {
     // Several media types: an ungrouped query answers one result per media type.
-    let mixed = Api::start().await;
+    let mixed = api().await;
     let ungrouped = mixed
         .results(&json!({"interval": WEEK, "metrics": ["nOffered"]}))
         .await;
@@ -162,7 +112,7 @@ async fn emulator_every_result_has_a_group_naming_its_media_type() {
     let groups: Vec<&Value> = ungrouped.iter().map(|r| &r["group"]).collect();
     assert_eq!(groups, media.iter().collect::<Vec<_>>(), "{ungrouped:?}");
 
-    let api = Api::serving(voice_only()).await;
+    let api = serving(voice_only()).await;
     let ungrouped = api
         .results(&json!({"interval": WEEK, "metrics": ["nOffered"]}))
         .await;
@@ -204,7 +154,7 @@ fn view(name: &str, target: &str, range: Value) -> Value {
 
 #[tokio::test]
 async fn emulator_range_bound_views_split_their_target_metric_exactly() {
-    let api = Api::start().await;
+    let api = api().await;
     let query = json!({
         "interval": WEEK, "granularity": "P1D", "groupBy": ["usedRouting"],
         "metrics": ["tAnswered"],
@@ -268,7 +218,7 @@ async fn emulator_range_bound_views_split_their_target_metric_exactly() {
 
 #[tokio::test]
 async fn emulator_refuses_malformed_views_naming_the_problem() {
-    let api = Api::start().await;
+    let api = api().await;
     let with = |v: Value| json!({"interval": WEEK, "metrics": ["nOffered"], "views": [v]});
     let cases = [
         (
@@ -312,7 +262,7 @@ async fn emulator_refuses_malformed_views_naming_the_problem() {
 
 #[tokio::test]
 async fn emulator_top_and_bottom_n_keep_the_ranked_groups() {
-    let api = Api::start().await;
+    let api = api().await;
     let base = json!({"interval": WEEK, "granularity": "P1D", "groupBy": ["queueId", "usedRouting"], "metrics": ["nOffered", "tAnswered"]});
     let all = api.results(&base).await;
     assert!(all.len() > 5);
@@ -373,7 +323,7 @@ async fn emulator_top_and_bottom_n_keep_the_ranked_groups() {
 
 #[tokio::test]
 async fn emulator_refuses_query_fields_it_would_otherwise_ignore() {
-    let api = Api::start().await;
+    let api = api().await;
     let with = |extra: Value| {
         let mut q = json!({"interval": WEEK, "metrics": ["nOffered", "tAnswered"]});
         for (k, v) in extra.as_object().unwrap() {

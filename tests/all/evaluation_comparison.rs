@@ -11,7 +11,7 @@ use genesys_routing_eval::{Client, ErrorKind};
 use routing_eval_emulator::Emulator;
 use serde_json::Value;
 
-use crate::support::{client_builder, clock, emulator};
+use crate::support::{client_builder, clock, emulator, run_evaluation};
 
 fn day(d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap() + chrono::Duration::days(i64::from(d))
@@ -34,13 +34,7 @@ async fn the_default_evaluation_compares_within_queues_from_the_same_fetch_as_th
     let emu = emulator(|b| b).await;
     let compared = fortnight(&emu).build().unwrap().run().await.unwrap();
     let plain_emu = emulator(|b| b).await;
-    let plain = fortnight(&plain_emu)
-        .without_comparison()
-        .build()
-        .unwrap()
-        .run()
-        .await
-        .unwrap();
+    let plain = run_evaluation(fortnight(&plain_emu).without_comparison()).await;
 
     let comparison = compared.report.comparison.as_ref().expect("a comparison");
     assert_eq!(comparison.treatment, "usedRouting");
@@ -107,13 +101,7 @@ async fn the_default_evaluation_compares_within_queues_from_the_same_fetch_as_th
 #[tokio::test]
 async fn grouped_by_a_queue_no_comparison_runs_and_the_report_says_why() {
     let emu = emulator(|b| b).await;
-    let outcome = fortnight(&emu)
-        .group_by("queueId")
-        .build()
-        .unwrap()
-        .run()
-        .await
-        .unwrap();
+    let outcome = run_evaluation(fortnight(&emu).group_by("queueId")).await;
     assert!(outcome.report.comparison.is_none());
     let note = outcome.report.comparison_note.as_deref().unwrap();
     assert!(
@@ -185,13 +173,7 @@ async fn a_baseline_without_data_fails_after_the_fetch_naming_the_strategies_pre
 #[tokio::test]
 async fn the_fallback_table_is_one_more_query_and_shares_add_up() {
     let emu = emulator(|b| b).await;
-    let outcome = fortnight(&emu)
-        .fallbacks(true)
-        .build()
-        .unwrap()
-        .run()
-        .await
-        .unwrap();
+    let outcome = run_evaluation(fortnight(&emu).fallbacks(true)).await;
     assert_eq!(emu.stats().submissions, 2);
     assert_eq!(outcome.report.job_ids.len(), 2);
     let fallbacks = outcome.report.fallbacks.as_ref().expect("a fallback table");
@@ -218,20 +200,14 @@ async fn the_fallback_table_is_one_more_query_and_shares_add_up() {
 #[tokio::test]
 async fn a_kpi_whose_metric_was_never_requested_is_absent_not_zero() {
     let emu = emulator(|b| b).await;
-    let outcome = fortnight(&emu)
-        .without_comparison()
-        .metrics([
-            "nOffered",
-            "tAnswered",
-            "tAbandon",
-            "tHandle",
-            "oServiceLevel",
-        ])
-        .build()
-        .unwrap()
-        .run()
-        .await
-        .unwrap();
+    let outcome = run_evaluation(fortnight(&emu).without_comparison().metrics([
+        "nOffered",
+        "tAnswered",
+        "tAbandon",
+        "tHandle",
+        "oServiceLevel",
+    ]))
+    .await;
     for line in &outcome.report.results {
         assert_eq!(
             line.kpis.get(Kpi::TransferRate),

@@ -9,28 +9,23 @@ use chrono::{DateTime, TimeZone, Timelike, Utc};
 use genesys_routing_eval::evaluation::{Evaluation, EvaluationBuilder, REQUESTS_PER_JOB};
 use genesys_routing_eval::progress::ProgressEvent;
 use genesys_routing_eval::sink::{JsonLinesSink, MemorySink, WebhookSink};
-use genesys_routing_eval::time::{FixedJitter, ManualClock};
+use genesys_routing_eval::time::{FixedJitter, ManualClock, TimeSource};
 use genesys_routing_eval::{Client, DataOrigin, ErrorKind, ValidationError};
 use routing_eval_emulator::{Emulator, Endpoint, Fault};
+
+use crate::support::{client_builder, run_evaluation, slow_emulator};
 
 fn day(d: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap() + chrono::Duration::days(d)
 }
 
 async fn emulator() -> Emulator {
-    Emulator::builder()
-        .job_latency(Duration::ZERO)
-        .start()
-        .await
-        .unwrap()
+    slow_emulator(Duration::ZERO).await
 }
 
 /// A client for `emu` as a real organisation, on a manual clock reading `now`.
 fn genesys_client(emu: &Emulator, now: DateTime<Utc>) -> Client {
-    Client::builder()
-        .api_base(emu.base_url().as_str())
-        .credentials(emu.client_id(), emu.client_secret().to_owned())
-        .time_source(ManualClock::new(now).time_source(FixedJitter(1.0)))
+    client_builder(emu, ManualClock::new(now).time_source(FixedJitter(1.0)))
         .build()
         .unwrap()
 }
@@ -81,14 +76,12 @@ async fn emulator_data_reaches_memory_sinks_and_every_report_and_record_says_emu
     let reports = MemorySink::new();
     let records = MemorySink::new();
 
-    let outcome = week(emu.client_builder().build().unwrap())
-        .report_sink(reports.clone())
-        .audit_sink(records.clone())
-        .build()
-        .unwrap()
-        .run()
-        .await
-        .unwrap();
+    let outcome = run_evaluation(
+        week(emu.client_builder().build().unwrap())
+            .report_sink(reports.clone())
+            .audit_sink(records.clone()),
+    )
+    .await;
 
     assert_eq!(outcome.report.data_origin, DataOrigin::Emulator);
     assert_eq!(outcome.audit.data_origin, DataOrigin::Emulator);
@@ -130,9 +123,7 @@ async fn a_window_ending_after_the_clock_is_refused_at_build_and_again_at_run() 
     let emu = emulator().await;
     // The injected clock, not the wall clock, decides what "the future" is.
     let clock = ManualClock::new(day(3));
-    let client = Client::builder()
-        .api_base(emu.base_url().as_str())
-        .credentials(emu.client_id(), emu.client_secret().to_owned())
+    let client = client_builder(&emu, TimeSource::default())
         .time_source(clock.time_source(FixedJitter(1.0)))
         .build()
         .unwrap();
@@ -163,17 +154,9 @@ async fn a_window_ending_after_the_clock_is_refused_at_build_and_again_at_run() 
 
 #[tokio::test]
 async fn the_deadline_cancels_the_running_job_and_fails_with_a_timeout() {
-    let emu = Emulator::builder()
-        .job_latency(Duration::from_secs(600))
-        .start()
-        .await
-        .unwrap();
+    let emu = slow_emulator(Duration::from_secs(600)).await;
     // The system clock: the deadline waits on the client's sleeper for real.
-    let client = Client::builder()
-        .api_base(emu.base_url().as_str())
-        .credentials(emu.client_id(), emu.client_secret().to_owned())
-        .build()
-        .unwrap();
+    let client = client_builder(&emu, TimeSource::default()).build().unwrap();
     let cancelled = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&cancelled);
 

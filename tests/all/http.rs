@@ -42,6 +42,31 @@ pub(crate) fn client_for(server: &MockServer, clock: &ManualClock) -> ClientBuil
         .time_source(clock.time_source(FixedJitter(1.0)))
 }
 
+/// A manual clock and a client for `server` waiting on it, built with the defaults.
+pub(crate) fn clocked_client(server: &MockServer) -> (ManualClock, Client) {
+    let clock = ManualClock::new(start_time());
+    let client = client_for(server, &clock).build().unwrap();
+    (clock, client)
+}
+
+/// A client for the API at `api_base` whose tokens `tokens` issues, waiting on `clock` with
+/// full-jitter fraction 1.0.
+fn client_with_tokens(api_base: &str, tokens: &MockServer, clock: &ManualClock) -> ClientBuilder {
+    Client::builder()
+        .api_base(api_base)
+        .login_base(tokens.uri())
+        .credentials(CLIENT_ID, CLIENT_SECRET)
+        .time_source(clock.time_source(FixedJitter(1.0)))
+}
+
+/// The job status endpoint answers every request with `answer`.
+pub(crate) async fn status_always(server: &MockServer, answer: ResponseTemplate) {
+    Mock::given(path(STATUS_PATH))
+        .respond_with(answer)
+        .mount(server)
+        .await;
+}
+
 pub(crate) fn fulfilled() -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(serde_json::json!({"state": "FULFILLED"}))
 }
@@ -58,13 +83,10 @@ pub(crate) async fn status_answers_then_fulfilled(
             .mount(server)
             .await;
     }
-    Mock::given(path(STATUS_PATH))
-        .respond_with(fulfilled())
-        .mount(server)
-        .await;
+    status_always(server, fulfilled()).await;
 }
 
-async fn api_requests(server: &MockServer, p: &str) -> usize {
+pub(crate) async fn api_requests(server: &MockServer, p: &str) -> usize {
     server
         .received_requests()
         .await
@@ -90,12 +112,8 @@ async fn rate_limited_call_waits_the_retry_after_seconds_then_succeeds() {
         .up_to_n_times(2)
         .mount(&server)
         .await;
-    Mock::given(path(STATUS_PATH))
-        .respond_with(fulfilled())
-        .mount(&server)
-        .await;
-    let clock = ManualClock::new(start_time());
-    let client = client_for(&server, &clock).build().unwrap();
+    status_always(&server, fulfilled()).await;
+    let (clock, client) = clocked_client(&server);
 
     let status = client.aggregates().status("job-1").await.unwrap();
 
@@ -116,8 +134,7 @@ async fn retry_after_as_an_http_date_is_the_wait() {
         ],
     )
     .await;
-    let clock = ManualClock::new(start_time());
-    let client = client_for(&server, &clock).build().unwrap();
+    let (clock, client) = clocked_client(&server);
 
     client.aggregates().status("job-1").await.unwrap();
 
@@ -151,10 +168,11 @@ async fn server_error_bursts_back_off_exponentially_with_full_jitter_up_to_the_c
 #[tokio::test]
 async fn retrying_stops_after_max_attempts_with_the_last_error() {
     let server = mock_genesys().await;
-    Mock::given(path(STATUS_PATH))
-        .respond_with(ResponseTemplate::new(502).insert_header("ININ-Correlation-ID", "corr-9"))
-        .mount(&server)
-        .await;
+    status_always(
+        &server,
+        ResponseTemplate::new(502).insert_header("ININ-Correlation-ID", "corr-9"),
+    )
+    .await;
     let clock = ManualClock::new(start_time());
     let client = client_for(&server, &clock)
         .retry_policy(RetryPolicy::default().with_max_attempts(3))
@@ -177,12 +195,12 @@ async fn retrying_stops_after_max_attempts_with_the_last_error() {
 #[tokio::test]
 async fn retry_after_beyond_the_ceiling_gives_up_at_once() {
     let server = mock_genesys().await;
-    Mock::given(path(STATUS_PATH))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "3600"))
-        .mount(&server)
-        .await;
-    let clock = ManualClock::new(start_time());
-    let client = client_for(&server, &clock).build().unwrap();
+    status_always(
+        &server,
+        ResponseTemplate::new(429).insert_header("Retry-After", "3600"),
+    )
+    .await;
+    let (clock, client) = clocked_client(&server);
 
     let err = client.aggregates().status("job-1").await.unwrap_err();
 
@@ -195,10 +213,11 @@ async fn retry_after_beyond_the_ceiling_gives_up_at_once() {
 #[tokio::test]
 async fn retrying_stops_when_the_next_wait_would_pass_the_total_deadline() {
     let server = mock_genesys().await;
-    Mock::given(path(STATUS_PATH))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "60"))
-        .mount(&server)
-        .await;
+    status_always(
+        &server,
+        ResponseTemplate::new(429).insert_header("Retry-After", "60"),
+    )
+    .await;
     let clock = ManualClock::new(start_time());
     let client = client_for(&server, &clock)
         .retry_policy(
@@ -224,8 +243,7 @@ async fn job_submission_is_not_retried_on_500_or_502() {
             .respond_with(ResponseTemplate::new(status))
             .mount(&server)
             .await;
-        let clock = ManualClock::new(start_time());
-        let client = client_for(&server, &clock).build().unwrap();
+        let (clock, client) = clocked_client(&server);
 
         let err = client.aggregates().submit(&query()).await.unwrap_err();
 
@@ -256,8 +274,7 @@ async fn job_submission_is_retried_on_429_and_503() {
         .respond_with(ResponseTemplate::new(202).set_body_json(serde_json::json!({"jobId": "j-7"})))
         .mount(&server)
         .await;
-    let clock = ManualClock::new(start_time());
-    let client = client_for(&server, &clock).build().unwrap();
+    let (clock, client) = clocked_client(&server);
 
     let job_id = client.aggregates().submit(&query()).await.unwrap();
 
@@ -271,26 +288,24 @@ async fn job_submission_is_retried_on_429_and_503() {
 #[tokio::test]
 async fn errors_carry_the_genesys_body_correlation_id_and_rate_limit_headers() {
     let server = mock_genesys().await;
-    Mock::given(path(STATUS_PATH))
-        .respond_with(
-            ResponseTemplate::new(400)
-                .insert_header("ININ-Correlation-ID", "ctx-123")
-                .insert_header("inin-ratelimit-allowed", "300")
-                .insert_header("inin-ratelimit-count", "12")
-                .insert_header("inin-ratelimit-reset", "45")
-                .set_body_json(serde_json::json!({
-                    "message": "interval is not valid",
-                    "code": "bad.request",
-                    "status": 400,
-                    "contextId": "ctx-123",
-                    "details": [],
-                    "errors": []
-                })),
-        )
-        .mount(&server)
-        .await;
-    let clock = ManualClock::new(start_time());
-    let client = client_for(&server, &clock).build().unwrap();
+    status_always(
+        &server,
+        ResponseTemplate::new(400)
+            .insert_header("ININ-Correlation-ID", "ctx-123")
+            .insert_header("inin-ratelimit-allowed", "300")
+            .insert_header("inin-ratelimit-count", "12")
+            .insert_header("inin-ratelimit-reset", "45")
+            .set_body_json(serde_json::json!({
+                "message": "interval is not valid",
+                "code": "bad.request",
+                "status": 400,
+                "contextId": "ctx-123",
+                "details": [],
+                "errors": []
+            })),
+    )
+    .await;
+    let (clock, client) = clocked_client(&server);
 
     let err = client.aggregates().status("job-1").await.unwrap_err();
 
@@ -311,15 +326,15 @@ async fn errors_carry_the_genesys_body_correlation_id_and_rate_limit_headers() {
 #[tokio::test]
 async fn malformed_body_is_a_decode_error_naming_the_json_path() {
     let server = mock_genesys().await;
-    Mock::given(path(STATUS_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(
+    status_always(
+        &server,
+        ResponseTemplate::new(200).set_body_raw(
             r#"{"state":"PENDING","submissionDate":12}"#,
             "application/json",
-        ))
-        .mount(&server)
-        .await;
-    let clock = ManualClock::new(start_time());
-    let client = client_for(&server, &clock).build().unwrap();
+        ),
+    )
+    .await;
+    let (_clock, client) = clocked_client(&server);
 
     let err = client.aggregates().status("job-1").await.unwrap_err();
 
@@ -334,10 +349,11 @@ async fn body_beyond_the_cap_is_refused() {
         r#"{{"state":"PENDING","errorMessage":"{}"}}"#,
         "x".repeat(8192)
     );
-    Mock::given(path(STATUS_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(big, "application/json"))
-        .mount(&server)
-        .await;
+    status_always(
+        &server,
+        ResponseTemplate::new(200).set_body_raw(big, "application/json"),
+    )
+    .await;
     let clock = ManualClock::new(start_time());
     let client = client_for(&server, &clock)
         .max_body_bytes(4096)
@@ -353,10 +369,7 @@ async fn body_beyond_the_cap_is_refused() {
 #[tokio::test]
 async fn slow_response_past_the_request_timeout_is_a_timeout() {
     let server = mock_genesys().await;
-    Mock::given(path(STATUS_PATH))
-        .respond_with(fulfilled().set_delay(Duration::from_secs(3)))
-        .mount(&server)
-        .await;
+    status_always(&server, fulfilled().set_delay(Duration::from_secs(3))).await;
     let clock = ManualClock::new(start_time());
     let client = client_for(&server, &clock)
         .timeouts(Timeouts::new(
@@ -381,11 +394,7 @@ async fn job_submission_is_retried_after_a_connect_failure() {
     let port = listener.local_addr().unwrap().port();
     drop(listener);
     let clock = ManualClock::new(start_time());
-    let client = Client::builder()
-        .api_base(format!("http://127.0.0.1:{port}"))
-        .login_base(tokens.uri())
-        .credentials(CLIENT_ID, CLIENT_SECRET)
-        .time_source(clock.time_source(FixedJitter(1.0)))
+    let client = client_with_tokens(&format!("http://127.0.0.1:{port}"), &tokens, &clock)
         .retry_policy(RetryPolicy::default().with_max_attempts(3))
         .build()
         .unwrap();
@@ -410,8 +419,7 @@ async fn job_submission_is_retried_after_a_connect_failure() {
 async fn a_counting_clone_measures_only_its_own_calls() {
     let server = mock_genesys().await;
     status_answers_then_fulfilled(&server, [ResponseTemplate::new(503)]).await;
-    let clock = ManualClock::new(start_time());
-    let client = client_for(&server, &clock).build().unwrap();
+    let (_clock, client) = clocked_client(&server);
     client.aggregates().status("job-1").await.unwrap();
 
     let counter = genesys_routing_eval::client::RequestCounter::new();
@@ -463,11 +471,7 @@ async fn a_streamed_body_is_cut_off_at_the_cap_without_a_content_length() {
     let tokens = mock_genesys().await;
     let api = chunked_server(1024).await;
     let clock = ManualClock::new(start_time());
-    let client = Client::builder()
-        .api_base(api)
-        .login_base(tokens.uri())
-        .credentials(CLIENT_ID, CLIENT_SECRET)
-        .time_source(clock.time_source(FixedJitter(1.0)))
+    let client = client_with_tokens(&api, &tokens, &clock)
         .max_body_bytes(64 * 1024)
         .build()
         .unwrap();
@@ -493,8 +497,7 @@ async fn strategies_submission_accepts_any_2xx() {
             )
             .mount(&server)
             .await;
-        let clock = ManualClock::new(start_time());
-        let client = client_for(&server, &clock).build().unwrap();
+        let (_clock, client) = clocked_client(&server);
         let q = genesys_routing_eval::sources::strategies::StrategiesQuery::new(
             ["Bullseye"],
             ["handledCalls"],
@@ -509,11 +512,7 @@ async fn strategies_submission_accepts_any_2xx() {
 /// What a job status request against `api_base` fails with, tokens served by `tokens`,
 /// without retries.
 async fn connect_error(api_base: &str, tokens: &MockServer) -> genesys_routing_eval::Error {
-    Client::builder()
-        .api_base(api_base)
-        .login_base(tokens.uri())
-        .credentials(CLIENT_ID, CLIENT_SECRET)
-        .time_source(ManualClock::new(start_time()).time_source(FixedJitter(1.0)))
+    client_with_tokens(api_base, tokens, &ManualClock::new(start_time()))
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap()

@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::sources::assert_counts_match;
-use crate::support::{Receiver, client_builder, clock, closed_port_url, emulator, webhook};
+use crate::support::{
+    Receiver, client_builder, clock, closed_port_url, emulator, run_evaluation, webhook,
+};
 use axum::body::Bytes;
 use base64::Engine;
 use chrono::{DateTime, TimeZone, Utc};
@@ -329,16 +331,14 @@ async fn a_45_day_window_runs_two_jobs_and_matches_one_job_over_the_whole_window
     assert_eq!(split.audit.job_ids, split.report.job_ids);
 
     let whole_emu = emulator(|b| b).await;
-    let whole = Evaluation::builder()
-        .client(client(&whole_emu))
-        .between(from, to)
-        .metrics(all_metrics())
-        .max_window_days(60)
-        .build()
-        .unwrap()
-        .run()
-        .await
-        .unwrap();
+    let whole = run_evaluation(
+        Evaluation::builder()
+            .client(client(&whole_emu))
+            .between(from, to)
+            .metrics(all_metrics())
+            .max_window_days(60),
+    )
+    .await;
     assert_eq!(whole_emu.stats().submissions, 1);
     assert_eq!(whole.report.job_ids.len(), 1);
 
@@ -749,14 +749,7 @@ async fn audit_counts_every_http_call_and_measures_latency_on_the_monotonic_cloc
 
     // A second run on the same (now warm) client counts only its own calls: no token fetch.
     let before = emu.stats();
-    let again = Evaluation::builder()
-        .client(shared)
-        .between(day(0), day(7))
-        .build()
-        .unwrap()
-        .run()
-        .await
-        .unwrap();
+    let again = run_evaluation(Evaluation::builder().client(shared).between(day(0), day(7))).await;
     let after = emu.stats();
     assert_eq!(after.token_requests, before.token_requests);
     assert_eq!(again.audit.requests.calls, after.requests - before.requests);
@@ -803,17 +796,15 @@ async fn strategies_source_runs_through_the_pipeline() {
     let emu = emulator(|b| b).await;
     let (from, to) = (day(0), day(14));
     let memory = MemorySink::new();
-    let outcome = Evaluation::builder()
-        .client(client(&emu))
-        .source(SourceKind::Strategies)
-        .strategies(["Bullseye", "Standard", "Predictive", "NoSuchMethod"])
-        .between(from, to)
-        .report_sink(memory.clone())
-        .build()
-        .unwrap()
-        .run()
-        .await
-        .unwrap();
+    let outcome = run_evaluation(
+        Evaluation::builder()
+            .client(client(&emu))
+            .source(SourceKind::Strategies)
+            .strategies(["Bullseye", "Standard", "Predictive", "NoSuchMethod"])
+            .between(from, to)
+            .report_sink(memory.clone()),
+    )
+    .await;
 
     let report = &outcome.report;
     assert_eq!(report.source, SourceKind::Strategies);
@@ -997,13 +988,7 @@ async fn by_default_a_strategy_better_for_every_caller_outranks_a_busier_one() {
         serde_json::to_value(ScoringConfig::rates().kpis).unwrap()
     );
 
-    let tutorial = week(&emu)
-        .scoring(Preset::Tutorial.config())
-        .build()
-        .unwrap()
-        .run()
-        .await
-        .unwrap();
+    let tutorial = run_evaluation(week(&emu).scoring(Preset::Tutorial.config())).await;
     assert_eq!(tutorial.report.scoring.preset(), Some(Preset::Tutorial));
     assert_eq!(tutorial.audit.scoring.preset, "tutorial");
 }
@@ -1027,14 +1012,12 @@ async fn a_requested_strategy_without_data_is_listed_without_a_rank() {
     let emu = emulator(|b| b).await;
     let memory = MemorySink::new();
 
-    let outcome = week(&emu)
-        .strategies(["Direct", "Bullseye", "Retired"])
-        .report_sink(memory.clone())
-        .build()
-        .unwrap()
-        .run()
-        .await
-        .unwrap();
+    let outcome = run_evaluation(
+        week(&emu)
+            .strategies(["Direct", "Bullseye", "Retired"])
+            .report_sink(memory.clone()),
+    )
+    .await;
 
     let report = &outcome.report;
     assert!(report.has_data());
@@ -1064,13 +1047,7 @@ async fn a_requested_strategy_without_data_is_listed_without_a_rank() {
 async fn no_data_for_any_requested_strategy_is_a_report_without_data() {
     let emu = emulator(|b| b).await;
 
-    let outcome = week(&emu)
-        .strategies(["Retired", "Gone"])
-        .build()
-        .unwrap()
-        .run()
-        .await
-        .unwrap();
+    let outcome = run_evaluation(week(&emu).strategies(["Retired", "Gone"])).await;
 
     assert!(!outcome.report.has_data());
     assert!(outcome.report.results.iter().all(|l| l.rank.is_none()));

@@ -5,78 +5,32 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use genesys_routing_eval::sources::aggregates::CONVERSATION_DIMENSIONS;
+use genesys_routing_eval::sources::aggregates::{CONVERSATION_DIMENSIONS, ROUTING_METRICS};
 use reqwest::StatusCode;
 use routing_eval_emulator::scenario::{Deployment, EffectScale};
 use routing_eval_emulator::{Emulator, Scenario};
 use serde_json::{Value, json};
 
+use crate::support::Api;
+
 const JOBS: &str = "api/v2/analytics/conversations/aggregates/jobs";
 const QUERY: &str = "api/v2/analytics/conversations/aggregates/query";
-const METRICS: [&str; 6] = [
-    "nOffered",
-    "tAnswered",
-    "tAbandon",
-    "tHandle",
-    "oServiceLevel",
-    "nTransferred",
-];
+/// The metrics the SDK asks for.
+const METRICS: &[&str] = ROUTING_METRICS;
 /// Every additive field of a metric's stats.
 const FIELDS: [&str; 5] = ["count", "sum", "numerator", "denominator", "max"];
 
-struct Api {
-    emulator: Emulator,
-    http: reqwest::Client,
-    token: String,
+/// An emulator on the default seed, spoken to over raw HTTP.
+async fn api() -> Api {
+    with_seed(routing_eval_emulator::DEFAULT_SEED).await
+}
+
+/// An emulator on `seed`, spoken to over raw HTTP.
+async fn with_seed(seed: u64) -> Api {
+    Api::start(Emulator::builder().seed(seed).job_latency(Duration::ZERO)).await
 }
 
 impl Api {
-    async fn start() -> Api {
-        Api::with_seed(routing_eval_emulator::DEFAULT_SEED).await
-    }
-
-    async fn with_seed(seed: u64) -> Api {
-        let emulator = Emulator::builder()
-            .seed(seed)
-            .job_latency(Duration::ZERO)
-            .start()
-            .await
-            .unwrap();
-        let http = reqwest::Client::new();
-        let token: Value = http
-            .post(emulator.base_url().join("oauth/token").unwrap())
-            .basic_auth(emulator.client_id(), Some(emulator.client_secret()))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = token["access_token"].as_str().unwrap().to_owned();
-        Api {
-            emulator,
-            http,
-            token,
-        }
-    }
-
-    async fn call(&self, request: reqwest::RequestBuilder) -> (StatusCode, Value, String) {
-        let response = request.bearer_auth(&self.token).send().await.unwrap();
-        let status = response.status();
-        let context = response
-            .headers()
-            .get("ININ-Correlation-ID")
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        (status, response.json().await.unwrap(), context)
-    }
-
-    async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value, String) {
-        let url = self.emulator.base_url().join(path).unwrap();
-        self.call(self.http.post(url).json(body)).await
-    }
-
     /// The synchronous query's groups.
     async fn query(&self, body: Value) -> Vec<Value> {
         let (status, answer, _) = self.post(QUERY, &body).await;
@@ -89,22 +43,11 @@ impl Api {
         let (status, answer, _) = self.post(JOBS, &body).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
         let id = answer["jobId"].as_str().unwrap().to_owned();
-        let mut pages = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let mut path = format!("{JOBS}/{id}/results");
-            if let Some(c) = &cursor {
-                path = format!("{path}?cursor={c}");
-            }
-            let url = self.emulator.base_url().join(&path).unwrap();
-            let (status, page, _) = self.call(self.http.get(url)).await;
-            assert_eq!(status, StatusCode::OK, "{page}");
-            pages.push(page["results"].as_array().unwrap().clone());
-            cursor = page["cursor"].as_str().map(str::to_owned);
-            if cursor.is_none() {
-                return pages;
-            }
-        }
+        self.result_pages(&id)
+            .await
+            .iter()
+            .map(|page| page["results"].as_array().unwrap().clone())
+            .collect()
     }
 }
 
@@ -145,7 +88,7 @@ fn totals(groups: &[Value]) -> Totals {
 
 #[tokio::test]
 async fn a_day_in_hourly_buckets_adds_up_exactly_to_its_daily_bucket_whatever_the_grouping() {
-    let api = Api::start().await;
+    let api = api().await;
     let day = "2024-05-07T00:00:00.000Z/2024-05-08T00:00:00.000Z";
     for group_by in [
         &["queueId", "usedRouting"][..],
@@ -165,7 +108,7 @@ async fn a_day_in_hourly_buckets_adds_up_exactly_to_its_daily_bucket_whatever_th
         assert_eq!(totals(&hourly), sums, "{group_by:?}");
         for metric in METRICS {
             assert!(
-                sums.keys().any(|(_, m, _)| *m == metric),
+                sums.keys().any(|(_, m, _)| m == metric),
                 "{metric} has events in {group_by:?}"
             );
         }
@@ -174,7 +117,7 @@ async fn a_day_in_hourly_buckets_adds_up_exactly_to_its_daily_bucket_whatever_th
 
 #[tokio::test]
 async fn two_half_windows_add_up_exactly_to_the_whole_window() {
-    let api = Api::start().await;
+    let api = api().await;
     let group_by = ["queueId", "requestedRouting", "usedRouting"];
     let whole = api
         .query(query(
@@ -229,7 +172,7 @@ const SINGLE_VALUED: [&str; 4] = [
 
 #[tokio::test]
 async fn every_groupby_dimension_groups_for_real_or_is_refused_by_name() {
-    let api = Api::start().await;
+    let api = api().await;
     let window = "2024-05-06T00:00:00Z/2024-05-07T00:00:00Z";
     // Every answer is split by mediaType (as Genesys does), so even the ungrouped query has a
     // group per media type: every call is the sum over them.
@@ -275,12 +218,15 @@ async fn every_groupby_dimension_groups_for_real_or_is_refused_by_name() {
         .collect();
     assert!(others.len() > 20, "{others:?}");
     for dimension in others {
-        let (status, body, context) = api
+        let (status, body, headers) = api
             .post(QUERY, &query(window, None, &["queueId", dimension]))
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{dimension}");
         assert_eq!(body["code"], "bad.request");
-        assert_eq!(body["contextId"], context.as_str());
+        assert_eq!(
+            body["contextId"],
+            headers["ININ-Correlation-ID"].to_str().unwrap()
+        );
         assert!(
             body["message"].as_str().unwrap().contains(dimension),
             "{body}"
@@ -291,7 +237,7 @@ async fn every_groupby_dimension_groups_for_real_or_is_refused_by_name() {
 
 #[tokio::test]
 async fn filters_on_queue_and_routing_select_exactly_the_matching_group() {
-    let api = Api::start().await;
+    let api = api().await;
     let scenario = api.emulator.scenario();
     let claims = scenario.queues.iter().find(|q| q.name == "Claims").unwrap();
     let window = "2024-05-06T00:00:00Z/2024-05-08T00:00:00Z";
@@ -314,7 +260,7 @@ async fn filters_on_queue_and_routing_select_exactly_the_matching_group() {
 
 #[tokio::test]
 async fn fallbacks_keep_predictive_requested_and_unrouted_abandons_have_no_routing() {
-    let api = Api::start().await;
+    let api = api().await;
     let window = "2024-05-06T00:00:00Z/2024-05-08T00:00:00Z";
     let groups = api
         .query(query(
@@ -375,7 +321,7 @@ async fn fallbacks_keep_predictive_requested_and_unrouted_abandons_have_no_routi
 
 #[tokio::test]
 async fn the_time_sliced_test_alternates_by_hour_and_swaps_on_alternate_days() {
-    let api = Api::start().await;
+    let api = api().await;
     let scenario = api.emulator.scenario();
     let mut shares_checked = Vec::new();
     for queue in scenario
@@ -506,7 +452,7 @@ impl Cell {
 
 #[tokio::test]
 async fn within_queue_differences_recover_the_planted_effects_and_the_pooled_view_reverses() {
-    let api = Api::start().await;
+    let api = api().await;
     let groups = api
         .query(query(
             "2024-04-01T00:00:00Z/2024-04-29T00:00:00Z",
@@ -593,7 +539,7 @@ async fn within_queue_differences_recover_the_planted_effects_and_the_pooled_vie
 async fn a_job_holds_one_page_of_groups_at_a_time_and_pages_add_up_to_the_query() {
     // A seed of its own: pages are shared by every emulator of the process that serves the
     // same scenario and seed, and this test must see its own generation in its stats.
-    let api = Api::with_seed(4242).await;
+    let api = with_seed(4242).await;
     let mut body = query(
         "2024-05-01T00:00:00Z/2024-05-15T00:00:00Z",
         Some("P1D"),
@@ -722,7 +668,7 @@ async fn values_per_queue(
 
 #[tokio::test]
 async fn each_queue_routes_to_its_several_skills_and_is_answered_by_its_own_agents() {
-    let api = Api::start().await;
+    let api = api().await;
     let window = "2024-05-06T00:00:00Z/2024-05-13T00:00:00Z";
     let skills = values_per_queue(&api, window, "requestedRoutingSkillId").await;
     let agents = values_per_queue(&api, window, "userId").await;

@@ -18,6 +18,7 @@ use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::http::{CLIENT_ID, CLIENT_SECRET, JOBS_PATH, STATUS_PATH, client_for, start_time};
+use crate::support::run_evaluation;
 
 const ACCESS_TOKEN: &str = "access-token-7f3a9c-must-never-be-printed";
 
@@ -261,16 +262,14 @@ async fn an_evaluation_sends_no_genesys_credential_to_its_webhook_audit_log_or_l
         .unwrap();
     let (captured, _guard) = Captured::start();
 
-    let outcome = Evaluation::builder()
-        .client(client)
-        .last_days(1)
-        .webhook(webhook)
-        .audit_sink(JsonLinesSink::new(&audit_path))
-        .build()
-        .unwrap()
-        .run()
-        .await
-        .unwrap();
+    let outcome = run_evaluation(
+        Evaluation::builder()
+            .client(client)
+            .last_days(1)
+            .webhook(webhook)
+            .audit_sink(JsonLinesSink::new(&audit_path)),
+    )
+    .await;
 
     assert!(!outcome.sinks_failed(), "{:?}", outcome.audit.sink_outcomes);
     let posted = receiver.received_requests().await.unwrap();

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::support::{Receiver, Recorded, clock, closed_port_url, reply, webhook};
+use crate::support::{Receiver, Recorded, clock, closed_port_url, problem_names, reply, webhook};
 use axum::http::Method;
 use chrono::{DateTime, Utc};
 use genesys_routing_eval::sink::{
@@ -679,17 +679,8 @@ fn invalid_webhook_settings_are_all_reported_at_once() {
         .build()
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
-    let names: Vec<String> = err
-        .validation()
-        .iter()
-        .map(|p| match p {
-            ValidationError::Invalid { name, .. } => name.clone(),
-            ValidationError::InsecureHttp { host } => format!("insecure {host}"),
-            other => format!("{other:?}"),
-        })
-        .collect();
     assert_eq!(
-        names,
+        problem_names(&err),
         vec![
             "insecure bi.example.com",
             "webhook secret",

@@ -8,15 +8,16 @@ use chrono::{DateTime, TimeZone, Utc};
 use genesys_routing_eval::config::{PollPolicy, RetryPolicy, Timeouts};
 use genesys_routing_eval::metrics::{MeanParts, RawCounts};
 use genesys_routing_eval::progress::{Progress, ProgressEvent};
+use genesys_routing_eval::sources::SourceRun;
 use genesys_routing_eval::sources::aggregates::{
     AggregationQuery, Filter, ROUTING_METRICS, TableLayout,
 };
 use genesys_routing_eval::sources::strategies::{ROUTING_METRIC_TYPES, StrategiesQuery};
 use genesys_routing_eval::time::{FixedJitter, ManualClock, TimeSource};
 use genesys_routing_eval::{Client, ClientBuilder, ErrorKind, ValidationError};
-use routing_eval_emulator::{Emulator, Endpoint, Fault};
+use routing_eval_emulator::{Emulator, EmulatorBuilder, Endpoint, Fault};
 
-use crate::support::{client_builder, clock, emulator};
+use crate::support::{client_builder, clock, emulator, slow_emulator};
 
 fn from() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap()
@@ -36,6 +37,25 @@ fn query() -> AggregationQuery {
 
 fn client(emu: &Emulator, clock: &ManualClock) -> ClientBuilder {
     client_builder(emu, clock.time_source(FixedJitter(1.0)))
+}
+
+/// An emulator set up by `configure`, a manual clock, and a client of the one on the other.
+/// Keep the emulator bound (`_emu`, not `_`): dropping it stops it.
+async fn started(
+    configure: impl FnOnce(EmulatorBuilder) -> EmulatorBuilder,
+) -> (Emulator, ManualClock, Client) {
+    let emu = emulator(configure).await;
+    let clock = clock();
+    let client = client(&emu, &clock).build().unwrap();
+    (emu, clock, client)
+}
+
+/// The routing query run to its end on `client`, grouped by strategy, with no progress.
+async fn run_by_strategy(client: &Client) -> genesys_routing_eval::Result<SourceRun> {
+    client
+        .aggregates()
+        .run(&query(), "usedRouting", &Progress::none())
+        .await
 }
 
 /// Progress that records every event.
@@ -93,9 +113,7 @@ pub(crate) fn assert_counts_match(actual: &RawCounts, expected: &RawCounts, what
 
 #[tokio::test]
 async fn aggregates_job_becomes_a_metric_table_matching_the_emulators_data() {
-    let emu = emulator(|b| b.page_size(4)).await;
-    let clock = clock();
-    let client = client(&emu, &clock).build().unwrap();
+    let (emu, _, client) = started(|b| b.page_size(4)).await;
     let (progress, events) = recorder();
 
     let run = client
@@ -137,9 +155,7 @@ async fn aggregates_job_becomes_a_metric_table_matching_the_emulators_data() {
 
 #[tokio::test]
 async fn strategy_filter_and_synchronous_query_return_only_the_asked_values() {
-    let emu = emulator(|b| b).await;
-    let clock = clock();
-    let client = client(&emu, &clock).build().unwrap();
+    let (_emu, _, client) = started(|b| b).await;
     let q = query().filter(Filter::any_of("usedRouting", ["Bullseye"]));
 
     let answer = client.aggregates().query(&q).await.unwrap();
@@ -155,9 +171,7 @@ async fn strategy_filter_and_synchronous_query_return_only_the_asked_values() {
 
 #[tokio::test]
 async fn strategies_source_fills_handled_abandoned_and_weighted_speed_of_answer() {
-    let emu = emulator(|b| b.page_size(2)).await;
-    let clock = clock();
-    let client = client(&emu, &clock).build().unwrap();
+    let (_emu, _, client) = started(|b| b.page_size(2)).await;
     let q = StrategiesQuery::new(
         ["Bullseye", "Standard", "Predictive"],
         ROUTING_METRIC_TYPES.iter().copied(),
@@ -190,7 +204,7 @@ async fn strategies_source_fills_handled_abandoned_and_weighted_speed_of_answer(
 
 #[tokio::test]
 async fn rate_limited_poll_waits_the_servers_retry_after_then_succeeds() {
-    let emu = emulator(|b| {
+    let (emu, clock, client) = started(|b| {
         b.fault(
             Endpoint::JobStatus,
             Fault::RateLimited {
@@ -200,14 +214,8 @@ async fn rate_limited_poll_waits_the_servers_retry_after_then_succeeds() {
         )
     })
     .await;
-    let clock = clock();
-    let client = client(&emu, &clock).build().unwrap();
 
-    client
-        .aggregates()
-        .run(&query(), "usedRouting", &Progress::none())
-        .await
-        .unwrap();
+    run_by_strategy(&client).await.unwrap();
 
     assert_eq!(
         clock.sleeps(),
@@ -218,7 +226,7 @@ async fn rate_limited_poll_waits_the_servers_retry_after_then_succeeds() {
 
 #[tokio::test]
 async fn rate_limited_until_an_http_date_waits_until_that_date() {
-    let emu = emulator(|b| {
+    let (_emu, clock, client) = started(|b| {
         b.fault(
             Endpoint::SubmitJob,
             Fault::RateLimitedUntil {
@@ -228,8 +236,6 @@ async fn rate_limited_until_an_http_date_waits_until_that_date() {
         )
     })
     .await;
-    let clock = clock();
-    let client = client(&emu, &clock).build().unwrap();
 
     client.aggregates().submit(&query()).await.unwrap();
 
@@ -243,20 +249,14 @@ async fn rate_limited_until_an_http_date_waits_until_that_date() {
 
 #[tokio::test]
 async fn server_error_bursts_on_results_are_retried_with_backoff() {
-    let emu = emulator(|b| {
+    let (_emu, clock, client) = started(|b| {
         b.fault(Endpoint::JobResults, Fault::Status(503), 1)
             .fault(Endpoint::JobResults, Fault::Status(502), 1)
             .fault(Endpoint::JobResults, Fault::Status(504), 1)
     })
     .await;
-    let clock = clock();
-    let client = client(&emu, &clock).build().unwrap();
 
-    client
-        .aggregates()
-        .run(&query(), "usedRouting", &Progress::none())
-        .await
-        .unwrap();
+    run_by_strategy(&client).await.unwrap();
 
     let ms: Vec<u128> = clock.sleeps().iter().map(Duration::as_millis).collect();
     assert_eq!(ms, vec![500, 500, 1000, 2000], "poll, then three backoffs");
@@ -265,15 +265,10 @@ async fn server_error_bursts_on_results_are_retried_with_backoff() {
 
 #[tokio::test]
 async fn job_submission_answered_500_is_not_retried() {
-    let emu = emulator(|b| b.fault(Endpoint::SubmitJob, Fault::Status(500), 1)).await;
-    let clock = clock();
-    let client = client(&emu, &clock).build().unwrap();
+    let (emu, clock, client) =
+        started(|b| b.fault(Endpoint::SubmitJob, Fault::Status(500), 1)).await;
 
-    let err = client
-        .aggregates()
-        .run(&query(), "usedRouting", &Progress::none())
-        .await
-        .unwrap_err();
+    let err = run_by_strategy(&client).await.unwrap_err();
 
     assert_eq!(err.kind(), ErrorKind::Server);
     assert_eq!(err.status(), Some(500));
@@ -284,9 +279,7 @@ async fn job_submission_answered_500_is_not_retried() {
 
 #[tokio::test]
 async fn job_submission_answered_503_is_retried() {
-    let emu = emulator(|b| b.fault(Endpoint::SubmitJob, Fault::Status(503), 2)).await;
-    let clock = clock();
-    let client = client(&emu, &clock).build().unwrap();
+    let (emu, _, client) = started(|b| b.fault(Endpoint::SubmitJob, Fault::Status(503), 2)).await;
 
     client.aggregates().submit(&query()).await.unwrap();
 
@@ -295,15 +288,9 @@ async fn job_submission_answered_503_is_retried() {
 
 #[tokio::test]
 async fn truncated_results_page_is_a_decode_error_with_a_json_path() {
-    let emu = emulator(|b| b.fault(Endpoint::JobResults, Fault::Truncated, 1)).await;
-    let clock = clock();
-    let client = client(&emu, &clock).build().unwrap();
+    let (_emu, _, client) = started(|b| b.fault(Endpoint::JobResults, Fault::Truncated, 1)).await;
 
-    let err = client
-        .aggregates()
-        .run(&query(), "usedRouting", &Progress::none())
-        .await
-        .unwrap_err();
+    let err = run_by_strategy(&client).await.unwrap_err();
 
     assert_eq!(err.kind(), ErrorKind::Decode);
     let path = err.json_path().expect("a json path");
@@ -312,15 +299,9 @@ async fn truncated_results_page_is_a_decode_error_with_a_json_path() {
 
 #[tokio::test]
 async fn malformed_job_status_is_a_decode_error_with_a_json_path() {
-    let emu = emulator(|b| b.fault(Endpoint::JobStatus, Fault::Malformed, 1)).await;
-    let clock = clock();
-    let client = client(&emu, &clock).build().unwrap();
+    let (_emu, _, client) = started(|b| b.fault(Endpoint::JobStatus, Fault::Malformed, 1)).await;
 
-    let err = client
-        .aggregates()
-        .run(&query(), "usedRouting", &Progress::none())
-        .await
-        .unwrap_err();
+    let err = run_by_strategy(&client).await.unwrap_err();
 
     assert_eq!(err.kind(), ErrorKind::Decode);
     assert!(err.json_path().is_some(), "{err}");
@@ -328,30 +309,18 @@ async fn malformed_job_status_is_a_decode_error_with_a_json_path() {
 
 #[tokio::test]
 async fn revoked_token_is_renewed_once_and_the_request_replayed() {
-    let emu = emulator(|b| b.fault(Endpoint::JobStatus, Fault::RevokeToken, 1)).await;
-    let clock = clock();
-    let client = client(&emu, &clock).build().unwrap();
+    let (emu, _, client) = started(|b| b.fault(Endpoint::JobStatus, Fault::RevokeToken, 1)).await;
 
-    client
-        .aggregates()
-        .run(&query(), "usedRouting", &Progress::none())
-        .await
-        .unwrap();
+    run_by_strategy(&client).await.unwrap();
 
     assert_eq!(emu.stats().token_requests, 2);
 }
 
 #[tokio::test]
 async fn a_second_401_is_an_auth_error_naming_the_client_id() {
-    let emu = emulator(|b| b.fault(Endpoint::JobStatus, Fault::RevokeToken, 2)).await;
-    let clock = clock();
-    let client = client(&emu, &clock).build().unwrap();
+    let (emu, _, client) = started(|b| b.fault(Endpoint::JobStatus, Fault::RevokeToken, 2)).await;
 
-    let err = client
-        .aggregates()
-        .run(&query(), "usedRouting", &Progress::none())
-        .await
-        .unwrap_err();
+    let err = run_by_strategy(&client).await.unwrap_err();
 
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert!(err.to_string().contains(emu.client_id()), "{err}");
@@ -379,7 +348,7 @@ async fn wrong_credentials_are_an_auth_error_with_the_oauth_code() {
 
 #[tokio::test]
 async fn failed_job_is_a_job_error_with_the_servers_message() {
-    let emu = emulator(|b| {
+    let (emu, _, client) = started(|b| {
         b.fault(
             Endpoint::SubmitJob,
             Fault::JobFailed {
@@ -389,14 +358,8 @@ async fn failed_job_is_a_job_error_with_the_servers_message() {
         )
     })
     .await;
-    let clock = clock();
-    let client = client(&emu, &clock).build().unwrap();
 
-    let err = client
-        .aggregates()
-        .run(&query(), "usedRouting", &Progress::none())
-        .await
-        .unwrap_err();
+    let err = run_by_strategy(&client).await.unwrap_err();
 
     assert_eq!(err.kind(), ErrorKind::Job);
     assert!(err.message().contains("FAILED"), "{err}");
@@ -409,15 +372,9 @@ async fn failed_job_is_a_job_error_with_the_servers_message() {
 
 #[tokio::test]
 async fn expired_job_is_a_job_error() {
-    let emu = emulator(|b| b.fault(Endpoint::SubmitJob, Fault::JobExpired, 1)).await;
-    let clock = clock();
-    let client = client(&emu, &clock).build().unwrap();
+    let (_emu, _, client) = started(|b| b.fault(Endpoint::SubmitJob, Fault::JobExpired, 1)).await;
 
-    let err = client
-        .aggregates()
-        .run(&query(), "usedRouting", &Progress::none())
-        .await
-        .unwrap_err();
+    let err = run_by_strategy(&client).await.unwrap_err();
 
     assert_eq!(err.kind(), ErrorKind::Job);
     assert!(err.message().contains("EXPIRED"), "{err}");
@@ -425,7 +382,7 @@ async fn expired_job_is_a_job_error() {
 
 #[tokio::test]
 async fn failed_strategies_job_is_a_job_error_with_the_failure_reason() {
-    let emu = emulator(|b| {
+    let (_emu, _, client) = started(|b| {
         b.fault(
             Endpoint::StrategiesSubmit,
             Fault::JobFailed {
@@ -435,8 +392,6 @@ async fn failed_strategies_job_is_a_job_error_with_the_failure_reason() {
         )
     })
     .await;
-    let clock = clock();
-    let client = client(&emu, &clock).build().unwrap();
     let q = StrategiesQuery::new(["Bullseye"], ["handledCalls"], from(), to());
 
     let err = client
@@ -466,20 +421,14 @@ async fn slow_response_past_the_request_timeout_is_a_timeout() {
         .build()
         .unwrap();
 
-    let err = client
-        .aggregates()
-        .run(&query(), "usedRouting", &Progress::none())
-        .await
-        .unwrap_err();
+    let err = run_by_strategy(&client).await.unwrap_err();
 
     assert_eq!(err.kind(), ErrorKind::Timeout);
 }
 
 #[tokio::test]
 async fn sixty_four_concurrent_calls_on_a_cold_cache_make_one_token_request() {
-    let emu = emulator(|b| b).await;
-    let clock = clock();
-    let client = client(&emu, &clock).build().unwrap();
+    let (emu, _, client) = started(|b| b).await;
 
     let calls = (0..64).map(|_| {
         let client = client.clone();
@@ -496,7 +445,7 @@ async fn sixty_four_concurrent_calls_on_a_cold_cache_make_one_token_request() {
 
 #[tokio::test]
 async fn rate_limited_token_request_is_retried_after_the_servers_wait() {
-    let emu = emulator(|b| {
+    let (emu, clock, client) = started(|b| {
         b.fault(
             Endpoint::Token,
             Fault::RateLimited {
@@ -506,8 +455,6 @@ async fn rate_limited_token_request_is_retried_after_the_servers_wait() {
         )
     })
     .await;
-    let clock = clock();
-    let client = client(&emu, &clock).build().unwrap();
 
     client.aggregates().query(&query()).await.unwrap();
 
@@ -517,11 +464,7 @@ async fn rate_limited_token_request_is_retried_after_the_servers_wait() {
 
 #[tokio::test]
 async fn poll_deadline_cancels_the_job_with_delete() {
-    let emu = Emulator::builder()
-        .job_latency(Duration::from_secs(3600))
-        .start()
-        .await
-        .unwrap();
+    let emu = slow_emulator(Duration::from_secs(3600)).await;
     let clock = clock();
     let client = client(&emu, &clock)
         .poll_policy(PollPolicy::default().with_deadline(Duration::from_secs(5)))
@@ -553,15 +496,8 @@ async fn poll_deadline_cancels_the_job_with_delete() {
 
 #[tokio::test]
 async fn dropping_the_run_cancels_the_job_with_delete() {
-    let emu = Emulator::builder()
-        .job_latency(Duration::from_secs(3600))
-        .start()
-        .await
-        .unwrap();
-    let client = Client::builder()
-        .api_base(emu.base_url().as_str())
-        .credentials(emu.client_id(), emu.client_secret().to_owned())
-        .time_source(TimeSource::default())
+    let emu = slow_emulator(Duration::from_secs(3600)).await;
+    let client = client_builder(&emu, TimeSource::default())
         .poll_policy(PollPolicy::default().with_intervals(
             Duration::from_millis(20),
             1.0,
@@ -604,9 +540,7 @@ type ProblemCheck = fn(&ValidationError) -> bool;
 
 #[tokio::test]
 async fn strategies_queries_beyond_every_limit_are_refused_before_any_request() {
-    let emu = emulator(|b| b).await;
-    let clock = clock();
-    let client = client(&emu, &clock).build().unwrap();
+    let (emu, _, client) = started(|b| b).await;
     let eleven: Vec<String> = (0..11).map(|i| format!("metric{i}")).collect();
     let cases: Vec<(StrategiesQuery, ProblemCheck)> = vec![
         (
@@ -682,9 +616,7 @@ async fn strategies_queries_beyond_every_limit_are_refused_before_any_request() 
 
 #[tokio::test]
 async fn running_a_query_not_grouped_by_the_dimension_is_refused_before_any_request() {
-    let emu = emulator(|b| b).await;
-    let clock = clock();
-    let client = client(&emu, &clock).build().unwrap();
+    let (emu, _, client) = started(|b| b).await;
 
     let err = client
         .aggregates()

@@ -32,12 +32,37 @@ pub(crate) fn clock() -> ManualClock {
     ManualClock::new(Utc::now().with_nanosecond(0).unwrap())
 }
 
+/// An emulator whose jobs take `latency` to finish.
+pub(crate) async fn slow_emulator(latency: Duration) -> Emulator {
+    Emulator::builder()
+        .job_latency(latency)
+        .start()
+        .await
+        .expect("emulator starts")
+}
+
 /// A client builder for `emu`'s API and credentials, waiting through `time`.
 pub(crate) fn client_builder(emu: &Emulator, time: TimeSource) -> ClientBuilder {
     Client::builder()
         .api_base(emu.base_url().as_str())
         .credentials(emu.client_id(), emu.client_secret().to_owned())
         .time_source(time)
+}
+
+/// What each validation problem of `err` concerns, in order: an invalid setting's name,
+/// `missing <name>`, `insecure <host>` for plain HTTP to a remote host, and the debug text of
+/// any other kind.
+pub(crate) fn problem_names(err: &genesys_routing_eval::Error) -> Vec<String> {
+    use genesys_routing_eval::ValidationError;
+    err.validation()
+        .iter()
+        .map(|p| match p {
+            ValidationError::Missing { name, .. } => format!("missing {name}"),
+            ValidationError::Invalid { name, .. } => name.clone(),
+            ValidationError::InsecureHttp { host } => format!("insecure {host}"),
+            other => format!("{other:?}"),
+        })
+        .collect()
 }
 
 /// The `*.json` vector files in `dir`, sorted; fails when there are none.
@@ -255,6 +280,143 @@ async fn record_and_reply(
         response.headers_mut().insert(name, value.parse().unwrap());
     }
     response
+}
+
+// ---------------------------------------------------------------------------------------------
+// The emulator spoken to over raw HTTP, for the tests of the emulator itself.
+
+/// The emulator, an HTTP client and a token it issued.
+pub(crate) struct Api {
+    pub(crate) emulator: Emulator,
+    pub(crate) http: reqwest::Client,
+    pub(crate) token: String,
+}
+
+impl Api {
+    /// Starts `builder`'s emulator and fetches a token from it.
+    pub(crate) async fn start(builder: EmulatorBuilder) -> Api {
+        let emulator = builder.start().await.expect("emulator starts");
+        let mut api = Api {
+            emulator,
+            http: reqwest::Client::new(),
+            token: String::new(),
+        };
+        let (status, body) = api.another_token().await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+        api.token = body["access_token"].as_str().expect("a token").to_owned();
+        api
+    }
+
+    /// A further token request with the emulator's own credentials: the status and the answer.
+    pub(crate) async fn another_token(&self) -> (reqwest::StatusCode, serde_json::Value) {
+        fetch_token(
+            &self.http,
+            &self.emulator,
+            self.emulator.client_id(),
+            self.emulator.client_secret(),
+        )
+        .await
+    }
+
+    /// The absolute URL of `path` on the emulator.
+    pub(crate) fn url(&self, path: &str) -> String {
+        self.emulator.base_url().join(path).unwrap().to_string()
+    }
+
+    /// Sends `request` with the token; see [`answer`].
+    pub(crate) async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> (reqwest::StatusCode, serde_json::Value, HeaderMap) {
+        answer(request.bearer_auth(&self.token)).await
+    }
+
+    /// A GET of `path`.
+    pub(crate) async fn get(
+        &self,
+        path: &str,
+    ) -> (reqwest::StatusCode, serde_json::Value, HeaderMap) {
+        self.send(self.http.get(self.url(path))).await
+    }
+
+    /// A POST of `body` as JSON to `path`.
+    pub(crate) async fn post(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (reqwest::StatusCode, serde_json::Value, HeaderMap) {
+        self.send(self.http.post(self.url(path)).json(body)).await
+    }
+
+    /// A DELETE of `path`.
+    pub(crate) async fn delete(
+        &self,
+        path: &str,
+    ) -> (reqwest::StatusCode, serde_json::Value, HeaderMap) {
+        self.send(self.http.delete(self.url(path))).await
+    }
+
+    /// Every results page of the fulfilled aggregates job `id`, following the cursor; each
+    /// must be a 200.
+    pub(crate) async fn result_pages(&self, id: &str) -> Vec<serde_json::Value> {
+        const JOBS: &str = "api/v2/analytics/conversations/aggregates/jobs";
+        let mut pages = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("{JOBS}/{id}/results?cursor={c}"),
+                None => format!("{JOBS}/{id}/results"),
+            };
+            let (status, body, _) = self.get(&path).await;
+            assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+            cursor = body["cursor"].as_str().map(str::to_owned);
+            pages.push(body);
+            if cursor.is_none() {
+                return pages;
+            }
+        }
+    }
+}
+
+/// Sends `request` as it is: the status, the body (JSON, else its text, null when empty) and
+/// the headers.
+pub(crate) async fn answer(
+    request: reqwest::RequestBuilder,
+) -> (reqwest::StatusCode, serde_json::Value, HeaderMap) {
+    let response = request.send().await.expect("request sent");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    let body = if text.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+    };
+    (status, body, headers)
+}
+
+/// A token request to `emulator` with the form `form`.
+pub(crate) fn token_request(emulator: &Emulator, form: &[(&str, &str)]) -> reqwest::RequestBuilder {
+    reqwest::Client::new()
+        .post(emulator.base_url().join("oauth/token").unwrap())
+        .form(form)
+}
+
+/// A client-credentials token request for `id` and `secret` (basic auth): the status and the
+/// JSON answer.
+pub(crate) async fn fetch_token(
+    http: &reqwest::Client,
+    emulator: &Emulator,
+    id: &str,
+    secret: &str,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let request = http
+        .post(emulator.base_url().join("oauth/token").unwrap())
+        .basic_auth(id, Some(secret))
+        .form(&[("grant_type", "client_credentials")]);
+    let (status, body, _) = answer(request).await;
+    assert!(body.is_object(), "a JSON token answer: {body}");
+    (status, body)
 }
 
 /// A loopback webhook URL nothing listens on.
