@@ -10,10 +10,14 @@
 //! fails only if more than a page of groups was held. The
 //! figure is in `docs/performance.md`.
 
-use std::process::ExitCode;
-use std::time::{Duration, Instant};
+#[path = "support/emulator_pages.rs"]
+#[allow(dead_code)] // this bench takes only the emulator, token and job helpers
+mod pages;
 
-use routing_eval_emulator::{Emulator, Scenario};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use routing_eval_emulator::Scenario;
 use serde_json::{Value, json};
 
 const QUEUES: usize = 200;
@@ -67,25 +71,12 @@ fn main() -> ExitCode {
 }
 
 async fn run(queues: usize, days: i64, measuring: bool) -> ExitCode {
-    let emulator = Emulator::builder()
-        .scenario(scenario(queues))
-        .job_latency(Duration::ZERO)
-        .start()
-        .await
-        .expect("emulator starts");
+    let emulator = pages::instant_emulator_serving(scenario(queues)).await;
     let http = reqwest::Client::new();
     let url = |path: &str| emulator.base_url().join(path).unwrap();
-    let token: Value = http
-        .post(url("oauth/token"))
-        .basic_auth(emulator.client_id(), Some(emulator.client_secret()))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["access_token"].as_str().unwrap().to_owned();
+    let base = emulator.base_url();
+    let token =
+        pages::access_token(&http, base, emulator.client_id(), emulator.client_secret()).await;
     let start = chrono::DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z").unwrap();
     let end = start + chrono::Duration::days(days);
     let query = json!({
@@ -98,17 +89,7 @@ async fn run(queues: usize, days: i64, measuring: bool) -> ExitCode {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     let before = status_kib("VmHWM");
     let started = Instant::now();
-    let submitted: Value = http
-        .post(url("api/v2/analytics/conversations/aggregates/jobs"))
-        .bearer_auth(&token)
-        .json(&query)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = submitted["jobId"].as_str().expect("jobId").to_owned();
+    let id = pages::submit_job(&http, base, &token, &query).await;
     let (mut pages, mut groups, mut bytes, mut largest) = (0usize, 0usize, 0usize, 0usize);
     let mut cursor: Option<String> = None;
     loop {

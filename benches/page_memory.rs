@@ -21,7 +21,8 @@ use std::time::{Duration, Instant};
 
 use genesys_routing_eval::progress::{Progress, ProgressEvent};
 use genesys_routing_eval::sources::aggregates::{
-    AggregateGroup, AggregationQuery, IntervalData, MetricValue, ResultsPage, decode_results_page,
+    AggregateGroup, AggregationQuery, IntervalData, MetricValue, ROUTING_METRICS, ResultsPage,
+    decode_results_page,
 };
 use genesys_routing_eval::{Client, MetricTable};
 use routing_eval_emulator::Emulator;
@@ -29,15 +30,9 @@ use routing_eval_emulator::Emulator;
 /// Days of quarter-hour buckets, one group per page: ~50 MB of results when measuring.
 const MEASURED_DAYS: u32 = 60;
 
-/// The routing metrics and the handling-time breakdown a dashboard would ask for too; the
+/// Besides [`ROUTING_METRICS`], the handling-time breakdown a dashboard would ask for too; the
 /// table keeps only what KPIs need, the rest is decoded and dropped page by page.
-const METRICS: &[&str] = &[
-    "nOffered",
-    "tAnswered",
-    "tAbandon",
-    "tHandle",
-    "oServiceLevel",
-    "nTransferred",
+const MORE_METRICS: &[&str] = &[
     "nConversations",
     "nConnected",
     "nBlindTransferred",
@@ -195,7 +190,12 @@ async fn run(base: &url::Url, id: &str, secret: &str, days: u32, enforce: bool) 
         .credentials(id, secret.to_owned())
         .build()
         .expect("client");
-    let query_json = pages::query_with_metrics(days, "PT15M", 1, METRICS);
+    let metrics: Vec<&str> = ROUTING_METRICS
+        .iter()
+        .chain(MORE_METRICS)
+        .copied()
+        .collect();
+    let query_json = pages::query_with_metrics(days, "PT15M", 1, &metrics);
     let query: AggregationQuery = serde_json::from_value(query_json.clone()).expect("query");
     let warm_up: AggregationQuery =
         serde_json::from_value(pages::query(1, "P1D", 1)).expect("query");
@@ -241,7 +241,7 @@ async fn run(base: &url::Url, id: &str, secret: &str, days: u32, enforce: bool) 
 
     println!(
         "results: {days} days of PT15M buckets, {} metrics, grouped by usedRouting and queueId",
-        METRICS.len()
+        metrics.len()
     );
     println!(
         "pages: {} fetched by the run, {} raw; {:.1} MiB in all, largest {:.2} MiB",

@@ -20,13 +20,8 @@ const DAYS_PER_JOB: u32 = 30;
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let (client, emulator) = routing_eval_emulator::client_from_env_or_start().await?;
-    if let Some(emulator) = &emulator {
-        eprintln!(
-            "no GENESYS_* settings: using the embedded emulator at {}",
-            emulator.base_url()
-        );
-    }
+    // Kept alive until the end: dropping it stops the embedded emulator.
+    let (client, _emulator) = routing_eval_emulator::client_from_env_or_start_announced().await?;
     let outcome = Evaluation::builder()
         .client(client)
         .strategies(METHODS)

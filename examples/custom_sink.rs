@@ -75,13 +75,8 @@ impl Sink<AuditRecord> for ChannelSink {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let (client, emulator) = routing_eval_emulator::client_from_env_or_start().await?;
-    if let Some(emulator) = &emulator {
-        eprintln!(
-            "no GENESYS_* settings: using the embedded emulator at {}",
-            emulator.base_url()
-        );
-    }
+    // Kept alive until the end: dropping it stops the embedded emulator.
+    let (client, emulator) = routing_eval_emulator::client_from_env_or_start_announced().await?;
     let (sender, mut records) = mpsc::channel(8);
     let outcome = Evaluation::builder()
         .client(client)

@@ -17,13 +17,7 @@ use genesys_routing_eval::sink::{MemorySink, WebhookSink};
 #[tokio::main]
 async fn main() -> Result<()> {
     // Kept alive until the end: dropping it stops the embedded emulator.
-    let (client, emulator) = routing_eval_emulator::client_from_env_or_start().await?;
-    if let Some(emulator) = &emulator {
-        eprintln!(
-            "no GENESYS_* settings: using the embedded emulator at {}",
-            emulator.base_url()
-        );
-    }
+    let (client, _emulator) = routing_eval_emulator::client_from_env_or_start_announced().await?;
     let kept = MemorySink::new().with_name("memory");
     let mut builder = Evaluation::builder()
         .client(client)

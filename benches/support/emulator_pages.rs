@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use genesys_routing_eval::sources::aggregates::ROUTING_METRICS;
-use routing_eval_emulator::Emulator;
+use routing_eval_emulator::{Emulator, EmulatorBuilder, Scenario};
 use serde_json::{Value, json};
 
 /// A results query over `days` days from 2024-05-01 (UTC), grouped by routing method and
@@ -30,7 +30,18 @@ pub fn query_with_metrics(days: u32, granularity: &str, page_size: u32, metrics:
 /// An emulator whose jobs are fulfilled at once.
 #[allow(dead_code)] // not every bench that includes this module calls it
 pub async fn instant_emulator() -> Emulator {
-    Emulator::builder()
+    start_instant(Emulator::builder()).await
+}
+
+/// An emulator serving `scenario` whose jobs are fulfilled at once.
+#[allow(dead_code)] // not every bench that includes this module calls it
+pub async fn instant_emulator_serving(scenario: Scenario) -> Emulator {
+    start_instant(Emulator::builder().scenario(scenario)).await
+}
+
+#[allow(dead_code)] // unused where neither of the above is
+async fn start_instant(builder: EmulatorBuilder) -> Emulator {
+    builder
         .job_latency(Duration::ZERO)
         .start()
         .await
@@ -52,36 +63,11 @@ pub async fn fetch_pages_from(
     query: &Value,
 ) -> Vec<Vec<u8>> {
     let http = reqwest::Client::new();
-    let token: Value = http
-        .post(base.join("oauth/token").expect("url"))
-        .basic_auth(client_id, Some(client_secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .and_then(reqwest::Response::error_for_status)
-        .expect("token request")
-        .json()
-        .await
-        .expect("token body");
-    let bearer = token["access_token"]
-        .as_str()
-        .expect("access_token")
-        .to_owned();
+    let bearer = access_token(&http, base, client_id, client_secret).await;
     let jobs = base
         .join("api/v2/analytics/conversations/aggregates/jobs/")
         .expect("url");
-    let submitted: Value = http
-        .post(jobs.join("../jobs").expect("url"))
-        .bearer_auth(&bearer)
-        .json(query)
-        .send()
-        .await
-        .and_then(reqwest::Response::error_for_status)
-        .expect("job submission")
-        .json()
-        .await
-        .expect("submission body");
-    let job_id = submitted["jobId"].as_str().expect("jobId");
+    let job_id = submit_job(&http, base, &bearer, query).await;
     let results = jobs.join(&format!("{job_id}/results")).expect("url");
     let mut pages = Vec::new();
     let mut cursor: Option<String> = None;
@@ -108,4 +94,52 @@ pub async fn fetch_pages_from(
             return pages;
         }
     }
+}
+
+/// A bearer token from the server at `base` for the client `client_id`.
+pub async fn access_token(
+    http: &reqwest::Client,
+    base: &url::Url,
+    client_id: &str,
+    client_secret: &str,
+) -> String {
+    let token: Value = http
+        .post(base.join("oauth/token").expect("url"))
+        .basic_auth(client_id, Some(client_secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .expect("token request")
+        .json()
+        .await
+        .expect("token body");
+    token["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned()
+}
+
+/// Submits an aggregates job running `query` on the server at `base`; its id.
+pub async fn submit_job(
+    http: &reqwest::Client,
+    base: &url::Url,
+    bearer: &str,
+    query: &Value,
+) -> String {
+    let submitted: Value = http
+        .post(
+            base.join("api/v2/analytics/conversations/aggregates/jobs")
+                .expect("url"),
+        )
+        .bearer_auth(bearer)
+        .json(query)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .expect("job submission")
+        .json()
+        .await
+        .expect("submission body");
+    submitted["jobId"].as_str().expect("jobId").to_owned()
 }

@@ -23,18 +23,8 @@ use super::stat::Stat;
 use super::views::{self, View, ViewTally};
 use genesys_routing_eval::metrics::RawCounts;
 
-/// Routing method values Genesys reports in `usedRouting` (the reference's list).
-pub const ROUTING_METHODS: &[&str] = &[
-    "Bullseye",
-    "Conditional",
-    "Direct",
-    "Last",
-    "Manual",
-    "Predictive",
-    "Preferred",
-    "Standard",
-    "Vip",
-];
+/// Routing method values Genesys reports in `usedRouting`: the SDK's list, re-exported.
+pub use genesys_routing_eval::sources::ROUTING_METHODS;
 
 /// The most dimensions one query may group by.
 pub(crate) const MAX_GROUP_BY: usize = 16;
@@ -441,9 +431,14 @@ fn tally(
 }
 
 /// One page of a query's groups from the `first` planned group: at most `page_size`
-/// groups with data, and the planned index of the next group with data, if any.
+/// groups with data, and the planned index of the next group with data, if any. An ordinary
+/// query generates one page of groups (and one more) at a time.
 ///
-/// A `topN` / `bottomN` query is paged over its ranked list instead (see [`ranked_page`]).
+/// A `topN` / `bottomN` query is paged over its ranked list instead: `first` and the next
+/// position index that list. Ranking needs every group's totals before cutting, so it tallies
+/// every planned group (as the synchronous query does), keeps the `limit` ranked ones, and
+/// slices them.
+///
 /// `held` learns the most groups held at once.
 pub(crate) fn page(
     model: &Model,
@@ -454,60 +449,36 @@ pub(crate) fn page(
     held: &mut usize,
 ) -> (Vec<Value>, Option<usize>) {
     if let Selection::Ranked { .. } = q.selection {
-        return ranked_page(model, seed, q, first, page_size, held);
+        let ranked = aggregate(model, seed, q, held);
+        let end = first.saturating_add(page_size).min(ranked.len());
+        let items = ranked.get(first..end).unwrap_or_default().to_vec();
+        return (items, (end < ranked.len()).then_some(end));
     }
-    let (groups, next) = page_of_groups(model, seed, q, first, page_size, held);
-    (shape::finish(&q.selection, groups), next)
-}
-
-/// A page of a `topN` / `bottomN` query: `first` and the next position index the ranked
-/// list. Ranking needs every group's totals before cutting, so this tallies every planned
-/// group (as the synchronous query does), keeps the `limit` ranked ones, and slices them.
-fn ranked_page(
-    model: &Model,
-    seed: u64,
-    q: &AggregationQuery,
-    first: usize,
-    page_size: usize,
-    held: &mut usize,
-) -> (Vec<Value>, Option<usize>) {
-    let ranked = aggregate(model, seed, q, held);
-    let end = first.saturating_add(page_size).min(ranked.len());
-    let items = ranked.get(first..end).unwrap_or_default().to_vec();
-    (items, (end < ranked.len()).then_some(end))
-}
-
-/// [`page`] of an ordinary query, generating one page of groups (and one more) at a time.
-fn page_of_groups(
-    model: &Model,
-    seed: u64,
-    q: &AggregationQuery,
-    first: usize,
-    page_size: usize,
-    held: &mut usize,
-) -> (Vec<Value>, Option<usize>) {
     let plan = plan(model, q);
     let buckets = buckets(q);
     let mut out = Vec::new();
     let mut next = first;
-    while next < plan.len() {
-        // One group more than the page needs, to know whether a next page has data.
-        let want = page_size + 1 - out.len();
-        let batch: Vec<usize> = (next..plan.len().min(next + want)).collect();
-        *held = (*held).max(out.len() + batch.len());
-        let tallies = tally(model, seed, q, &plan, &batch, &buckets);
-        for (k, t) in batch.iter().zip(&tallies) {
-            let texts = plan.texts(model, &plan.keys[*k].0);
-            if let Some(group) = render_group(q, &buckets, &texts, t) {
-                if out.len() == page_size {
-                    return (out, Some(*k));
+    let after = 'fill: {
+        while next < plan.len() {
+            // One group more than the page needs, to know whether a next page has data.
+            let want = page_size + 1 - out.len();
+            let batch: Vec<usize> = (next..plan.len().min(next + want)).collect();
+            *held = (*held).max(out.len() + batch.len());
+            let tallies = tally(model, seed, q, &plan, &batch, &buckets);
+            for (k, t) in batch.iter().zip(&tallies) {
+                let texts = plan.texts(model, &plan.keys[*k].0);
+                if let Some(group) = render_group(q, &buckets, &texts, t) {
+                    if out.len() == page_size {
+                        break 'fill Some(*k);
+                    }
+                    out.push(group);
                 }
-                out.push(group);
             }
+            next += batch.len();
         }
-        next += batch.len();
-    }
-    (out, None)
+        None
+    };
+    (shape::finish(&q.selection, out), after)
 }
 
 /// Every group of a query (the synchronous query answers them at once), shaped by

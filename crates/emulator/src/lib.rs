@@ -571,6 +571,34 @@ pub async fn client_from_env_or_start()
     Ok((client, Some(emulator)))
 }
 
+/// [`client_from_env_or_start`], saying on standard error when it started the embedded
+/// emulator (`no GENESYS_* settings: using the embedded emulator at <url>`), so that whoever
+/// runs the program knows its figures are synthetic. This is what the examples call.
+///
+/// # Errors
+/// As [`client_from_env_or_start`].
+///
+/// # Example
+/// ```no_run
+/// # async fn run() -> genesys_routing_eval::Result<()> {
+/// // Kept alive until the end: dropping it stops the embedded emulator.
+/// let (client, _emulator) = routing_eval_emulator::client_from_env_or_start_announced().await?;
+/// # let _ = client;
+/// # Ok(())
+/// # }
+/// ```
+pub async fn client_from_env_or_start_announced()
+-> genesys_routing_eval::Result<(genesys_routing_eval::Client, Option<Emulator>)> {
+    let (client, emulator) = client_from_env_or_start().await?;
+    if let Some(emulator) = &emulator {
+        eprintln!(
+            "no GENESYS_* settings: using the embedded emulator at {}",
+            emulator.base_url()
+        );
+    }
+    Ok((client, emulator))
+}
+
 /// Prefixes of environment variables that say the caller means a real organisation: the
 /// crate's own (`GENESYS_`) and the webhook's (`BI_WEBHOOK_`), whose data must be real.
 pub const CONFIGURED_PREFIXES: [&str; 2] = ["GENESYS_", "BI_WEBHOOK_"];

@@ -5,9 +5,9 @@
 //! into a configuration error that names the setting.
 
 /// The dimensions a conversation aggregate query can group or filter by: the `groupBy` enum
-/// of `ConversationAggregationQuery` in the official Genesys Cloud SDKs. The emulator keeps its
-/// own copy on purpose (`docs/architecture.md`: the two sides of the wire share no
-/// vocabulary, so a wrong name cannot be wrong on both).
+/// of `ConversationAggregationQuery` in the official Genesys Cloud SDKs. The emulator
+/// (`routing-eval-emulator`) accepts exactly these, so the client's check and the server's
+/// answer cannot drift apart.
 pub const CONVERSATION_DIMENSIONS: &[&str] = &[
     "activeRouting",
     "activeSkillId",

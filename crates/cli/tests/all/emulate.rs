@@ -109,20 +109,15 @@ async fn emulate_serves_the_scenario_file_it_is_given() {
     let url = lines.next().unwrap().unwrap();
     let http = reqwest::Client::new();
     let token: serde_json::Value = default_token(&http, &url).await.json().await.unwrap();
-    let body: serde_json::Value = http
+    let query = http
         .post(format!(
             "{url}api/v2/analytics/conversations/aggregates/query"
         ))
         .bearer_auth(token["access_token"].as_str().unwrap())
         .json(&serde_json::json!({
             "interval": "2024-05-06T00:00:00Z/2024-05-07T00:00:00Z",
-            "groupBy": ["queueId"], "metrics": ["nOffered"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+            "groupBy": ["queueId"], "metrics": ["nOffered"]}));
+    let body: serde_json::Value = query.send().await.unwrap().json().await.unwrap();
     let _ = child.kill();
     let _ = child.wait();
     std::fs::remove_dir_all(&dir).unwrap();

@@ -9,17 +9,28 @@ use std::time::Duration;
 use genesys_routing_eval::scoring::ScoringConfig;
 
 use crate::support::{
-    CLIENT_ID, against, assert_exit, emulator, evaluate, finished, run, run_beside_runtime,
+    CLIENT_ID, against, assert_contains, assert_exit, emulator, evaluate, finished, run,
+    run_beside_runtime,
 };
 use routing_eval_emulator::{Endpoint, Fault, ROUTING_METHODS};
 use serde_json::Value;
+
+/// `evaluate --days <days>`, a `--strategy` for each of `strategies`, then `more`.
+fn evaluate_strategies(days: &str, strategies: &[&str], more: &[&str]) -> Command {
+    let mut args = vec!["--days", days];
+    for strategy in strategies {
+        args.extend(["--strategy", *strategy]);
+    }
+    args.extend(more);
+    evaluate(&args)
+}
 
 #[test]
 fn without_credentials_it_runs_against_the_embedded_emulator_and_prints_a_ranked_table() {
     let run = run(&mut evaluate(&["--days", "3"]));
 
     assert_exit(&run, 0);
-    assert!(run.stderr.contains("embedded emulator"), "{}", run.stderr);
+    assert_contains(&run.stderr, "embedded emulator");
     let mut lines = run.stdout.lines();
     assert!(
         lines
@@ -138,7 +149,7 @@ fn a_genesys_host_without_credentials_is_a_configuration_error_not_the_emulator(
 
     assert_exit(&run, 2);
     assert!(!run.stderr.contains("embedded emulator"), "{}", run.stderr);
-    assert!(run.stderr.contains("GENESYS_CLIENT_ID"), "{}", run.stderr);
+    assert_contains(&run.stderr, "GENESYS_CLIENT_ID");
 }
 
 /// A loopback URL nothing listens on.
@@ -178,11 +189,7 @@ fn webhook_down_exits_3_and_leaves_a_dead_letter_file() {
     let body: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(body["evaluation_type"], "routing_strategy_performance");
     assert_eq!(body["dataOrigin"], "emulator");
-    assert!(
-        run.stderr.contains(file.to_str().unwrap()),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, file.to_str().unwrap());
     let audit_text = std::fs::read_to_string(&audit).unwrap();
     let record: Value = serde_json::from_str(audit_text.trim_end()).unwrap();
     assert_eq!(record["webhook_sync_status"], "failed");
@@ -266,11 +273,7 @@ async fn ctrl_c_cancels_the_running_job_before_exiting() {
         .unwrap();
 
     assert_exit(&run, 1);
-    assert!(
-        run.stderr.contains("interrupted; 0 job(s)"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "interrupted; 0 job(s)");
     assert_eq!(emulator.stats().deleted_jobs.len(), 1, "{}", run.stderr);
 }
 
@@ -346,14 +349,14 @@ fn the_table_names_the_preset_its_weights_and_shows_every_kpi_it_scored() {
 
 #[test]
 fn a_requested_strategy_without_data_is_listed_as_no_data_without_a_rank() {
-    let table_run = run(&mut evaluate(&[
-        "--days",
-        "2",
-        "--strategy",
-        "Direct",
-        "--strategy",
-        "Retired",
-    ]));
+    let in_format = |format: &str| {
+        run(&mut evaluate_strategies(
+            "2",
+            &["Direct", "Retired"],
+            &["--format", format],
+        ))
+    };
+    let table_run = in_format("table");
     assert_exit(&table_run, 0);
     let (_, rows) = table(&table_run.stdout);
     assert_eq!(rows.len(), 2, "{}", table_run.stdout);
@@ -361,16 +364,7 @@ fn a_requested_strategy_without_data_is_listed_as_no_data_without_a_rank() {
     assert_eq!(rows[1][..2], ["-", "Retired"]);
     assert_eq!(rows[1].last().map(String::as_str), Some("no data"));
 
-    let json = run(&mut evaluate(&[
-        "--days",
-        "2",
-        "--strategy",
-        "Direct",
-        "--strategy",
-        "Retired",
-        "--format",
-        "json",
-    ]));
+    let json = in_format("json");
     assert_exit(&json, 0);
     let doc: Value = serde_json::from_str(&json.stdout).unwrap();
     let retired = doc["report"]["data"]
@@ -385,16 +379,7 @@ fn a_requested_strategy_without_data_is_listed_as_no_data_without_a_rank() {
         (&Value::Bool(false), &Value::Null)
     );
 
-    let csv = run(&mut evaluate(&[
-        "--days",
-        "2",
-        "--strategy",
-        "Direct",
-        "--strategy",
-        "Retired",
-        "--format",
-        "csv",
-    ]));
+    let csv = in_format("csv");
     assert_exit(&csv, 0);
     let last: Vec<&str> = csv.stdout.lines().last().unwrap().split(',').collect();
     assert_eq!(last[..2], ["", "Retired"]);
@@ -407,21 +392,12 @@ fn a_requested_strategy_without_data_is_listed_as_no_data_without_a_rank() {
 
 #[test]
 fn none_of_the_requested_strategies_having_data_exits_1() {
-    let run = run(&mut evaluate(&[
-        "--days",
-        "2",
-        "--strategy",
-        "Retired",
-        "--strategy",
-        "Gone",
-    ]));
+    let run = run(&mut evaluate_strategies("2", &["Retired", "Gone"], &[]));
 
     assert_exit(&run, 1);
-    assert!(
-        run.stderr
-            .contains("none of the requested strategies has data in the window (Retired, Gone)"),
-        "{}",
-        run.stderr
+    assert_contains(
+        &run.stderr,
+        "none of the requested strategies has data in the window (Retired, Gone)",
     );
     let (_, rows) = table(&run.stdout);
     assert!(rows.iter().all(|r| r[0] == "-"), "{}", run.stdout);
@@ -436,33 +412,18 @@ async fn a_routing_method_in_the_wrong_case_exits_2_with_the_spelling_before_any
     let run = run_beside_runtime(cmd).await;
 
     assert_exit(&run, 2);
-    assert!(
-        run.stderr.contains("did you mean `Bullseye`"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "did you mean `Bullseye`");
     assert_eq!(emulator.stats().requests, 0);
 }
 
 #[test]
 fn control_characters_in_ids_are_escaped_in_the_table() {
     let hostile = "Evil\x1b[2J\n   1  Direct  9.999";
-    let run = run(&mut evaluate(&[
-        "--days",
-        "1",
-        "--strategy",
-        "Direct",
-        "--strategy",
-        hostile,
-    ]));
+    let run = run(&mut evaluate_strategies("1", &["Direct", hostile], &[]));
 
     assert_exit(&run, 0);
     assert!(!run.stdout.contains('\x1b'), "{:?}", run.stdout);
-    assert!(
-        run.stdout.contains("Evil\\u{1b}[2J\\n   1  Direct  9.999"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "Evil\\u{1b}[2J\\n   1  Direct  9.999");
     let (_, rows) = table(&run.stdout);
     assert_eq!(rows.len(), 2, "no forged line: {}", run.stdout);
 }
@@ -486,43 +447,28 @@ async fn control_characters_in_server_text_are_escaped_on_stderr() {
 
     assert_exit(&run, 1);
     assert!(!run.stderr.contains(['\x1b', '\r']), "{:?}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("disk full\\u{1b}[2K\\rrouting-eval: all good"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "disk full\\u{1b}[2K\\rrouting-eval: all good");
 }
 
 #[test]
 fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
-    let run = run(&mut evaluate(&[
-        "--days",
+    let run = run(&mut evaluate_strategies(
         "1",
-        "--strategy",
-        "Direct",
-        "--strategy",
-        "=HYPERLINK(\"http://attacker\")",
-        "--strategy",
-        "@SUM(A1)",
-        "--strategy",
-        "+1+cmd",
+        &[
+            "Direct",
+            "=HYPERLINK(\"http://attacker\")",
+            "@SUM(A1)",
+            "+1+cmd",
+        ],
         // With `=`, so that `-2+3` is not taken for a flag.
-        "--strategy=-2+3",
-        "--format",
-        "csv",
-    ]));
+        &["--strategy=-2+3", "--format", "csv"],
+    ));
 
     assert_exit(&run, 0);
-    assert!(
-        run.stdout
-            .contains("\"'=HYPERLINK(\"\"http://attacker\"\")\""),
-        "{}",
-        run.stdout
-    );
-    assert!(run.stdout.contains(",\"'@SUM(A1)\","), "{}", run.stdout);
-    assert!(run.stdout.contains(",\"'+1+cmd\","), "{}", run.stdout);
-    assert!(run.stdout.contains(",\"'-2+3\","), "{}", run.stdout);
+    assert_contains(&run.stdout, "\"'=HYPERLINK(\"\"http://attacker\"\")\"");
+    assert_contains(&run.stdout, ",\"'@SUM(A1)\",");
+    assert_contains(&run.stdout, ",\"'+1+cmd\",");
+    assert_contains(&run.stdout, ",\"'-2+3\",");
     for line in run.stdout.lines() {
         let id = line.split(',').nth(1).unwrap();
         assert!(!id.starts_with(['=', '+', '-', '@']), "{line}");

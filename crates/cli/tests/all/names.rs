@@ -8,7 +8,9 @@ use routing_eval_emulator::Scenario;
 use routing_eval_emulator::directory::QUEUES_PERMISSION;
 use serde_json::Value;
 
-use crate::support::{against, assert_exit, emulator, evaluate, run_beside_runtime, subcommand};
+use crate::support::{
+    against, assert_contains, assert_exit, emulator, evaluate, run_beside_runtime, subcommand,
+};
 
 /// 61 characters: wider than the tables' 32-character name column.
 const LONG_NAME: &str = "Technical Support Level Two Overflow for Premium Business Lines";
@@ -60,11 +62,7 @@ async fn a_long_queue_name_is_cut_with_an_ellipsis_in_the_table_and_kept_whole_i
     against(&mut csv, &emu);
     let run = run_beside_runtime(csv).await;
     assert_exit(&run, 0);
-    assert!(
-        run.stdout.contains(&format!("{long_id},{LONG_NAME},")),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, &format!("{long_id},{LONG_NAME},"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -88,7 +86,7 @@ async fn a_comparison_of_queues_names_them_in_its_table_and_beside_the_ids_in_it
     against(&mut table, &emu);
     let run = run_beside_runtime(table).await;
     assert_exit(&run, 0);
-    assert!(run.stdout.contains(&cut()), "{}", run.stdout);
+    assert_contains(&run.stdout, &cut());
     assert!(!run.stdout.contains(LONG_NAME), "{}", run.stdout);
     assert!(
         names.keys().all(|id| !run.stdout.contains(id.as_str())),

@@ -9,7 +9,7 @@ use routing_eval_emulator::{Emulator, Endpoint, Fault};
 use serde_json::Value;
 
 use crate::evaluate::{closed_port_url, files_in};
-use crate::support::{Run, assert_exit, evaluate, run, run_beside_runtime};
+use crate::support::{Run, assert_contains, assert_exit, evaluate, run, run_beside_runtime};
 
 const CLIENT_ID: &str = "cli-safety-client";
 const CLIENT_SECRET: &str = "cli-safety-secret";
@@ -167,12 +167,9 @@ async fn the_emulator_flag_ignores_genesys_settings_with_a_note_and_makes_no_req
     .await;
 
     assert_exit(&run, 0);
-    assert!(
-        run.stderr.contains(
-            "--emulator: ignoring GENESYS_API_HOST, GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET"
-        ),
-        "{}",
-        run.stderr
+    assert_contains(
+        &run.stderr,
+        "--emulator: ignoring GENESYS_API_HOST, GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET",
     );
     assert_eq!(real.stats().requests, 0);
     let doc: Value = serde_json::from_str(&run.stdout).unwrap();
@@ -424,11 +421,7 @@ fn a_webhook_without_a_dead_letter_dir_keeps_payloads_in_the_state_dir_and_says_
         run.stderr
     );
     let [file] = files_in(&expected).try_into().unwrap();
-    assert!(
-        run.stderr.contains(file.to_str().unwrap()),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, file.to_str().unwrap());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

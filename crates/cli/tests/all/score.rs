@@ -1,29 +1,13 @@
-//! `routing-eval score`: the shared vectors, large files byte-identical to serde_json, stdin,
-//! formats and exit codes.
+//! `routing-eval score`: the shared vectors, large files byte-identical to the reference
+//! reader and writer, stdin, formats and exit codes.
 
 use crate::support::routing_eval;
 
-use genesys_routing_eval::scoring::{Cohort, ScoringConfig, score};
+use genesys_routing_eval::score_file::{ScoreFile, write_json};
+use genesys_routing_eval::scoring::score;
 use serde_json::Value;
 
 const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/scoring");
-
-/// The vector's rows as a cohort, read through `serde_json::Value`.
-fn cohort_of(rows: &Value) -> Cohort {
-    let rows = rows.as_array().expect("rows is a list");
-    let mut cohort = Cohort::with_capacity(rows.len());
-    for row in rows {
-        let id = row["strategyId"].as_str().expect("strategyId");
-        let metrics = row["metrics"].as_object().expect("metrics object");
-        cohort.push(
-            id,
-            metrics
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_f64().unwrap_or(f64::NAN))),
-        );
-    }
-    cohort
-}
 
 fn vector(name: &str) -> String {
     format!("{VECTORS}/{name}.json")
@@ -85,41 +69,19 @@ fn large_score_file(rows: usize) -> String {
     doc
 }
 
-/// What `score` must print for `doc`: rows read through `serde_json::Value` (not the
-/// crate's reader), scored by the library, written by serde_json.
+/// What `score` must print for `doc`: rows read by serde (the reference reader, not the
+/// command's fast parser), scored by the library, written by `write_json` on one thread
+/// (which the library's tests hold byte-identical to serde_json).
 fn expected_output(doc: &str) -> String {
-    let value: Value = serde_json::from_str(doc).unwrap();
-    let scores = score(&ScoringConfig::default(), &cohort_of(&value["rows"])).unwrap();
-    #[derive(serde::Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Row<'a> {
-        strategy_id: &'a str,
-        score: Option<f64>,
-        coverage: f64,
-        percentile_rank: Option<f64>,
-    }
-    #[derive(serde::Serialize)]
-    struct Output<'a> {
-        scores: Vec<Row<'a>>,
-    }
-    let scores = Output {
-        scores: scores
-            .iter()
-            .map(|r| Row {
-                strategy_id: r.strategy_id,
-                score: r.score,
-                coverage: r.coverage,
-                percentile_rank: r.percentile_rank,
-            })
-            .collect(),
-    };
-    let mut out = serde_json::to_string(&scores).unwrap();
-    out.push('\n');
-    out
+    let file: ScoreFile = serde_json::from_str(doc).unwrap();
+    let scores = score(&file.config_or_default(), &file.cohort).unwrap();
+    let mut out = Vec::new();
+    write_json(&scores, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
 }
 
 #[test]
-fn score_command_output_on_a_large_file_is_byte_identical_to_serde_json() {
+fn score_command_output_on_a_large_file_is_byte_identical_to_the_reference() {
     let doc = large_score_file(120_000);
     assert!(doc.len() > 2 << 20, "large enough for two parsing threads");
     let expected = expected_output(&doc);
@@ -131,13 +93,13 @@ fn score_command_output_on_a_large_file_is_byte_identical_to_serde_json() {
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stdout == expected,
-        "output from a file differs from serde_json's"
+        "output from a file differs from the reference"
     );
     let (code, stdout, stderr) = routing_eval(&["score", "--input", "-"], Some(doc.as_bytes()));
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stdout == expected,
-        "output from stdin differs from serde_json's"
+        "output from stdin differs from the reference"
     );
 }
 

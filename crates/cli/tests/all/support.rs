@@ -72,6 +72,13 @@ pub(crate) fn assert_exit(run: &Run, code: i32) {
     );
 }
 
+/// Asserts that `text` (a run's stdout or stderr) contains `wanted`, showing all of `text`
+/// when it does not.
+#[track_caller]
+pub(crate) fn assert_contains(text: &str, wanted: &str) {
+    assert!(text.contains(wanted), "{wanted:?} not in:\n{text}");
+}
+
 /// The client id of [`emulator`].
 pub(crate) const CLIENT_ID: &str = "cli-test-client";
 /// The client secret of [`emulator`].
