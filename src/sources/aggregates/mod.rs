@@ -30,6 +30,8 @@ mod wire;
 
 #[cfg(test)]
 use into_table::PageIntoTable;
+// The fuzzing entry points (behind `test-util`) decode pages as the source does.
+#[cfg(feature = "test-util")]
 pub(crate) use into_table::decode_page;
 pub use table::{TableLayout, add_groups, decode_results_page_into};
 pub use vocabulary::{
