@@ -35,8 +35,9 @@ use crate::metrics::{MetricTable, RawCounts};
 /// names where the page went wrong (both reads go through the same seeds). Where `serde_json`
 /// accepts a page `sonic-rs` refused (invalid UTF-8 inside a value no count reads, which
 /// `serde_json` skips unchecked), what the first read added is undone and `serde_json` reads
-/// the page into `table`: the pages accepted, and what they add, are `serde_json`'s. Groups
-/// read before a fault may already be in `table`.
+/// the page into `table`, so that it adds what `serde_json` reads. (`sonic-rs` allows 255
+/// levels of nesting where `serde_json` allows 128: a page nested deeper than 128 in a value
+/// nothing reads is accepted.) Groups read before a fault may already be in `table`.
 pub(crate) fn decode_page(
     body: &[u8],
     correlation_id: Option<&str>,
