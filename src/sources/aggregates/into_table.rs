@@ -7,7 +7,9 @@
 //! decoded page's buckets. A page then costs its raw body plus one bucket.
 //!
 //! Error behaviour follows the derived decoders (same expectations, duplicate fields refused,
-//! unknown fields ignored) so that messages and JSON paths read as before.
+//! unknown fields ignored) so that messages and JSON paths read as before, except that of a
+//! metric's stats only those a count is filled from are read: the others are skipped as
+//! unknown fields are.
 //!
 //! [`add_groups`]: super::add_groups
 
