@@ -99,6 +99,25 @@ impl<K: Hash + Eq + Clone> Interner<K> {
     }
 }
 
+impl<K: Hash + Eq> Interner<K> {
+    /// Forgets every value stored after the first `len`.
+    fn truncate(&mut self, len: usize) {
+        for value in self.values.drain(len.min(self.values.len())..) {
+            self.index.remove(&value);
+        }
+    }
+}
+
+/// How far a [`MetricTable`] reached, to undo what was added after
+/// ([`MetricTable::checkpoint`], [`MetricTable::rollback`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Checkpoint {
+    rows: Vec<usize>,
+    unattributed: RawCounts,
+    intervals: usize,
+    cells: usize,
+}
+
 /// An index that fits `u32`: a table holds far fewer than 2^32 intervals or cells.
 fn index(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
@@ -268,6 +287,33 @@ impl MetricTable {
     }
 
     /// The position of `strategy_id`, the strategy created on first sight.
+    /// How far the table reaches now: [`rollback`](Self::rollback) undoes what is added
+    /// after.
+    pub(crate) fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            rows: self.strategies.iter().map(|s| s.rows.len()).collect(),
+            unattributed: self.unattributed,
+            intervals: self.intervals.values.len(),
+            cells: self.cells.values.len(),
+        }
+    }
+
+    /// Undoes everything added since `checkpoint` (strategies, buckets, unattributed counts,
+    /// intervals and cells), leaving the table as it was then.
+    pub(crate) fn rollback(&mut self, checkpoint: &Checkpoint) {
+        let kept = checkpoint.rows.len();
+        if self.strategies.len() > kept {
+            self.strategies.truncate(kept);
+            self.index.retain(|_, &mut i| i < kept);
+        }
+        for (strategy, &len) in self.strategies.iter_mut().zip(&checkpoint.rows) {
+            strategy.rows.truncate(len);
+        }
+        self.unattributed = checkpoint.unattributed;
+        self.intervals.truncate(checkpoint.intervals);
+        self.cells.truncate(checkpoint.cells);
+    }
+
     pub(crate) fn strategy_position(&mut self, strategy_id: &str) -> usize {
         match self.index.get(strategy_id) {
             Some(&i) => i,

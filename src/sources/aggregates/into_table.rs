@@ -7,7 +7,9 @@
 //! decoded page's buckets. A page then costs its raw body plus one bucket.
 //!
 //! Error behaviour follows the derived decoders (same expectations, duplicate fields refused,
-//! unknown fields ignored) so that messages and JSON paths read as before.
+//! unknown fields ignored) so that messages and JSON paths read as before, except that of a
+//! metric's stats only those a count is filled from are read: the others are skipped as
+//! unknown fields are.
 //!
 //! [`add_groups`]: super::add_groups
 
@@ -20,7 +22,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use std::borrow::Cow;
 
 use super::wire::RESULTS_PAGE;
-use super::wire::add_counts_of;
+use super::wire::{RoutingMetric, add_counts_of_known};
 use super::{Stats, TableLayout};
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::{MetricTable, RawCounts};
@@ -28,19 +30,24 @@ use crate::metrics::{MetricTable, RawCounts};
 /// Decodes one results page `body` into `table`, as [`PageIntoTable`] does, with the errors of
 /// the HTTP core's decoder (naming the JSON path, and `correlation_id` when there is one).
 ///
-/// The page is read first without tracking the JSON path: tracking copies every key of the
-/// page into a `String` (a bucket has a dozen keys), which cost more than the rest of the
-/// decoding. Only when that read fails is the page read again, into a table thrown away, with
-/// the path tracked, so that the error names where the page went wrong; both reads see the
-/// same bytes through the same seeds, so they fail at the same place. Groups read before the
-/// fault may already be in `table`.
+/// The page is read first by `sonic-rs`, without tracking the JSON path: tracking copies
+/// every key of the page into a `String` (a bucket has a dozen keys), and `sonic-rs` reads
+/// the accepted pages faster than `serde_json`. Only when that read fails is the page read
+/// again by `serde_json` with the path tracked, into a table thrown away, so that the error
+/// names where the page went wrong (both reads go through the same seeds). Where `serde_json`
+/// accepts a page `sonic-rs` refused (invalid UTF-8 inside a value no count reads, which
+/// `serde_json` skips unchecked), what the first read added is undone and `serde_json` reads
+/// the page into `table`, so that it adds what `serde_json` reads. (`sonic-rs` allows 255
+/// levels of nesting where `serde_json` allows 128: a page nested deeper than 128 in a value
+/// nothing reads is accepted.) Groups read before a fault may already be in `table`.
 pub(crate) fn decode_page(
     body: &[u8],
     correlation_id: Option<&str>,
     table: &mut MetricTable,
     layout: &TableLayout,
 ) -> Result<PageSummary> {
-    let mut de = serde_json::Deserializer::from_slice(body);
+    let before = table.checkpoint();
+    let mut de = sonic_rs::Deserializer::from_slice(body);
     let untracked = match PageIntoTable::new(table, layout).deserialize(&mut de) {
         Ok(summary) => return Ok(summary),
         Err(e) => e,
@@ -52,13 +59,20 @@ pub(crate) fn decode_page(
         RESULTS_PAGE,
     ) {
         Err(tracked) => tracked,
-        // Not expected (the same bytes, the same seeds); the first error then stands alone.
-        Ok(_) => Error::new(
-            ErrorKind::Decode,
-            format!(
-                "could not decode the {RESULTS_PAGE}: {untracked}; the server sent an unexpected or incomplete body"
-            ),
-        ),
+        Ok(_) => {
+            table.rollback(&before);
+            let mut de = serde_json::Deserializer::from_slice(body);
+            match PageIntoTable::new(table, layout).deserialize(&mut de) {
+                Ok(summary) => return Ok(summary),
+                // Not expected (the same bytes, the same seeds, the same reader).
+                Err(again) => Error::new(
+                    ErrorKind::Decode,
+                    format!(
+                        "could not decode the {RESULTS_PAGE}: {again} ({untracked}); the server sent an unexpected or incomplete body"
+                    ),
+                ),
+            }
+        }
     };
     Err(match correlation_id {
         Some(id) => error.with_correlation_id(id.to_owned()),
@@ -426,11 +440,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for Borrowed<'a> {
 /// A bucket's `metrics`, each added into one [`RawCounts`] as it is read.
 struct MetricsSum;
 
-/// One metric: its name borrowed, its stats as the derived decoder reads them.
+/// One metric: its name matched without copying it, and of its stats only those a count is
+/// filled from.
 #[derive(Deserialize)]
-struct MetricRef<'a> {
-    #[serde(borrow)]
-    metric: Borrowed<'a>,
+struct MetricRef {
+    metric: MetricName,
     #[serde(default)]
     #[allow(
         dead_code,
@@ -438,7 +452,38 @@ struct MetricRef<'a> {
     )]
     qualifier: Option<IgnoredAny>,
     #[serde(default)]
-    stats: Stats,
+    stats: CountedStats,
+}
+
+/// A metric's name, matched where it lies in the page (`None`: no count is filled from it).
+struct MetricName(Option<RoutingMetric>);
+
+impl<'de> Deserialize<'de> for MetricName {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Name;
+        impl Visitor<'_> for Name {
+            type Value = MetricName;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<MetricName, E> {
+                Ok(MetricName(RoutingMetric::from_name(v)))
+            }
+        }
+        deserializer.deserialize_str(Name)
+    }
+}
+
+/// The [`Stats`] fields a count is filled from, read as the derived decoder reads them; the
+/// others (`max`, `min`, `ratio`, `target`, `current`) are skipped unread, as unknown fields
+/// are, so that their numbers are not parsed.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CountedStats {
+    count: Option<u64>,
+    sum: Option<f64>,
+    numerator: Option<f64>,
+    denominator: Option<f64>,
 }
 
 /// One metric, read by the derived [`MetricRef`] decoder and added into the bucket's counts
@@ -450,7 +495,17 @@ impl<'de> DeserializeSeed<'de> for AddMetric<'_> {
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         let metric = MetricRef::deserialize(deserializer)?;
-        add_counts_of(self.0, &metric.metric.0, &metric.stats);
+        if let Some(name) = metric.metric.0 {
+            let s = metric.stats;
+            let stats = Stats {
+                count: s.count,
+                sum: s.sum,
+                numerator: s.numerator,
+                denominator: s.denominator,
+                ..Stats::default()
+            };
+            add_counts_of_known(self.0, name, &stats);
+        }
         Ok(())
     }
 }
@@ -474,5 +529,125 @@ impl<'de> Visitor<'de> for MetricsSum {
         let mut counts = RawCounts::default();
         while seq.next_element_seed(AddMetric(&mut counts))?.is_some() {}
         Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout() -> TableLayout {
+        TableLayout::new("usedRouting")
+            .within(["queueId"])
+            .requested(["nOffered"])
+    }
+
+    /// The page as `Aggregates::run` reads it (sonic-rs, serde_json naming the errors).
+    fn as_run_reads_it(body: &[u8]) -> Option<MetricTable> {
+        let mut table = layout().empty_table();
+        decode_page(body, None, &mut table, &layout()).ok()?;
+        Some(table)
+    }
+
+    /// The page as serde_json alone reads it through the same seeds.
+    fn as_serde_json_reads_it(body: &[u8]) -> Option<MetricTable> {
+        let mut table = layout().empty_table();
+        let mut de = serde_json::Deserializer::from_slice(body);
+        PageIntoTable::new(&mut table, &layout())
+            .deserialize(&mut de)
+            .ok()?;
+        Some(table)
+    }
+
+    #[test]
+    fn pages_are_accepted_and_read_as_serde_json_reads_them() {
+        let page = |results: &str| format!(r#"{{"cursor": "c", "results": [{results}]}}"#);
+        let group = |group: &str, stats: &str| {
+            page(&format!(
+                r#"{{"group": {group}, "data": [{{"interval": "i", "metrics": [{{"metric": "tAnswered", "stats": {stats}}}]}}]}}"#
+            ))
+        };
+        let nested = |depth: usize| {
+            format!(
+                r#"{{"results": [], "extra": {}1{}}}"#,
+                "[".repeat(depth),
+                "]".repeat(depth)
+            )
+        };
+        let mut bodies: Vec<Vec<u8>> = vec![
+            include_bytes!("../../../tests/fuzz/corpus/results_page/page1.json").to_vec(),
+            include_bytes!("../../../tests/fuzz/corpus/results_page/page2.json").to_vec(),
+            include_bytes!("../../../tests/fuzz/corpus/results_page/extremes.json").to_vec(),
+            Vec::new(),
+            b" ".to_vec(),
+            b"null".to_vec(),
+            b"{}".to_vec(),
+            b"{\"results\": []} trailing".to_vec(),
+            b"{\"results\": [],}".to_vec(),
+            b"{\"results\": [1,]}".to_vec(),
+            b"{\"results\": [], \"x\": \"\xff\"}".to_vec(),
+            b"{\"results\": [], \"x\": \"\xed\xa0\x80\"}".to_vec(),
+            b"{\"results\": [], \"x\": \"a\tb\"}".to_vec(),
+            b"{\"results\": [], \"x\": \"\\ud800\"}".to_vec(),
+            b"{\"results\": [], \"x\": \"\\x\"}".to_vec(),
+            nested(100).into_bytes(),
+        ];
+        for stats in [
+            r#"{"count": 3, "sum": 1.5}"#,
+            r#"{"count": 18446744073709551615, "sum": 1e308}"#,
+            r#"{"count": 18446744073709551616}"#,
+            r#"{"count": -1}"#,
+            r#"{"count": -0}"#,
+            r#"{"count": 1.5}"#,
+            r#"{"count": 1e2}"#,
+            r#"{"count": "3"}"#,
+            r#"{"count": null, "sum": null}"#,
+            r#"{"sum": 1e400}"#,
+            r#"{"sum": -1e-400}"#,
+            r#"{"sum": 0.1000000000000000055511151231257827}"#,
+            r#"{"sum": 2.2250738585072011e-308}"#,
+            r#"{"sum": 01}"#,
+            r#"{"sum": 1.}"#,
+            r#"{"sum": .5}"#,
+            r#"{"sum": NaN}"#,
+            r#"{"sum": 1E+2, "max": 7, "ratio": 0.5}"#,
+            r#"{"count": 1, "count": 2}"#,
+            r#"{"count": 1,}"#,
+            r#"[1, 2]"#,
+        ] {
+            bodies.push(group(r#"{"usedRouting": "B", "queueId": "q"}"#, stats).into_bytes());
+        }
+        for group_value in [
+            r#"{"usedRouting": "B\u00e9", "queueId": "q\"1"}"#,
+            r#"{"usedRouting": "\ud83d\ude00"}"#,
+            r#"{"usedRouting": "\ud800"}"#,
+            r#"{"usedRouting": "B", "usedRouting": "C"}"#,
+            r#"{"usedRouting": 7}"#,
+            r#"{}"#,
+        ] {
+            bodies.push(group(group_value, r#"{"count": 1}"#).into_bytes());
+        }
+        // Invalid UTF-8 in a value no count reads, after groups were read: serde_json skips
+        // it unchecked, sonic-rs refuses it.
+        let mut odd = bodies[1].clone();
+        odd.truncate(odd.len() - 1);
+        odd.extend_from_slice(b", \"extra\": \"\xff\xfe\"}");
+        bodies.push(odd);
+        let mut cut = bodies[1].clone();
+        cut.truncate(cut.len() / 2);
+        bodies.push(cut);
+        for body in &bodies {
+            let text = String::from_utf8_lossy(body);
+            assert_eq!(
+                as_run_reads_it(body),
+                as_serde_json_reads_it(body),
+                "{text}"
+            );
+        }
+        assert!(as_run_reads_it(&bodies[1]).is_some(), "a page is read");
+        assert!(
+            as_run_reads_it(&bodies[bodies.len() - 2]).is_some(),
+            "invalid UTF-8 skipped"
+        );
     }
 }

@@ -448,9 +448,42 @@ pub(crate) fn counts_of(name: &str, s: &Stats) -> RawCounts {
     counts
 }
 
+/// A metric [`RawCounts`] is filled from ([`ROUTING_METRICS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RoutingMetric {
+    Offered,
+    Answered,
+    Abandon,
+    Handle,
+    ServiceLevel,
+    Transferred,
+}
+
+impl RoutingMetric {
+    /// The metric called `name`; `None` for a metric no count is filled from.
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "nOffered" => RoutingMetric::Offered,
+            "tAnswered" => RoutingMetric::Answered,
+            "tAbandon" => RoutingMetric::Abandon,
+            "tHandle" => RoutingMetric::Handle,
+            "oServiceLevel" => RoutingMetric::ServiceLevel,
+            "nTransferred" => RoutingMetric::Transferred,
+            _ => return None,
+        })
+    }
+}
+
 /// Adds what metric `name` with `stats` contributes to `counts`, as
 /// `counts.add(&counts_of(name, s))` does, touching only the fields the metric fills.
 pub(crate) fn add_counts_of(counts: &mut RawCounts, name: &str, s: &Stats) {
+    if let Some(metric) = RoutingMetric::from_name(name) {
+        add_counts_of_known(counts, metric, s);
+    }
+}
+
+/// Adds what `metric` with `stats` contributes to `counts`, as [`add_counts_of`] does.
+pub(crate) fn add_counts_of_known(counts: &mut RawCounts, metric: RoutingMetric, s: &Stats) {
     fn plus<T: Copy>(total: &mut Option<T>, v: Option<T>, add: fn(T, T) -> T) {
         *total = match (*total, v) {
             (Some(a), Some(b)) => Some(add(a, b)),
@@ -460,22 +493,21 @@ pub(crate) fn add_counts_of(counts: &mut RawCounts, name: &str, s: &Stats) {
     }
     let count = |total: &mut Option<u64>, v| plus(total, v, u64::saturating_add);
     let sum = |total: &mut Option<f64>, v| plus(total, v, |a, b| a + b);
-    match name {
-        "nOffered" => count(&mut counts.offered, s.count),
-        "tAnswered" => {
+    match metric {
+        RoutingMetric::Offered => count(&mut counts.offered, s.count),
+        RoutingMetric::Answered => {
             count(&mut counts.answered, s.count);
             sum(&mut counts.answer_time_ms, s.sum);
         }
-        "tAbandon" => count(&mut counts.abandoned, s.count),
-        "tHandle" => {
+        RoutingMetric::Abandon => count(&mut counts.abandoned, s.count),
+        RoutingMetric::Handle => {
             count(&mut counts.handled, s.count);
             sum(&mut counts.handle_time_ms, s.sum);
         }
-        "oServiceLevel" => {
+        RoutingMetric::ServiceLevel => {
             sum(&mut counts.service_level_met, s.numerator);
             sum(&mut counts.service_level_total, s.denominator);
         }
-        "nTransferred" => count(&mut counts.transferred, s.count),
-        _ => {}
+        RoutingMetric::Transferred => count(&mut counts.transferred, s.count),
     }
 }
