@@ -10,7 +10,9 @@ set -euo pipefail
 
 rows=${1:-1000000}
 root=$(cd "$(dirname "$0")/.." && pwd)
-reference=${TUTORIAL_SCORING:-$root/../shared/reference/tutorial_scoring.py}
+# The repository's copy of the tutorial's scoring (tests/all/scoring.rs checks it against the
+# shared original when that sits beside the repository).
+reference=${TUTORIAL_SCORING:-$root/benches/reference/tutorial_scoring.py}
 target=${CARGO_TARGET_DIR:-$root/target}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -16,7 +16,7 @@ const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/compar
 
 #[test]
 fn the_repository_copy_of_the_comparison_vectors_equals_the_shared_vectors() {
-    crate::support::assert_copy_equals_shared(Path::new(VECTORS), "comparison");
+    crate::support::assert_copy_equals_shared(Path::new(VECTORS), "vectors/comparison");
 }
 
 /// How closely a field must match: COMPARISON.md's tolerances.

@@ -21,7 +21,19 @@ const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/scorin
 /// the shared originals sit beside the repository, the copy must equal them file for file.
 #[test]
 fn the_repository_copy_of_the_scoring_vectors_equals_the_shared_vectors() {
-    crate::support::assert_copy_equals_shared(Path::new(VECTORS), "scoring");
+    crate::support::assert_copy_equals_shared(Path::new(VECTORS), "vectors/scoring");
+}
+
+/// `scripts/score-vs-pandas.sh` times `score` against the repository's copy of the tutorial's
+/// pandas scoring; the copy must be the tutorial's, byte for byte, where the original is there.
+#[test]
+fn the_repository_copy_of_the_tutorial_scoring_equals_the_shared_reference() {
+    let copy = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/benches/reference/tutorial_scoring.py"
+    );
+    assert!(Path::new(copy).is_file(), "{copy} is missing");
+    crate::support::assert_copy_equals_shared(Path::new(copy), "reference/tutorial_scoring.py");
 }
 
 fn cohort_of(rows: &Value) -> Cohort {

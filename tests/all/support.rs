@@ -77,18 +77,32 @@ pub(crate) fn vector_files(dir: &Path) -> Vec<std::path::PathBuf> {
     files
 }
 
-/// The repository keeps its own copy of each vector set (a clone has no `../shared`); where the
-/// shared originals (`../shared/vectors/<set>`) sit beside the repository, the copy at `copy`
-/// must equal them file for file.
-pub(crate) fn assert_copy_equals_shared(copy: &Path, set: &str) {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/vectors")
-        .join(set);
-    if !shared.is_dir() {
+/// The repository keeps its own copies of what it takes from `../shared` (a clone has no
+/// `../shared`): the vector sets and the tutorial's reference scoring. Where the originals sit
+/// beside the repository, the copy at `copy` must equal `../shared/<shared>`: file for file
+/// (the `*.json` files) for a folder, byte for byte for a file. The one place that reads
+/// `../shared`.
+pub(crate) fn assert_copy_equals_shared(copy: &Path, shared: &str) {
+    let original = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(shared);
+    if !original.exists() {
         println!(
-            "skipped: no shared vectors at {}, nothing to compare the copy with",
-            shared.display()
+            "skipped: no {} beside the repository, nothing to compare the copy with",
+            original.display()
         );
+        return;
+    }
+    let same_bytes = |copy: &Path, original: &Path| {
+        assert!(
+            std::fs::read(copy).unwrap() == std::fs::read(original).unwrap(),
+            "{} differs from the shared original; copy it again from {}",
+            copy.display(),
+            original.display()
+        );
+    };
+    if original.is_file() {
+        same_bytes(copy, &original);
         return;
     }
     let names = |dir: &Path| -> Vec<std::ffi::OsString> {
@@ -100,14 +114,9 @@ pub(crate) fn assert_copy_equals_shared(copy: &Path, set: &str) {
         names.sort();
         names
     };
-    assert_eq!(names(copy), names(&shared), "the same vector files");
+    assert_eq!(names(copy), names(&original), "the same vector files");
     for name in names(copy) {
-        assert!(
-            std::fs::read(copy.join(&name)).unwrap() == std::fs::read(shared.join(&name)).unwrap(),
-            "{} differs from the shared vector; copy it again from {}",
-            copy.join(&name).display(),
-            shared.display()
-        );
+        same_bytes(&copy.join(&name), &original.join(&name));
     }
 }
 
