@@ -140,12 +140,7 @@ impl ComparisonConfig {
     /// outside (0, 1), an empty contender or KPI list, a contender equal to the baseline, a
     /// `within` dimension equal to the treatment, an empty treatment.
     pub fn validate(&self) -> Result<(), Error> {
-        let problems = self.problems();
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::validation_errors(problems))
-        }
+        Error::unless_problems(self.problems())
     }
 
     fn problems(&self) -> Vec<ValidationError> {
@@ -320,10 +315,6 @@ impl ComparisonConfigBuilder {
             config.kpis = None;
         }
         problems.extend(config.problems());
-        if problems.is_empty() {
-            Ok(config)
-        } else {
-            Err(Error::validation_errors(problems))
-        }
+        Error::unless_problems(problems).map(|()| config)
     }
 }

@@ -57,11 +57,7 @@ pub(crate) fn baseline_and_contenders(
             .map(|id| (*id).to_owned())
             .collect(),
     };
-    if problems.is_empty() {
-        Ok((baseline.to_owned(), contenders))
-    } else {
-        Err(Error::validation_errors(problems))
-    }
+    Error::unless_problems(problems).map(|()| (baseline.to_owned(), contenders))
 }
 
 fn absent(setting: &str, id: &str, present: &[&str]) -> ValidationError {

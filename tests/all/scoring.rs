@@ -17,8 +17,8 @@ use serde_json::Value;
 
 const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/scoring");
 
-/// The repository keeps its own copy of the scoring vectors (a clone has no `../shared`); where
-/// the shared originals sit beside the repository, the copy must equal them file for file.
+/// The repository keeps its own copy of the scoring vectors, which the tests read; the copy must
+/// equal the originals where those are present (the check skips otherwise).
 #[test]
 fn the_repository_copy_of_the_scoring_vectors_equals_the_shared_vectors() {
     crate::support::assert_copy_equals_shared(Path::new(VECTORS), "vectors/scoring");
