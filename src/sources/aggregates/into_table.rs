@@ -58,7 +58,11 @@ pub(crate) fn decode_page(
         PageIntoTable::new(&mut scratch, layout),
         RESULTS_PAGE,
     ) {
-        Err(tracked) => tracked,
+        Err(tracked) => {
+            // A page is in the table whole or not at all, whoever reads the table next.
+            table.rollback(&before);
+            tracked
+        }
         Ok(_) => {
             table.rollback(&before);
             let mut de = serde_json::Deserializer::from_slice(body);
@@ -648,6 +652,25 @@ mod tests {
         assert!(
             as_run_reads_it(&bodies[bodies.len() - 2]).is_some(),
             "invalid UTF-8 skipped"
+        );
+    }
+
+    #[test]
+    fn a_page_that_fails_to_decode_leaves_the_table_as_it_was() {
+        let first = include_bytes!("../../../tests/fuzz/corpus/results_page/page1.json");
+        let second = include_bytes!("../../../tests/fuzz/corpus/results_page/page2.json");
+        let mut table = layout().empty_table();
+        decode_page(first, None, &mut table, &layout()).expect("the first page decodes");
+        let after_first = table.clone();
+
+        let cut = &second[..second.len() / 2];
+        let error = decode_page(cut, Some("corr-1"), &mut table, &layout())
+            .expect_err("a cut page is a decode error");
+
+        assert_eq!(error.kind(), ErrorKind::Decode, "{error}");
+        assert_eq!(
+            table, after_first,
+            "nothing of the cut page stays in the table"
         );
     }
 }
