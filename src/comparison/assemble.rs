@@ -1,9 +1,10 @@
-//! One result: the cells taking part, coverage, the pooled view, and the estimate over them.
+//! A contender's results: the cells taking part, coverage, the pooled view, and the estimate
+//! over them, for every KPI in two passes over the cells.
 //! The verdict waits for Holm's adjustment over the whole comparison.
 
-use super::estimate::{Estimate, Pair, Sums, estimate};
+use super::estimate::{Estimate, Pair, Sums, estimate, square};
 use super::grid::ByRank;
-use super::kpi::ComparisonKpi;
+use super::kpi::{ComparisonKpi, KpiKind};
 use super::output::{ComparisonResult, Verdict};
 use crate::metrics::RawCounts;
 
@@ -41,11 +42,9 @@ impl Totals {
     }
 }
 
-/// The parts of `kpi` a strategy has, cell by cell in rank order.
-fn parts<'a>(cells: &'a ByRank<'_>, kpi: ComparisonKpi) -> impl Iterator<Item = Part> + 'a {
-    cells
-        .iter()
-        .map(move |c| c.map_or((None, None), |c: &RawCounts| kpi.parts(c)))
+/// The part of `kpi` a cell holds (`None`, `None` where the strategy has no row in it).
+fn part(cell: Option<&RawCounts>, kpi: ComparisonKpi) -> Part {
+    cell.map_or((None, None), |c| kpi.parts(c))
 }
 
 /// The part of a KPI a cell contributes, when it takes part (numerator present, denominator
@@ -65,60 +64,119 @@ fn pair(c: Part, b: Part) -> Option<Pair> {
     }
 }
 
-/// The cells where both strategies take part, in rank order.
-fn pairs<'a>(
-    contender: &'a ByRank<'_>,
-    baseline: &'a ByRank<'_>,
+/// What one KPI gathers in the pass over the cells.
+struct Running {
     kpi: ComparisonKpi,
-) -> impl Iterator<Item = Pair> + 'a {
-    parts(contender, kpi)
-        .zip(parts(baseline, kpi))
-        .filter_map(|(c, b)| pair(c, b))
+    contender: Totals,
+    baseline: Totals,
+    /// The sums of the cells where both take part.
+    sums: Sums,
+    /// Their denominators summed, contender's and baseline's (from +0.0: an empty `sum` of
+    /// floats is -0.0, which would print as `-0`).
+    volumes: (f64, f64),
 }
 
-/// The result for `contender` against `baseline` on `kpi`, before Holm (`p_adjusted` and
-/// the verdict are filled in by [`super::verdict::decide`]); `None` when either strategy
-/// never has the KPI's numerator and denominator.
-pub(crate) fn result(
+impl Running {
+    fn new(kpi: ComparisonKpi) -> Self {
+        Running {
+            kpi,
+            contender: Totals::default(),
+            baseline: Totals::default(),
+            sums: Sums::default(),
+            volumes: (0.0, 0.0),
+        }
+    }
+
+    /// Adds one cell: the contender's counts in it and the baseline's.
+    fn add(&mut self, contender: Option<&RawCounts>, baseline: Option<&RawCounts>) {
+        let (c, b) = (part(contender, self.kpi), part(baseline, self.kpi));
+        self.contender.add(c);
+        self.baseline.add(b);
+        if let Some(p) = pair(c, b) {
+            self.volumes.0 += p.n1;
+            self.volumes.1 += p.n0;
+            self.sums.add(&p);
+        }
+    }
+
+    /// Whether both strategies have the KPI's numerator and denominator in some cell.
+    fn measured(&self) -> bool {
+        self.contender.measured && self.baseline.measured
+    }
+}
+
+/// The results for `contender` against `baseline` on each of `kpis` (in that order), before
+/// Holm (`p_adjusted` and the verdict are filled in by [`super::verdict::decide`]); a KPI is
+/// left out when either strategy never has its numerator and denominator.
+///
+/// The cells are read twice whatever the number of KPIs, where the table keeps them (not
+/// copied): once for every sum, and once more for the means' spread, which is taken around
+/// the difference the first pass gives. Each pass reads every KPI of a cell at once, so that
+/// the table goes through the cache twice, not once or twice per KPI.
+pub(crate) fn results(
     contender_id: &str,
     contender: &ByRank<'_>,
     baseline: &ByRank<'_>,
-    kpi: ComparisonKpi,
+    kpis: &[ComparisonKpi],
     alpha: f64,
     power: f64,
-) -> Option<ComparisonResult> {
-    // One pass over the cells in rank order gathers every sum (a mean's spread reads the
-    // pairs once more): the counts are read where the table keeps them, not copied.
-    let (mut t1, mut t0) = (Totals::default(), Totals::default());
-    let mut sums = Sums::default();
-    // From +0.0: an empty `sum` of floats is -0.0, which would print as `-0`.
-    let (mut v1, mut v0) = (0.0, 0.0);
-    for (c, b) in parts(contender, kpi).zip(parts(baseline, kpi)) {
-        t1.add(c);
-        t0.add(b);
-        if let Some(p) = pair(c, b) {
-            v1 += p.n1;
-            v0 += p.n0;
-            sums.add(&p);
+) -> Vec<ComparisonResult> {
+    let mut running: Vec<Running> = kpis.iter().map(|&kpi| Running::new(kpi)).collect();
+    for (c, b) in contender.iter().zip(baseline.iter()) {
+        for r in &mut running {
+            r.add(c, b);
         }
     }
-    if !t1.measured || !t0.measured {
-        return None;
+    let squares = mean_squares(contender, baseline, &running);
+    running
+        .iter()
+        .zip(squares)
+        .filter(|(r, _)| r.measured())
+        .map(|(r, squares)| result(contender_id, r, squares, alpha, power))
+        .collect()
+}
+
+/// Each KPI's sum of [`square`]s around its difference (0 where none is needed: a rate, a
+/// KPI not measured, fewer than two cells), in one pass over the cells for every mean.
+fn mean_squares(contender: &ByRank<'_>, baseline: &ByRank<'_>, running: &[Running]) -> Vec<f64> {
+    let means: Vec<(usize, ComparisonKpi, f64)> = running
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.kpi.kind() == KpiKind::Mean && r.measured() && r.sums.cells() >= 2)
+        .filter_map(|(at, r)| Some((at, r.kpi, r.sums.difference()?)))
+        .collect();
+    let mut squares = vec![0.0; running.len()];
+    if means.is_empty() {
+        return squares;
     }
+    for (c, b) in contender.iter().zip(baseline.iter()) {
+        for &(at, kpi, difference) in &means {
+            if let Some(p) = pair(part(c, kpi), part(b, kpi)) {
+                squares[at] += square(&p, difference);
+            }
+        }
+    }
+    squares
+}
+
+/// The result of one KPI from what the passes gathered.
+fn result(
+    contender_id: &str,
+    r: &Running,
+    squares: f64,
+    alpha: f64,
+    power: f64,
+) -> ComparisonResult {
+    let (kpi, sums) = (r.kpi, &r.sums);
+    let (v1, v0) = r.volumes;
     let coverage = |v: f64, all: f64| (all > 0.0).then(|| v / all);
-    let pooled_difference = match (t1.pooled_value(), t0.pooled_value()) {
+    let pooled_difference = match (r.contender.pooled_value(), r.baseline.pooled_value()) {
         (Some(a), Some(b)) => Some(a - b),
         _ => None,
     };
-    let e: Estimate = estimate(
-        kpi.kind(),
-        &sums,
-        || pairs(contender, baseline, kpi),
-        alpha,
-        power,
-    );
+    let e: Estimate = estimate(kpi.kind(), sums, squares, alpha, power);
     let spread = e.spread;
-    Some(ComparisonResult {
+    ComparisonResult {
         contender: contender_id.to_owned(),
         kpi,
         kind: kpi.kind(),
@@ -126,8 +184,8 @@ pub(crate) fn result(
         cells: sums.cells() as u64,
         contender_volume: whole(v1),
         baseline_volume: whole(v0),
-        contender_coverage: coverage(v1, t1.denominator),
-        baseline_coverage: coverage(v0, t0.denominator),
+        contender_coverage: coverage(v1, r.contender.denominator),
+        baseline_coverage: coverage(v0, r.baseline.denominator),
         contender_adjusted: e.contender_adjusted,
         baseline_adjusted: e.baseline_adjusted,
         difference: e.difference,
@@ -146,7 +204,7 @@ pub(crate) fn result(
             _ => None,
         },
         reversal: false,
-    })
+    }
 }
 
 /// A volume as the whole number it is (denominators are counts; `serviceLevelTotal` arrives

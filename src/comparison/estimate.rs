@@ -70,24 +70,38 @@ impl Sums {
     }
 }
 
+impl Sums {
+    /// The weighted difference of the adjusted values, once a cell takes part: what a mean's
+    /// [`square`]s are taken around.
+    pub(crate) fn difference(&self) -> Option<f64> {
+        Point::of(self).map(|p| p.difference)
+    }
+}
+
+/// One cell's term of a mean's sandwich variance, `w^2 (d - D)^2` around the weighted
+/// `difference` `D`: summed in rank order over the cells taking part, in a second pass over
+/// them (the difference is known only after the first).
+pub(crate) fn square(c: &Pair, difference: f64) -> f64 {
+    let w = weight_of(c);
+    let d = c.x1 / c.n1 - c.x0 / c.n0 - difference;
+    w * w * d * d
+}
+
 /// The estimate over the cells summed in `sums` for a KPI of `kind`, with the MDE at `alpha`
-/// and `power`; `cells` reads them again where a mean's spread needs a second pass.
-pub(crate) fn estimate<I>(
+/// and `power`; `squares` is the sum of the cells' [`square`]s, which only a mean reads.
+pub(crate) fn estimate(
     kind: KpiKind,
     sums: &Sums,
-    cells: impl FnOnce() -> I,
+    squares: f64,
     alpha: f64,
     power: f64,
-) -> Estimate
-where
-    I: Iterator<Item = Pair>,
-{
+) -> Estimate {
     let Some(point) = Point::of(sums) else {
         return Estimate::default();
     };
     let spread = match kind {
         KpiKind::Rate => rate_spread(sums, &point, alpha, power),
-        KpiKind::Mean => mean_spread(cells(), sums.cells, &point, alpha, power),
+        KpiKind::Mean => mean_spread(squares, sums.cells, &point, alpha, power),
     };
     Estimate {
         contender_adjusted: Some(point.contender),
@@ -145,23 +159,10 @@ fn rate_spread(sums: &Sums, point: &Point, alpha: f64, power: f64) -> Option<Spr
 /// The cell-level sandwich variance of the weighted mean difference, with a t reference on
 /// `K - 1` degrees of freedom: aggregates carry sums, not squares, so the spread between cells
 /// is the evidence.
-fn mean_spread(
-    cells: impl Iterator<Item = Pair>,
-    k: usize,
-    point: &Point,
-    alpha: f64,
-    power: f64,
-) -> Option<Spread> {
+fn mean_spread(squares: f64, k: usize, point: &Point, alpha: f64, power: f64) -> Option<Spread> {
     if k < 2 {
         return None;
     }
-    let squares: f64 = cells
-        .map(|c| {
-            let w = weight_of(&c);
-            let d = c.x1 / c.n1 - c.x0 / c.n0 - point.difference;
-            w * w * d * d
-        })
-        .sum();
     let k_f = k as f64;
     let variance = k_f / (k_f - 1.0) * squares / (point.weight * point.weight);
     let se = positive_sqrt(variance)?;

@@ -159,9 +159,14 @@ fn run(config: &ComparisonConfig, cells: &impl grid::Grid) -> Result<Comparison,
                 continue;
             };
             let counts = cells.by_rank(position);
-            results.extend(kpis.iter().filter_map(|&kpi| {
-                assemble::result(contender, &counts, &base, kpi, config.alpha, config.power)
-            }));
+            results.extend(assemble::results(
+                contender,
+                &counts,
+                &base,
+                &kpis,
+                config.alpha,
+                config.power,
+            ));
         }
     }
     verdict::decide(&mut results, config.alpha);
