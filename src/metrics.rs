@@ -8,8 +8,10 @@
 
 use serde::{Deserialize, Serialize};
 
+mod compact;
 mod table;
 
+pub(crate) use compact::CompactCounts;
 pub(crate) use table::Row;
 pub use table::{Bucket, BucketRef, MetricTable, StrategyMetrics, StrategyRef};
 

@@ -3,10 +3,9 @@
 //! The verdict waits for Holm's adjustment over the whole comparison.
 
 use super::estimate::{Estimate, Pair, Sums, estimate, square};
-use super::grid::ByRank;
+use super::grid::{ByRank, CellCounts};
 use super::kpi::{ComparisonKpi, KpiKind};
 use super::output::{ComparisonResult, Verdict};
-use crate::metrics::RawCounts;
 
 /// A KPI's numerator and denominator in one cell (each `None` when not measured).
 type Part = (Option<f64>, Option<f64>);
@@ -43,8 +42,8 @@ impl Totals {
 }
 
 /// The part of `kpi` a cell holds (`None`, `None` where the strategy has no row in it).
-fn part(cell: Option<&RawCounts>, kpi: ComparisonKpi) -> Part {
-    cell.map_or((None, None), |c| kpi.parts(c))
+fn part<C: CellCounts>(cell: Option<&C>, kpi: ComparisonKpi) -> Part {
+    cell.map_or((None, None), |c| c.parts(kpi))
 }
 
 /// The part of a KPI a cell contributes, when it takes part (numerator present, denominator
@@ -88,7 +87,7 @@ impl Running {
     }
 
     /// Adds one cell: the contender's counts in it and the baseline's.
-    fn add(&mut self, contender: Option<&RawCounts>, baseline: Option<&RawCounts>) {
+    fn add<C: CellCounts>(&mut self, contender: Option<&C>, baseline: Option<&C>) {
         let (c, b) = (part(contender, self.kpi), part(baseline, self.kpi));
         self.contender.add(c);
         self.baseline.add(b);
@@ -113,10 +112,10 @@ impl Running {
 /// copied): once for every sum, and once more for the means' spread, which is taken around
 /// the difference the first pass gives. Each pass reads every KPI of a cell at once, so that
 /// the table goes through the cache twice, not once or twice per KPI.
-pub(crate) fn results(
+pub(crate) fn results<C: CellCounts>(
     contender_id: &str,
-    contender: &ByRank<'_>,
-    baseline: &ByRank<'_>,
+    contender: &ByRank<'_, C>,
+    baseline: &ByRank<'_, C>,
     kpis: &[ComparisonKpi],
     alpha: f64,
     power: f64,
@@ -138,7 +137,11 @@ pub(crate) fn results(
 
 /// Each KPI's sum of [`square`]s around its difference (0 where none is needed: a rate, a
 /// KPI not measured, fewer than two cells), in one pass over the cells for every mean.
-fn mean_squares(contender: &ByRank<'_>, baseline: &ByRank<'_>, running: &[Running]) -> Vec<f64> {
+fn mean_squares<C: CellCounts>(
+    contender: &ByRank<'_, C>,
+    baseline: &ByRank<'_, C>,
+    running: &[Running],
+) -> Vec<f64> {
     let means: Vec<(usize, ComparisonKpi, f64)> = running
         .iter()
         .enumerate()

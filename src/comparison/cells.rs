@@ -220,6 +220,8 @@ pub(crate) struct Ranked<'t> {
 }
 
 impl Grid for Ranked<'_> {
+    type Counts = RawCounts;
+
     fn strategies(&self) -> Vec<(&str, u64)> {
         self.table
             .strategies
@@ -235,7 +237,7 @@ impl Grid for Ranked<'_> {
             .collect()
     }
 
-    fn by_rank(&self, position: usize) -> ByRank<'_> {
+    fn by_rank(&self, position: usize) -> ByRank<'_, RawCounts> {
         let entries = self.entries.get(position).map_or(&[][..], Vec::as_slice);
         ByRank::collect(
             self.rank.len(),

@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 
 use super::grid::{ByRank, Grid};
 use super::{CellMatch, CellTable};
-use crate::metrics::{MetricTable, Row};
+use crate::metrics::{CompactCounts, MetricTable, Row};
 
 impl CellTable {
     /// The cells of `table` for `matching`: each bucket's [`within`](crate::metrics::BucketRef::within)
@@ -39,12 +39,12 @@ impl CellTable {
         let times = TimeKeys::of(table, matching, time_zone);
         let mut cells = CellTable::new();
         for strategy in table.stored() {
-            for row in &strategy.rows {
+            for (at, row) in strategy.rows.iter().enumerate() {
                 let key = table.cells()[row.cell as usize]
                     .iter()
                     .map(String::as_str)
                     .chain(times.key_of(row.interval));
-                cells.add(key, &strategy.id, &row.counts);
+                cells.add(key, &strategy.id, &strategy.counts(at));
             }
         }
         cells
@@ -281,6 +281,8 @@ impl<'t> TableCells<'t> {
 }
 
 impl Grid for TableCells<'_> {
+    type Counts = CompactCounts;
+
     fn strategies(&self) -> Vec<(&str, u64)> {
         let stored = self.table.stored();
         self.strategies
@@ -290,14 +292,14 @@ impl Grid for TableCells<'_> {
                     .iter()
                     .flat_map(|&i| &stored[i].rows)
                     .fold(0u64, |total, row| {
-                        total.saturating_add(row.counts.offered.unwrap_or(0))
+                        total.saturating_add(row.counts.offered().unwrap_or(0))
                     });
                 (*id, offered)
             })
             .collect()
     }
 
-    fn by_rank(&self, position: usize) -> ByRank<'_> {
+    fn by_rank(&self, position: usize) -> ByRank<'_, CompactCounts> {
         let stored = self.table.stored();
         let entries = self.strategies.get(position).map_or(&[][..], |s| &s.1);
         ByRank::collect(

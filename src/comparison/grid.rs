@@ -3,16 +3,51 @@
 //! their total offered, and one strategy at a time its counts cell by cell, in the cells'
 //! rank (an order fixed by the cell keys alone, the same for every strategy).
 
-use crate::metrics::RawCounts;
+use super::kpi::ComparisonKpi;
+use crate::metrics::{CompactCounts, RawCounts};
+
+/// A cell's counts as a store of cells keeps them.
+pub(crate) trait CellCounts: Copy + Default {
+    /// The numerator and the denominator of `kpi` ([`ComparisonKpi::parts`]).
+    fn parts(&self, kpi: ComparisonKpi) -> (Option<f64>, Option<f64>);
+
+    /// Adds `other` into `self`, as [`RawCounts::add`] adds.
+    fn add(&mut self, other: &Self);
+}
+
+impl CellCounts for RawCounts {
+    fn parts(&self, kpi: ComparisonKpi) -> (Option<f64>, Option<f64>) {
+        kpi.parts(self)
+    }
+
+    fn add(&mut self, other: &Self) {
+        RawCounts::add(self, other);
+    }
+}
+
+impl CellCounts for CompactCounts {
+    fn parts(&self, kpi: ComparisonKpi) -> (Option<f64>, Option<f64>) {
+        kpi.parts(&self.unpack())
+    }
+
+    fn add(&mut self, other: &Self) {
+        let mut sum = self.unpack();
+        sum.add(&other.unpack());
+        *self = CompactCounts::pack(&sum);
+    }
+}
 
 /// A source of cells.
 pub(crate) trait Grid {
+    /// How it keeps a cell's counts.
+    type Counts: CellCounts;
+
     /// The strategies with at least one row, in order of first appearance, each with its
     /// offered interactions summed over its rows (saturating).
     fn strategies(&self) -> Vec<(&str, u64)>;
 
     /// The counts of the strategy at `position` in [`strategies`](Self::strategies), by rank.
-    fn by_rank(&self, position: usize) -> ByRank<'_>;
+    fn by_rank(&self, position: usize) -> ByRank<'_, Self::Counts>;
 }
 
 /// No sum.
@@ -21,18 +56,18 @@ const NONE: u32 = u32::MAX;
 /// One strategy's counts by rank (`None` in a cell where it has no row). Where several rows
 /// of the strategy fall in one cell, their sum in row order, as [`RawCounts::add`] adds them.
 #[derive(Debug)]
-pub(crate) struct ByRank<'a> {
-    first: Vec<Option<&'a RawCounts>>,
+pub(crate) struct ByRank<'a, C> {
+    first: Vec<Option<&'a C>>,
     /// By rank: the index in `sums` of a cell with several rows; empty when no cell has.
     summed: Vec<u32>,
-    sums: Vec<RawCounts>,
+    sums: Vec<C>,
 }
 
-impl<'a> ByRank<'a> {
+impl<'a, C: CellCounts> ByRank<'a, C> {
     /// The rows `(rank, counts)`, in row order, over `cells` ranks.
-    pub(crate) fn collect(cells: usize, rows: impl Iterator<Item = (u32, &'a RawCounts)>) -> Self {
-        let mut first: Vec<Option<&'a RawCounts>> = vec![None; cells];
-        let mut more: Vec<(u32, &'a RawCounts)> = Vec::new();
+    pub(crate) fn collect(cells: usize, rows: impl Iterator<Item = (u32, &'a C)>) -> Self {
+        let mut first: Vec<Option<&'a C>> = vec![None; cells];
+        let mut more: Vec<(u32, &'a C)> = Vec::new();
         for (rank, counts) in rows {
             match &mut first[rank as usize] {
                 slot @ None => *slot = Some(counts),
@@ -40,7 +75,7 @@ impl<'a> ByRank<'a> {
             }
         }
         let mut summed = Vec::new();
-        let mut sums: Vec<RawCounts> = Vec::new();
+        let mut sums: Vec<C> = Vec::new();
         if !more.is_empty() {
             summed = vec![NONE; cells];
             for (rank, counts) in more {
@@ -60,7 +95,7 @@ impl<'a> ByRank<'a> {
     }
 
     /// The counts in each cell, in rank order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = Option<&RawCounts>> + Clone + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Option<&C>> + Clone + '_ {
         self.first
             .iter()
             .enumerate()

@@ -7,7 +7,8 @@ use std::hash::Hash;
 use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::RawCounts;
+use super::compact::CompactCounts;
+use super::{MeanParts, RawCounts};
 
 /// One time bucket of one strategy, in one cell of the `within` dimensions: what a source
 /// adds to a [`MetricTable`] ([`MetricTable::push_bucket`]), and an owned copy of what the
@@ -123,18 +124,64 @@ fn index(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-/// One bucket as the table keeps it: its interval and cell by number.
+/// One bucket as the table keeps it: its interval and cell by number, its counts packed.
 #[derive(Debug, Clone)]
 pub(crate) struct Row {
     pub(crate) interval: u32,
     pub(crate) cell: u32,
-    pub(crate) counts: RawCounts,
+    pub(crate) counts: CompactCounts,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Strategy {
     pub(crate) id: String,
     pub(crate) rows: Vec<Row>,
+    /// The `reported_speed_of_answer` of the rows that have one, by row number, in row order
+    /// (only the strategies facade reports averages: a row does not carry room for them).
+    reported: Vec<(u32, MeanParts)>,
+}
+
+impl Strategy {
+    fn new(id: String) -> Self {
+        Strategy {
+            id,
+            ..Strategy::default()
+        }
+    }
+
+    /// Appends `counts` over the interval and cell numbered `interval` and `cell`.
+    fn push(&mut self, interval: u32, cell: u32, counts: &RawCounts) {
+        if let Some(parts) = counts.reported_speed_of_answer {
+            self.reported.push((index(self.rows.len()), parts));
+        }
+        self.rows.push(Row {
+            interval,
+            cell,
+            counts: CompactCounts::pack(counts),
+        });
+    }
+
+    /// The counts of row `at`, whole.
+    pub(crate) fn counts(&self, at: usize) -> RawCounts {
+        let mut counts = self.rows[at].counts.unpack();
+        if !self.reported.is_empty() {
+            counts.reported_speed_of_answer = self
+                .reported
+                .binary_search_by_key(&index(at), |&(row, _)| row)
+                .ok()
+                .map(|i| self.reported[i].1);
+        }
+        counts
+    }
+
+    /// Forgets every row after the first `len`.
+    fn truncate(&mut self, len: usize) {
+        self.rows.truncate(len);
+        let kept = self
+            .reported
+            .partition_point(|&(row, _)| (row as usize) < len);
+        self.reported.truncate(kept);
+    }
 }
 
 /// What a source measured: per strategy, per bucket (and per cell of the `within` dimensions
@@ -240,15 +287,13 @@ impl MetricTable {
         for s in strategies {
             let position = table.strategies.len();
             table.index.entry(s.strategy_id.clone()).or_insert(position);
-            let rows = s
-                .buckets
-                .into_iter()
-                .map(|b| table.row(&b.interval, &b.within, b.counts))
-                .collect();
-            table.strategies.push(Strategy {
-                id: s.strategy_id,
-                rows,
-            });
+            let mut strategy = Strategy::new(s.strategy_id);
+            strategy.rows.reserve_exact(s.buckets.len());
+            for b in &s.buckets {
+                let (interval, cell) = table.place(&b.interval, &b.within);
+                strategy.push(interval, cell, &b.counts);
+            }
+            table.strategies.push(strategy);
         }
         table
     }
@@ -281,9 +326,9 @@ impl MetricTable {
         within: &[String],
         counts: RawCounts,
     ) {
-        let row = self.row(interval, within, counts);
+        let (interval, cell) = self.place(interval, within);
         let position = self.strategy_position(strategy_id);
-        self.strategies[position].rows.push(row);
+        self.strategies[position].push(interval, cell, &counts);
     }
 
     /// The position of `strategy_id`, the strategy created on first sight.
@@ -307,7 +352,7 @@ impl MetricTable {
             self.index.retain(|_, &mut i| i < kept);
         }
         for (strategy, &len) in self.strategies.iter_mut().zip(&checkpoint.rows) {
-            strategy.rows.truncate(len);
+            strategy.truncate(len);
         }
         self.unattributed = checkpoint.unattributed;
         self.intervals.truncate(checkpoint.intervals);
@@ -320,10 +365,7 @@ impl MetricTable {
             None => {
                 let i = self.strategies.len();
                 self.index.insert(strategy_id.to_owned(), i);
-                self.strategies.push(Strategy {
-                    id: strategy_id.to_owned(),
-                    rows: Vec::new(),
-                });
+                self.strategies.push(Strategy::new(strategy_id.to_owned()));
                 i
             }
         }
@@ -353,19 +395,15 @@ impl MetricTable {
             _ => self.intervals.id(interval, str::to_owned),
         };
         *last = interval;
-        self.strategies[position].rows.push(Row {
-            interval,
-            cell,
-            counts,
-        });
+        self.strategies[position].push(interval, cell, &counts);
     }
 
-    fn row(&mut self, interval: &str, within: &[String], counts: RawCounts) -> Row {
-        Row {
-            interval: self.intervals.id(interval, str::to_owned),
-            cell: self.cell_id(within),
-            counts,
-        }
+    /// The numbers of `interval` and of the cell `within`, each stored on first sight.
+    fn place(&mut self, interval: &str, within: &[String]) -> (u32, u32) {
+        (
+            self.intervals.id(interval, str::to_owned),
+            self.cell_id(within),
+        )
     }
 
     /// Adds counts that belong to no strategy.
@@ -389,12 +427,18 @@ impl MetricTable {
         let cells: Vec<u32> = other.cells.values.iter().map(|c| self.cell_id(c)).collect();
         for s in other.strategies {
             let position = self.strategy_position(&s.id);
-            let rows = &mut self.strategies[position].rows;
-            rows.extend(s.rows.into_iter().map(|r| Row {
+            let into = &mut self.strategies[position];
+            let offset = index(into.rows.len());
+            into.rows.extend(s.rows.into_iter().map(|r| Row {
                 interval: intervals[r.interval as usize],
                 cell: cells[r.cell as usize],
                 counts: r.counts,
             }));
+            into.reported.extend(
+                s.reported
+                    .into_iter()
+                    .map(|(row, parts)| (offset.saturating_add(row), parts)),
+            );
         }
         self.unattributed.add(&other.unattributed);
     }
@@ -445,7 +489,11 @@ impl MetricTable {
             + self
                 .strategies
                 .iter()
-                .map(|s| s.id.capacity() + s.rows.capacity() * size_of::<Row>())
+                .map(|s| {
+                    s.id.capacity()
+                        + s.rows.capacity() * size_of::<Row>()
+                        + s.reported.capacity() * size_of::<(u32, MeanParts)>()
+                })
                 .sum::<usize>()
             + map(&self.index)
             + self.index.keys().map(String::capacity).sum::<usize>()
@@ -495,19 +543,23 @@ impl<'t> StrategyRef<'t> {
 
     /// Its buckets, in the order the source returned them.
     pub fn buckets(&self) -> impl ExactSizeIterator<Item = BucketRef<'t>> + use<'t> {
-        let table = self.table;
-        self.strategy.rows.iter().map(move |row| BucketRef {
-            interval: &table.intervals.values[row.interval as usize],
-            within: &table.cells.values[row.cell as usize],
-            counts: &row.counts,
-        })
+        let (table, strategy) = (self.table, self.strategy);
+        strategy
+            .rows
+            .iter()
+            .enumerate()
+            .map(move |(at, row)| BucketRef {
+                interval: &table.intervals.values[row.interval as usize],
+                within: &table.cells.values[row.cell as usize],
+                counts: strategy.counts(at),
+            })
     }
 
     /// The counts of every bucket added together.
     pub fn totals(&self) -> RawCounts {
         let mut total = RawCounts::default();
-        for row in &self.strategy.rows {
-            total.add(&row.counts);
+        for at in 0..self.strategy.rows.len() {
+            total.add(&self.strategy.counts(at));
         }
         total
     }
@@ -545,7 +597,7 @@ impl Serialize for StrategyRef<'_> {
 pub struct BucketRef<'t> {
     interval: &'t str,
     within: &'t [String],
-    counts: &'t RawCounts,
+    counts: RawCounts,
 }
 
 impl<'t> BucketRef<'t> {
@@ -560,14 +612,14 @@ impl<'t> BucketRef<'t> {
         self.within
     }
 
-    /// What was measured in it.
-    pub fn counts(&self) -> &'t RawCounts {
+    /// What was measured in it (a copy: the table keeps counts packed).
+    pub fn counts(&self) -> RawCounts {
         self.counts
     }
 
     /// An owned copy.
     pub fn to_bucket(&self) -> Bucket {
-        Bucket::new(self.interval, *self.counts).in_cell(self.within.to_vec())
+        Bucket::new(self.interval, self.counts).in_cell(self.within.to_vec())
     }
 }
 
@@ -581,7 +633,7 @@ impl Serialize for BucketRef<'_> {
         } else {
             out.serialize_field("within", self.within)?;
         }
-        out.serialize_field("counts", self.counts)?;
+        out.serialize_field("counts", &self.counts)?;
         out.end()
     }
 }
@@ -661,11 +713,55 @@ mod tests {
         let bucket = table.strategy("S").unwrap().buckets().nth(1).unwrap();
         assert_eq!(
             (bucket.interval(), bucket.within(), bucket.counts()),
-            ("i2", &["q1".to_owned()][..], &counts)
+            ("i2", &["q1".to_owned()][..], counts)
         );
         assert_eq!(table.cells().len(), 2);
         assert_eq!(table.intervals().len(), 2);
         assert_eq!(table.bucket_count(), 3);
+    }
+
+    #[test]
+    fn reported_averages_stay_with_their_bucket_through_merge_and_rollback() {
+        let plain = RawCounts {
+            offered: Some(1),
+            ..RawCounts::default()
+        };
+        let reported = |value| RawCounts {
+            reported_speed_of_answer: Some(MeanParts::of(value, 2.0)),
+            ..plain
+        };
+        let mut first = MetricTable::new();
+        first.push("S", "a", plain);
+        first.push("S", "b", reported(3.0));
+        let mut second = MetricTable::new();
+        second.push("S", "c", reported(5.0));
+        second.push("S", "d", plain);
+        first.merge(second);
+        let counts = |t: &MetricTable| -> Vec<RawCounts> {
+            t.strategy("S")
+                .unwrap()
+                .buckets()
+                .map(|b| b.counts())
+                .collect()
+        };
+        assert_eq!(
+            counts(&first),
+            [plain, reported(3.0), reported(5.0), plain],
+            "each bucket keeps its own average, none moves to a neighbour"
+        );
+        let whole = first.strategy("S").unwrap().totals();
+        assert_eq!(whole.reported_speed_of_answer.map(|p| p.samples), Some(2));
+
+        let before = first.checkpoint();
+        first.push("S", "e", reported(7.0));
+        first.push("S", "f", plain);
+        first.rollback(&before);
+        first.push("S", "g", plain);
+        assert_eq!(
+            counts(&first),
+            [plain, reported(3.0), reported(5.0), plain, plain],
+            "a rolled-back average does not come back on the next bucket"
+        );
     }
 
     #[test]

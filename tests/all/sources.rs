@@ -190,7 +190,7 @@ async fn strategies_source_fills_handled_abandoned_and_weighted_speed_of_answer(
     for strategy in run.table.strategies() {
         assert!(["Bullseye", "Standard", "Predictive"].contains(&strategy.id()));
         for bucket in strategy.buckets() {
-            let c = *bucket.counts();
+            let c = bucket.counts();
             if let (Some(handled), Some(asa)) = (c.handled, c.reported_speed_of_answer) {
                 assert_eq!(asa.weight, handled as f64);
                 assert_eq!(asa.samples, 1);

@@ -21,7 +21,7 @@ pub(super) fn buckets(table: &MetricTable) -> Vec<(String, BTreeMap<String, RawC
                 by_interval
                     .entry(b.interval().to_owned())
                     .or_default()
-                    .add(b.counts());
+                    .add(&b.counts());
             }
             (s.id().to_owned(), by_interval)
         })
