@@ -386,7 +386,7 @@ impl MetricTable {
         position: usize,
         interval: &str,
         cell: u32,
-        counts: RawCounts,
+        counts: &RawCounts,
         last: &mut u32,
     ) {
         let next = last.wrapping_add(1);
@@ -395,7 +395,7 @@ impl MetricTable {
             _ => self.intervals.id(interval, str::to_owned),
         };
         *last = interval;
-        self.strategies[position].push(interval, cell, &counts);
+        self.strategies[position].push(interval, cell, counts);
     }
 
     /// The numbers of `interval` and of the cell `within`, each stored on first sight.

@@ -248,7 +248,7 @@ impl<'de> Visitor<'de> for GroupIntoTable<'_> {
                         last: u32::MAX,
                     };
                     for (interval, counts) in waiting.drain(..) {
-                        push(self.table, self.layout, &mut found, &interval, counts);
+                        push(self.table, &mut found, &interval, &counts);
                     }
                     place = Some(found);
                 }
@@ -277,7 +277,7 @@ impl<'de> Visitor<'de> for GroupIntoTable<'_> {
             last: u32::MAX,
         };
         for (interval, counts) in waiting {
-            push(self.table, self.layout, &mut nowhere, &interval, counts);
+            push(self.table, &mut nowhere, &interval, &counts);
         }
         Ok(())
     }
@@ -296,18 +296,12 @@ struct Place {
     last: u32,
 }
 
-/// Adds one bucket, as [`add_bucket`](super::add_bucket) does: the interval is copied only
-/// the first time the table sees it, the cell once per group.
-fn push(
-    table: &mut MetricTable,
-    layout: &TableLayout,
-    place: &mut Place,
-    interval: &str,
-    counts: RawCounts,
-) {
-    let counts = layout.complete(counts);
+/// Adds one bucket's [complete](TableLayout::complete) counts, as
+/// [`add_bucket`](super::add_bucket) does: the interval is copied only the first time the
+/// table sees it, the cell once per group.
+fn push(table: &mut MetricTable, place: &mut Place, interval: &str, counts: &RawCounts) {
     match &place.strategy {
-        None => table.push_unattributed(counts),
+        None => table.push_unattributed(*counts),
         Some(id) => {
             let (position, cell) = *place
                 .at
@@ -351,11 +345,11 @@ impl<'de> Visitor<'de> for BucketsIntoTable<'_, '_, 'de> {
 }
 
 impl<'de> BucketsIntoTable<'_, '_, 'de> {
-    /// Pushes one bucket, or keeps it waiting for the group.
-    fn add(&mut self, interval: Cow<'de, str>, counts: RawCounts) {
+    /// Pushes one bucket's complete counts, or keeps them waiting for the group.
+    fn add(&mut self, interval: Cow<'de, str>, counts: &RawCounts) {
         match self.place.as_deref_mut() {
-            Some(place) => push(self.table, self.layout, place, &interval, counts),
-            None => self.waiting.push((interval, counts)),
+            Some(place) => push(self.table, place, &interval, counts),
+            None => self.waiting.push((interval, *counts)),
         }
     }
 }
@@ -395,24 +389,29 @@ impl<'de> Visitor<'de> for BucketCounts<'_, '_, '_, 'de> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut interval: Option<Cow<'de, str>> = None;
-        let mut counts: Option<RawCounts> = None;
+        // Its metrics are added into what a bucket without them holds (0 for each requested
+        // metric): the same sums as completing them after, without a bucket-sized copy.
+        let mut counts = self.into.layout.no_metrics_read();
+        let mut metrics_seen = false;
         while let Some(field) = map.next_key()? {
             match field {
                 BucketField::Interval if interval.is_some() => {
                     return Err(de::Error::duplicate_field("interval"));
                 }
                 BucketField::Interval => interval = Some(map.next_value::<Borrowed<'de>>()?.0),
-                BucketField::Metrics if counts.is_some() => {
+                BucketField::Metrics if metrics_seen => {
                     return Err(de::Error::duplicate_field("metrics"));
                 }
-                BucketField::Metrics => counts = Some(map.next_value_seed(MetricsSum)?),
+                BucketField::Metrics => {
+                    metrics_seen = true;
+                    map.next_value_seed(MetricsSum(&mut counts))?;
+                }
                 BucketField::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        self.into
-            .add(interval.unwrap_or_default(), counts.unwrap_or_default());
+        self.into.add(interval.unwrap_or_default(), &counts);
         Ok(())
     }
 }
@@ -441,8 +440,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for Borrowed<'a> {
     }
 }
 
-/// A bucket's `metrics`, each added into one [`RawCounts`] as it is read.
-struct MetricsSum;
+/// A bucket's `metrics`, each added into its [`RawCounts`] as it is read.
+struct MetricsSum<'c>(&'c mut RawCounts);
 
 /// One metric: its name matched without copying it, and of its stats only those a count is
 /// filled from.
@@ -514,25 +513,24 @@ impl<'de> DeserializeSeed<'de> for AddMetric<'_> {
     }
 }
 
-impl<'de> DeserializeSeed<'de> for MetricsSum {
-    type Value = RawCounts;
+impl<'de> DeserializeSeed<'de> for MetricsSum<'_> {
+    type Value = ();
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<RawCounts, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_seq(self)
     }
 }
 
-impl<'de> Visitor<'de> for MetricsSum {
-    type Value = RawCounts;
+impl<'de> Visitor<'de> for MetricsSum<'_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a sequence")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawCounts, A::Error> {
-        let mut counts = RawCounts::default();
-        while seq.next_element_seed(AddMetric(&mut counts))?.is_some() {}
-        Ok(counts)
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(AddMetric(&mut *self.0))?.is_some() {}
+        Ok(())
     }
 }
 

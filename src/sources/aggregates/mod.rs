@@ -457,20 +457,36 @@ mod tests {
     #[test]
     fn decoding_into_the_table_matches_decoding_the_page_then_adding_its_groups() {
         let page = decode_results_page(ODD_PAGE.as_bytes()).unwrap();
-        let mut expected = MetricTable::new();
-        add_groups(
-            &mut expected,
-            &page.results,
-            &TableLayout::new("usedRouting"),
-        );
+        let decoded = |layout: &TableLayout| {
+            let mut expected = MetricTable::new();
+            add_groups(&mut expected, &page.results, layout);
+            let mut table = MetricTable::new();
+            let summary = crate::http::decode_json_seed(
+                ODD_PAGE.as_bytes(),
+                PageIntoTable::new(&mut table, layout),
+                RESULTS_PAGE,
+            )
+            .unwrap();
+            (table, expected, summary)
+        };
+        // Requested metrics the page leaves out are 0 in every bucket, the empty one too.
+        let requested = TableLayout::new("usedRouting").requested(["nOffered", "tAnswered"]);
+        let (table, expected, _) = decoded(&requested);
+        assert_eq!(table, expected, "with requested metrics");
+        let bullseye: Vec<RawCounts> = table
+            .strategy("Bullseye")
+            .unwrap()
+            .buckets()
+            .map(|b| b.counts())
+            .collect();
+        let (handled_only, empty) = (bullseye[1], bullseye[2]);
+        assert_eq!(handled_only.offered, Some(0));
+        assert_eq!(handled_only.answer_time_ms, Some(0.0));
+        assert_eq!(handled_only.handled, Some(1));
+        assert_eq!(handled_only.abandoned, None, "not requested");
+        assert_eq!((empty.offered, empty.answered), (Some(0), Some(0)));
 
-        let mut table = MetricTable::new();
-        let summary = crate::http::decode_json_seed(
-            ODD_PAGE.as_bytes(),
-            PageIntoTable::new(&mut table, &TableLayout::new("usedRouting")),
-            RESULTS_PAGE,
-        )
-        .unwrap();
+        let (table, expected, summary) = decoded(&TableLayout::new("usedRouting"));
         assert_eq!(table, expected);
         let ids: Vec<&str> = table.strategies().map(|s| s.id()).collect();
         assert_eq!(ids, ["Bullseye", "Standard"]);

@@ -123,6 +123,14 @@ impl TableLayout {
         complete
     }
 
+    /// The complete counts of a bucket no metric has been read into yet (0 for each
+    /// requested metric). Adding a bucket's metrics into them gives, bit for bit,
+    /// [`complete`](Self::complete) of the metrics' sum: each requested field starts at 0,
+    /// and `0 + a + b` is `a + b` in floating point too.
+    pub(super) fn no_metrics_read(&self) -> RawCounts {
+        self.requested
+    }
+
     /// The group's strategy (`None`: the group lacks the treatment) and cell values.
     pub(super) fn place(
         &self,
