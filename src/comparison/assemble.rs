@@ -6,6 +6,7 @@ use super::estimate::{Estimate, Pair, Sums, estimate, square};
 use super::grid::{ByRank, CellCounts};
 use super::kpi::{ComparisonKpi, KpiKind};
 use super::output::{ComparisonResult, Verdict};
+use crate::metrics::RawCounts;
 
 /// A KPI's numerator and denominator in one cell (each `None` when not measured).
 type Part = (Option<f64>, Option<f64>);
@@ -42,8 +43,8 @@ impl Totals {
 }
 
 /// The part of `kpi` a cell holds (`None`, `None` where the strategy has no row in it).
-fn part<C: CellCounts>(cell: Option<&C>, kpi: ComparisonKpi) -> Part {
-    cell.map_or((None, None), |c| c.parts(kpi))
+fn part(cell: Option<&RawCounts>, kpi: ComparisonKpi) -> Part {
+    cell.map_or((None, None), |c| kpi.parts(c))
 }
 
 /// The part of a KPI a cell contributes, when it takes part (numerator present, denominator
@@ -87,7 +88,7 @@ impl Running {
     }
 
     /// Adds one cell: the contender's counts in it and the baseline's.
-    fn add<C: CellCounts>(&mut self, contender: Option<&C>, baseline: Option<&C>) {
+    fn add(&mut self, contender: Option<&RawCounts>, baseline: Option<&RawCounts>) {
         let (c, b) = (part(contender, self.kpi), part(baseline, self.kpi));
         self.contender.add(c);
         self.baseline.add(b);
@@ -122,8 +123,9 @@ pub(crate) fn results<C: CellCounts>(
 ) -> Vec<ComparisonResult> {
     let mut running: Vec<Running> = kpis.iter().map(|&kpi| Running::new(kpi)).collect();
     for (c, b) in contender.iter().zip(baseline.iter()) {
+        let (c, b) = (c.map(C::whole), b.map(C::whole));
         for r in &mut running {
-            r.add(c, b);
+            r.add(c.as_deref(), b.as_deref());
         }
     }
     let squares = mean_squares(contender, baseline, &running);
@@ -153,8 +155,9 @@ fn mean_squares<C: CellCounts>(
         return squares;
     }
     for (c, b) in contender.iter().zip(baseline.iter()) {
+        let (c, b) = (c.map(C::whole), b.map(C::whole));
         for &(at, kpi, difference) in &means {
-            if let Some(p) = pair(part(c, kpi), part(b, kpi)) {
+            if let Some(p) = pair(part(c.as_deref(), kpi), part(b.as_deref(), kpi)) {
                 squares[at] += square(&p, difference);
             }
         }

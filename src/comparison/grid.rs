@@ -3,21 +3,23 @@
 //! their total offered, and one strategy at a time its counts cell by cell, in the cells'
 //! rank (an order fixed by the cell keys alone, the same for every strategy).
 
-use super::kpi::ComparisonKpi;
+use std::borrow::Cow;
+
 use crate::metrics::{CompactCounts, RawCounts};
 
 /// A cell's counts as a store of cells keeps them.
 pub(crate) trait CellCounts: Copy + Default {
-    /// The numerator and the denominator of `kpi` ([`ComparisonKpi::parts`]).
-    fn parts(&self, kpi: ComparisonKpi) -> (Option<f64>, Option<f64>);
+    /// The counts whole, to read every KPI of the cell from (unpacked once per cell, not
+    /// once per KPI).
+    fn whole(&self) -> Cow<'_, RawCounts>;
 
     /// Adds `other` into `self`, as [`RawCounts::add`] adds.
     fn add(&mut self, other: &Self);
 }
 
 impl CellCounts for RawCounts {
-    fn parts(&self, kpi: ComparisonKpi) -> (Option<f64>, Option<f64>) {
-        kpi.parts(self)
+    fn whole(&self) -> Cow<'_, RawCounts> {
+        Cow::Borrowed(self)
     }
 
     fn add(&mut self, other: &Self) {
@@ -26,8 +28,8 @@ impl CellCounts for RawCounts {
 }
 
 impl CellCounts for CompactCounts {
-    fn parts(&self, kpi: ComparisonKpi) -> (Option<f64>, Option<f64>) {
-        kpi.parts(&self.unpack())
+    fn whole(&self) -> Cow<'_, RawCounts> {
+        Cow::Owned(self.unpack())
     }
 
     fn add(&mut self, other: &Self) {

@@ -229,7 +229,7 @@ impl<'de> Visitor<'de> for GroupIntoTable<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         // `None` until `group` is read: JSON does not order keys, and buckets read before it
-        // wait (as compact counts) for the strategy and cell they belong to.
+        // wait (their counts complete) for the strategy and cell they belong to.
         let mut place: Option<Place> = None;
         let mut waiting: Vec<(Cow<'de, str>, RawCounts)> = Vec::new();
         let mut data_seen = false;
